@@ -1,0 +1,1 @@
+/* backends/pwscheme.c — not written yet */

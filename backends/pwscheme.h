@@ -1,0 +1,58 @@
+/*
+ * pwscheme.h — password schemes as a table (Dovecot style).
+ *
+ * Stored hashes are recognised by prefix: "$argon2id$", "$argon2i$", "$7$"
+ * (libsodium); "$y$", "$2b$", "$2y$", "$2a$", "$6$", "$5$" (libxcrypt
+ * crypt_rn, reentrant); "{SSHA256}", "{SSHA512}", "{PBKDF2-SHA256}" /
+ * "{PBKDF2-SHA512}" (OpenSSL); Dovecot "{SCHEME}" prefixes as aliases
+ * ("{ARGON2ID}$argon2id$...", "{BLF-CRYPT}$2y$...", "{SHA512-CRYPT}$6$...",
+ * "{CRYPT}..."); "{PLAIN}"/"{CLEARTEXT}" only when allow_plaintext.
+ *
+ * Every comparison is constant time.  The functions never log.
+ */
+#ifndef RG_PWSCHEME_H
+#define RG_PWSCHEME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum rg_pw_result {
+	RG_PW_MATCH = 0,
+	RG_PW_MISMATCH = 1,
+	RG_PW_ERROR = -1,	/* malformed/unknown hash or internal failure: never a match */
+};
+
+struct rg_pw_params {
+	bool allow_plaintext;
+	unsigned argon2_memory_kib;	/* generation: default 19456 (19 MiB) */
+	unsigned argon2_iterations;	/* generation: default 2 */
+};
+
+/* Defaults: no plaintext, Argon2id m=19 MiB t=2 p=1. */
+void rg_pw_params_default(struct rg_pw_params *p);
+
+/* Check at load time that `stored` is a well-formed hash of a known scheme
+ * allowed by params.  Returns 0, or -1 with *error_r (static text). */
+int rg_pwscheme_check(const char *stored, const struct rg_pw_params *params,
+		      const char **error_r);
+
+/* Scheme name of a stored hash ("ARGON2ID", "SHA512-CRYPT", ...), or NULL if unknown. */
+const char *rg_pwscheme_name(const char *stored);
+
+/* True when the scheme is weak (plaintext): callers log it. */
+bool rg_pwscheme_is_weak(const char *stored);
+
+/* Verify password against stored.  Constant-time compare; thread-safe. */
+enum rg_pw_result rg_pwscheme_verify(const char *stored, const char *password, size_t password_len,
+				     const struct rg_pw_params *params, const char **error_r);
+
+/* Burn the time of one verify of the default scheme (unknown users). */
+void rg_pwscheme_dummy_verify(const char *password, size_t password_len,
+			      const struct rg_pw_params *params);
+
+/* Hash password with the default scheme (Argon2id).  Returns malloc'd
+ * "$argon2id$..." or NULL with *error_r. */
+char *rg_pwscheme_hash(const char *password, size_t password_len,
+		       const struct rg_pw_params *params, const char **error_r);
+
+#endif

@@ -1,0 +1,1 @@
+/* backends/store.c — not written yet */

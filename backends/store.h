@@ -1,0 +1,107 @@
+/*
+ * store.h — credential stores.
+ *
+ * A store answers four questions about identities.  Every lookup returns a
+ * tri-state (OpenSMTPD style): RG_LOOKUP_ERROR (the store could not answer:
+ * locked/missing/corrupt database, I/O error — the caller turns this into a
+ * TEMPORARY failure, never into success or a refusal), RG_LOOKUP_NOTFOUND,
+ * RG_LOOKUP_FOUND.  Error texts come back in error_r (Dovecot style), a
+ * static or store-owned string valid until the next call on that thread.
+ *
+ * Stores are asked in configuration order; the first that knows the user
+ * decides (rg_stores_* below walk the chain).
+ */
+#ifndef RG_STORE_H
+#define RG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "config.h"
+
+enum rg_lookup {
+	RG_LOOKUP_ERROR = -1,
+	RG_LOOKUP_NOTFOUND = 0,
+	RG_LOOKUP_FOUND = 1,
+};
+
+/* What a store knows about one user. */
+struct rg_user_record {
+	char *password;		/* stored hash, malloc'd; wipe+free with rg_user_record_clear */
+	bool enabled;
+};
+void rg_user_record_clear(struct rg_user_record *rec);
+
+struct rg_store_ops {
+	const char *name;	/* "static", "passwd-file", "sqlite" */
+	/* open: validate and prepare; for sqlite open read-only. */
+	int (*open)(struct rg_store *st, const struct rg_config *cfg, char **error_r);
+	enum rg_lookup (*lookup_user)(struct rg_store *st, const char *user,
+				      struct rg_user_record *rec_r, const char **error_r);
+	/* FOUND: user may act as `as`; NOTFOUND: may not. */
+	enum rg_lookup (*may_act_as)(struct rg_store *st, const char *user, const char *as,
+				     const char **error_r);
+	/* FOUND: store knows tenant; *allowed_r says whether `user` may use it.
+	 * NOTFOUND: store does not know the tenant. */
+	enum rg_lookup (*tenant_authz)(struct rg_store *st, const char *tenant, const char *user,
+				       bool *allowed_r, const char **error_r);
+	/* Call fn for every stored hash (for `relayguard -n`); returns -1 on error. */
+	int (*foreach_hash)(struct rg_store *st,
+			    int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
+			    char **error_r);
+	void (*close)(struct rg_store *st);
+};
+
+struct rg_store {
+	const struct rg_store_ops *ops;
+	const struct rg_store_conf *conf;
+	const char *label;	/* conf->name or ops->name */
+	void *priv;
+};
+
+/* Create and open the store described by conf (cfg gives global settings). */
+struct rg_store *rg_store_open(const struct rg_config *cfg, const struct rg_store_conf *conf,
+			       char **error_r);
+void rg_store_close(struct rg_store *st);
+
+/* ---- the chain: ask every store in order; the first that knows decides ---- */
+
+/* Result of a password check through the stores. */
+enum rg_verify {
+	RG_VERIFY_OK = 0,
+	RG_VERIFY_BAD_PASSWORD,	/* user known, password wrong */
+	RG_VERIFY_UNKNOWN_USER,	/* (a dummy hash was run so timing matches) */
+	RG_VERIFY_DISABLED,
+	RG_VERIFY_TEMPFAIL,	/* store or internal error */
+};
+const char *rg_verify_str(enum rg_verify v);
+
+/* Find the user's record in the first store that knows it.
+ * store_r (optional) gets the answering store. */
+enum rg_lookup rg_stores_lookup_user(const struct rg_config *cfg, const char *user,
+				     struct rg_user_record *rec_r, const struct rg_store **store_r,
+				     const char **error_r);
+
+/* Full verify: lookup + scheme verify (+ dummy hash for unknown users). No cache. */
+enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
+				const char *password, size_t password_len,
+				const struct rg_store **store_r, const char **error_r);
+
+/* Is `user` a known, enabled identity? FOUND = yes, NOTFOUND = unknown or disabled
+ * (*disabled_r tells which, when non-NULL). */
+enum rg_lookup rg_stores_user_enabled(const struct rg_config *cfg, const char *user,
+				      bool *disabled_r, const char **error_r);
+
+/* May authc act as authz?  The store that knows authc decides. */
+enum rg_lookup rg_stores_may_act_as(const struct rg_config *cfg, const char *authc,
+				    const char *authz, const char **error_r);
+
+/* Tenant check.  The config's tenants.list is consulted first, then the stores.
+ * FOUND: tenant known, *allowed_r set.  NOTFOUND: tenant unknown everywhere. */
+enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *tenant,
+				      const char *user, bool *allowed_r, const char **error_r);
+
+extern const struct rg_store_ops rg_store_static_ops;
+extern const struct rg_store_ops rg_store_passwd_file_ops;
+extern const struct rg_store_ops rg_store_sqlite_ops;
+
+#endif

@@ -1,0 +1,1 @@
+/* backends/store_passwd_file.c — not written yet */

@@ -1,0 +1,1 @@
+/* backends/store_sqlite.c — not written yet */

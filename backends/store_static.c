@@ -1,0 +1,1 @@
+/* backends/store_static.c — not written yet */

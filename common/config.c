@@ -1,0 +1,1 @@
+/* core/config.c — not written yet */

@@ -1,0 +1,1 @@
+/* core/config_keys.c — not written yet */

@@ -1,0 +1,1 @@
+/* core/config_keys.h — not written yet */

@@ -1,0 +1,2 @@
+/* relayguard main — not written yet */
+int main(void) { return 1; }
