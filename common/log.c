@@ -1,5 +1,5 @@
 /* log.c — syslog, plus stderr when asked. */
-#include <config.h>
+#include <autoconfig.h>
 #include "log.h"
 
 #include <pthread.h>

@@ -1,5 +1,5 @@
 /* stats.c — a small fixed table of named counters under one mutex. */
-#include <config.h>
+#include <autoconfig.h>
 #include "stats.h"
 
 #include <pthread.h>

@@ -1,0 +1,179 @@
+/*
+ * config.h — relayguard's configuration snapshot.
+ *
+ * A struct rg_config is immutable once rg_config_load() returns it.  It is
+ * reference counted: every request (an auth request, a milter connection)
+ * takes a reference with rg_config_acquire() at its start and drops it with
+ * rg_config_release() at its end, so a reload can swap the current snapshot
+ * (rg_config_current_set) while requests in flight keep the old one.
+ *
+ * Every key, with its type, default and allowed range, is declared once, in
+ * config_keys.c; the loader, `relayguard -n` and the man page use that table.
+ */
+#ifndef RG_CONFIG_H
+#define RG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct rg_store;		/* backends/store.h */
+
+enum rg_store_type {
+	RG_STORE_STATIC = 1,
+	RG_STORE_PASSWD_FILE,
+	RG_STORE_SQLITE,
+};
+
+struct rg_static_user {
+	char *name;
+	char *password;		/* stored hash (scheme-prefixed) */
+	bool enabled;
+	char **act_as;		/* identities this user may act as (SASL authzid) */
+	size_t n_act_as;
+	int line;		/* config line, for messages */
+};
+
+struct rg_store_conf {
+	enum rg_store_type type;
+	char *name;		/* label for logs; defaults to the type */
+	int line;
+	/* static */
+	struct rg_static_user *users;
+	size_t n_users;
+	/* passwd-file, sqlite */
+	char *path;
+	/* sqlite */
+	int busy_timeout_ms;
+	char *password_query;	/* :user → password [, enabled] */
+	char *act_as_query;	/* :user, :as → any row = allowed */
+	char *tenant_query;	/* :tenant → any row = tenant exists */
+	char *tenant_authz_query; /* :tenant, :user → any row = allowed */
+};
+
+struct rg_tenant {
+	char *name;
+	char *egress_pool;	/* optional, may be NULL */
+	char **require_authz;	/* identities admitted; NULL when not set */
+	size_t n_require_authz;
+	bool has_require_authz;	/* false: open to every authenticated identity */
+	int line;
+};
+
+enum rg_tenant_action { RG_TENANT_ACCEPT = 0, RG_TENANT_REJECT = 1 };
+
+enum rg_tls_version {
+	RG_TLS_NONE = 0, RG_TLS_1_0 = 10, RG_TLS_1_1 = 11, RG_TLS_1_2 = 12, RG_TLS_1_3 = 13,
+};
+
+#define RG_MECH_PLAIN 0x1u
+#define RG_MECH_LOGIN 0x2u
+
+struct rg_config {
+	/* bookkeeping */
+	char *path;
+	uint64_t generation;	/* increases with every successful load */
+
+	/* top level */
+	char *control_socket;
+	char *pidfile;
+	char *user;		/* drop privileges to this user ("" = stay) */
+	char *group;
+	char *socket_owner;	/* owner of unix sockets ("" = process user) */
+	char *socket_group;
+	unsigned socket_mode;	/* parsed from an octal string, e.g. "0660" */
+	char *syslog_facility;
+	char *syslog_ident;
+
+	struct {
+		bool enabled;
+		char *socket;		/* libmilter connection spec */
+		bool require_tls_for_auth;
+		enum rg_tls_version min_tls_version;
+		char **require_auth;	/* {daemon_name} values */
+		size_t n_require_auth;
+		bool require_known_identity;
+		int timeout;		/* seconds, smfi_settimeout */
+	} milter;
+
+	struct {
+		bool enabled;
+		char *dovecot_socket;	/* "" = off */
+		char *saslauthd_socket;	/* "" = off */
+		unsigned mechanisms;	/* RG_MECH_* */
+		bool require_tls;
+		int hash_threads;	/* 0 = one per core */
+		int hash_queue;
+		int failure_delay_ms;
+		int max_failure_delay_ms;
+		int lockout_failures;	/* 0 = no lockout */
+		int lockout_seconds;
+		int max_connections;
+		int max_request_length;
+		struct {
+			int ttl;
+			int negative_ttl;
+			int size;
+			int negative_size;
+		} cache;
+	} auth;
+
+	struct {
+		bool allow_plaintext;	/* accept {PLAIN}/{CLEARTEXT} stored passwords */
+		int argon2_memory_kib;	/* generation parameters */
+		int argon2_iterations;
+	} passwords;
+
+	struct rg_store_conf *stores;
+	size_t n_stores;
+	struct rg_store **opened;	/* filled by rg_config_open_stores() */
+
+	struct {
+		char *header;
+		bool remove_header;
+		char *add_header;	/* "" = none; records the verified tenant */
+		enum rg_tenant_action missing;
+		enum rg_tenant_action unknown;
+		enum rg_tenant_action unauthenticated;
+		bool accept_repeated_same;	/* same value twice: accept? (different values: always refused) */
+		int max_length;
+		struct rg_tenant *list;
+		size_t n_list;
+	} tenants;
+
+	/* private: reference count (config.c) */
+	int refs;
+};
+
+/*
+ * Load and validate FILE.  On success returns a snapshot with one reference.
+ * On failure returns NULL and sets *errors_r to a malloc'd text with one
+ * "file:line: message" per line (every problem found, not just the first).
+ * Stores are not opened here (see rg_config_open_stores).
+ */
+struct rg_config *rg_config_load(const char *file, char **errors_r);
+
+/* Open every configured store; on failure returns -1 with *error_r set. */
+int rg_config_open_stores(struct rg_config *cfg, char **error_r);
+
+/* Warnings that do not stop loading (tenant without require_authz, ...),
+ * one per line, or NULL when none.  Caller frees. */
+char *rg_config_warnings(const struct rg_config *cfg);
+
+struct rg_config *rg_config_acquire(struct rg_config *cfg);
+void rg_config_release(struct rg_config *cfg);
+
+/* The process-wide current snapshot.  _get returns a new reference (release
+ * it); _set takes over the caller's reference and releases the old one. */
+struct rg_config *rg_config_current_get(void);
+void rg_config_current_set(struct rg_config *cfg);
+
+/* Look up a configured tenant by name (case-insensitive), or NULL. */
+const struct rg_tenant *rg_config_tenant(const struct rg_config *cfg, const char *name);
+
+/* Print the key table (path, type, default, range, description), one key per
+ * line, tab-separated; used to generate relayguard.conf(5). */
+void rg_config_print_keys(FILE *out);
+
+#endif
