@@ -1,1 +1,376 @@
-/* backends/store.c — not written yet */
+/*
+ * store.c — opening stores and walking the chain.
+ *
+ * Rules (DESIGN.md §1, issue 2):
+ *  - Stores are asked in configuration order; the first that knows the user
+ *    decides.  A store that cannot answer (RG_LOOKUP_ERROR) before the
+ *    deciding one makes the whole answer an error: we cannot know whether
+ *    that store would have known the user, so we fail closed (tempfail).
+ *  - An error never becomes success, and never becomes "unknown user".
+ *  - Unknown users cost one dummy hash, so timing matches a wrong password.
+ *  - Disabled users: the stored hash is still verified (same cost as an
+ *    enabled user), then the answer is RG_VERIFY_DISABLED whatever the
+ *    password was.  The front ends must not tell the client the difference.
+ *  - A stored hash that cannot be used (unknown scheme, malformed, plaintext
+ *    not allowed) is an admin error: RG_VERIFY_TEMPFAIL plus a log line that
+ *    names the user and the store (never the password), rate limited.  A
+ *    tempfail keeps the client retrying instead of refusing it for good, and
+ *    the admin sees the problem; `relayguard -n` finds these up front.
+ */
+#include <autoconfig.h>
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "log.h"
+#include "pwscheme.h"
+#include "stats.h"
+
+void rg_user_record_clear(struct rg_user_record *rec)
+{
+	if (rec == NULL)
+		return;
+	if (rec->password != NULL) {
+		sodium_memzero(rec->password, strlen(rec->password));
+		free(rec->password);
+	}
+	rec->password = NULL;
+	rec->enabled = false;
+}
+
+const char *rg_verify_str(enum rg_verify v)
+{
+	switch (v) {
+	case RG_VERIFY_OK: return "ok";
+	case RG_VERIFY_BAD_PASSWORD: return "bad password";
+	case RG_VERIFY_UNKNOWN_USER: return "unknown user";
+	case RG_VERIFY_DISABLED: return "user disabled";
+	case RG_VERIFY_TEMPFAIL: return "temporary failure";
+	}
+	return "invalid result";
+}
+
+static const struct rg_store_ops *store_ops_for(enum rg_store_type type)
+{
+	switch (type) {
+	case RG_STORE_STATIC: return &rg_store_static_ops;
+	case RG_STORE_PASSWD_FILE: return &rg_store_passwd_file_ops;
+	case RG_STORE_SQLITE: return &rg_store_sqlite_ops;
+	}
+	return NULL;
+}
+
+struct rg_store *rg_store_open(const struct rg_config *cfg, const struct rg_store_conf *conf,
+			       char **error_r)
+{
+	const struct rg_store_ops *ops = store_ops_for(conf->type);
+	char label[1024];
+
+	*error_r = NULL;
+	if (ops == NULL) {
+		*error_r = strdup("unknown store type");
+		return NULL;
+	}
+	/* label: the admin's name, else "type:path", else the type */
+	if (conf->name != NULL && conf->name[0] != '\0')
+		snprintf(label, sizeof(label), "%s", conf->name);
+	else if (conf->path != NULL && conf->path[0] != '\0')
+		snprintf(label, sizeof(label), "%s:%s", ops->name, conf->path);
+	else
+		snprintf(label, sizeof(label), "%s", ops->name);
+
+	size_t llen = strlen(label) + 1;
+	struct rg_store *st = calloc(1, sizeof(*st) + llen);
+	if (st == NULL) {
+		*error_r = strdup("out of memory");
+		return NULL;
+	}
+	char *lcopy = (char *)(st + 1);
+	memcpy(lcopy, label, llen);
+	st->ops = ops;
+	st->conf = conf;
+	st->label = lcopy;
+
+	char *err = NULL;
+	if (ops->open(st, cfg, &err) < 0) {
+		size_t n = strlen(label) + (err ? strlen(err) : 20) + 32;
+		*error_r = malloc(n);
+		if (*error_r != NULL)
+			snprintf(*error_r, n, "store %s: %s", label, err ? err : "cannot open");
+		free(err);
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void rg_store_close(struct rg_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->ops->close != NULL)
+		st->ops->close(st);
+	free(st);
+}
+
+/* ---- the chain ---- */
+
+static bool chain_ready(const struct rg_config *cfg, const char **error_r)
+{
+	if (cfg->n_stores > 0 && cfg->opened == NULL) {
+		*error_r = "credential stores are not open";
+		return false;
+	}
+	return true;
+}
+
+static void store_error(const struct rg_store *st, const char *what, const char *err)
+{
+	rg_stats_inc("store.error");
+	rg_log(LOG_ERR, "store %s: %s: %s", st->label, what, err ? err : "error");
+}
+
+enum rg_lookup rg_stores_lookup_user(const struct rg_config *cfg, const char *user,
+				     struct rg_user_record *rec_r, const struct rg_store **store_r,
+				     const char **error_r)
+{
+	const char *dummy_err;
+
+	if (error_r == NULL)
+		error_r = &dummy_err;
+	*error_r = NULL;
+	rec_r->password = NULL;
+	rec_r->enabled = false;
+	if (store_r != NULL)
+		*store_r = NULL;
+	if (!chain_ready(cfg, error_r))
+		return RG_LOOKUP_ERROR;
+	for (size_t i = 0; i < cfg->n_stores; i++) {
+		struct rg_store *st = cfg->opened[i];
+		const char *err = NULL;
+		enum rg_lookup r = st->ops->lookup_user(st, user, rec_r, &err);
+		if (r == RG_LOOKUP_NOTFOUND)
+			continue;
+		if (store_r != NULL)
+			*store_r = st;
+		if (r == RG_LOOKUP_FOUND)
+			return RG_LOOKUP_FOUND;
+		/* anything else is an error: fail closed */
+		rg_user_record_clear(rec_r);
+		store_error(st, "user lookup", err);
+		*error_r = err != NULL ? err : "store error";
+		return RG_LOOKUP_ERROR;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
+/* At most one "unusable stored hash" line per interval, with a count of the
+ * ones left out, so a client hammering a broken account cannot flood syslog. */
+#define BAD_HASH_LOG_INTERVAL 60
+static pthread_mutex_t bad_hash_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t bad_hash_last;
+static unsigned long bad_hash_suppressed;
+
+static void log_bad_hash(const struct rg_store *st, const char *user, const char *err)
+{
+	char safe_user[128];
+	time_t now = time(NULL);
+	unsigned long suppressed = 0;
+	bool emit = false;
+
+	rg_stats_inc("store.bad_hash");
+	pthread_mutex_lock(&bad_hash_lock);
+	if (bad_hash_last == 0 || now - bad_hash_last >= BAD_HASH_LOG_INTERVAL) {
+		emit = true;
+		suppressed = bad_hash_suppressed;
+		bad_hash_suppressed = 0;
+		bad_hash_last = now;
+	} else {
+		bad_hash_suppressed++;
+	}
+	pthread_mutex_unlock(&bad_hash_lock);
+	if (!emit)
+		return;
+	rg_log(LOG_ERR, "store %s: user %s: stored password hash is unusable (%s); "
+	       "answering temporary failure until it is fixed (check with relayguard -n)%s",
+	       st->label, rg_log_safe(safe_user, sizeof(safe_user), user),
+	       err ? err : "unknown scheme",
+	       suppressed ? " [more such errors were not logged]" : "");
+}
+
+static void params_from_config(const struct rg_config *cfg, struct rg_pw_params *p)
+{
+	rg_pw_params_default(p);
+	p->allow_plaintext = cfg->passwords.allow_plaintext;
+	if (cfg->passwords.argon2_memory_kib > 0)
+		p->argon2_memory_kib = (unsigned)cfg->passwords.argon2_memory_kib;
+	if (cfg->passwords.argon2_iterations > 0)
+		p->argon2_iterations = (unsigned)cfg->passwords.argon2_iterations;
+}
+
+enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
+				const char *password, size_t password_len,
+				const struct rg_store **store_r, const char **error_r)
+{
+	struct rg_user_record rec;
+	struct rg_pw_params params;
+	const struct rg_store *st = NULL;
+	const char *dummy_err;
+
+	if (error_r == NULL)
+		error_r = &dummy_err;
+	*error_r = NULL;
+	if (store_r != NULL)
+		*store_r = NULL;
+	params_from_config(cfg, &params);
+
+	enum rg_lookup r = rg_stores_lookup_user(cfg, user, &rec, &st, error_r);
+	if (store_r != NULL)
+		*store_r = st;
+	if (r == RG_LOOKUP_ERROR)
+		return RG_VERIFY_TEMPFAIL;
+	if (r == RG_LOOKUP_NOTFOUND) {
+		rg_pwscheme_dummy_verify(password, password_len, &params);
+		return RG_VERIFY_UNKNOWN_USER;
+	}
+
+	/* Known user: always run the real hash, enabled or not. */
+	const char *pw_err = NULL;
+	enum rg_pw_result pr = rg_pwscheme_verify(rec.password, password, password_len,
+						  &params, &pw_err);
+	bool enabled = rec.enabled;
+	bool weak = pr == RG_PW_MATCH && rg_pwscheme_is_weak(rec.password);
+	rg_user_record_clear(&rec);
+
+	if (pr == RG_PW_ERROR) {
+		log_bad_hash(st, user, pw_err);
+		if (!enabled)
+			return RG_VERIFY_DISABLED;	/* refused anyway; the log shows the hash problem */
+		*error_r = "stored password hash is unusable (see the log)";
+		return RG_VERIFY_TEMPFAIL;
+	}
+	if (!enabled)
+		return RG_VERIFY_DISABLED;
+	if (pr != RG_PW_MATCH)
+		return RG_VERIFY_BAD_PASSWORD;
+	if (weak) {
+		char safe_user[128];
+		rg_stats_inc("login.weak_scheme");
+		rg_log(LOG_WARNING, "store %s: user %s logged in with a plaintext stored password "
+		       "(allow_plaintext is on); rehash it with relayguardctl",
+		       st->label, rg_log_safe(safe_user, sizeof(safe_user), user));
+	}
+	return RG_VERIFY_OK;
+}
+
+enum rg_lookup rg_stores_user_enabled(const struct rg_config *cfg, const char *user,
+				      bool *disabled_r, const char **error_r)
+{
+	struct rg_user_record rec;
+	const char *dummy_err;
+
+	if (error_r == NULL)
+		error_r = &dummy_err;
+	if (disabled_r != NULL)
+		*disabled_r = false;
+	enum rg_lookup r = rg_stores_lookup_user(cfg, user, &rec, NULL, error_r);
+	if (r != RG_LOOKUP_FOUND)
+		return r;
+	bool enabled = rec.enabled;
+	rg_user_record_clear(&rec);
+	if (enabled)
+		return RG_LOOKUP_FOUND;
+	if (disabled_r != NULL)
+		*disabled_r = true;
+	return RG_LOOKUP_NOTFOUND;
+}
+
+enum rg_lookup rg_stores_may_act_as(const struct rg_config *cfg, const char *authc,
+				    const char *authz, const char **error_r)
+{
+	const char *dummy_err;
+
+	if (error_r == NULL)
+		error_r = &dummy_err;
+	*error_r = NULL;
+	if (authz == NULL || authz[0] == '\0' || strcmp(authc, authz) == 0)
+		return RG_LOOKUP_FOUND;
+	if (!chain_ready(cfg, error_r))
+		return RG_LOOKUP_ERROR;
+	/* find the store that knows authc; that store decides */
+	for (size_t i = 0; i < cfg->n_stores; i++) {
+		struct rg_store *st = cfg->opened[i];
+		struct rg_user_record rec = { NULL, false };
+		const char *err = NULL;
+		enum rg_lookup r = st->ops->lookup_user(st, authc, &rec, &err);
+		rg_user_record_clear(&rec);
+		if (r == RG_LOOKUP_NOTFOUND)
+			continue;
+		if (r == RG_LOOKUP_FOUND) {
+			if (st->ops->may_act_as == NULL)
+				return RG_LOOKUP_NOTFOUND;
+			err = NULL;
+			r = st->ops->may_act_as(st, authc, authz, &err);
+			if (r == RG_LOOKUP_FOUND || r == RG_LOOKUP_NOTFOUND)
+				return r;
+		}
+		store_error(st, "act-as lookup", err);
+		*error_r = err != NULL ? err : "store error";
+		return RG_LOOKUP_ERROR;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
+static bool tenant_lists(const struct rg_tenant *t, const char *user)
+{
+	for (size_t i = 0; i < t->n_require_authz; i++)
+		if (t->require_authz[i] != NULL && strcmp(t->require_authz[i], user) == 0)
+			return true;
+	return false;
+}
+
+enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *tenant,
+				      const char *user, bool *allowed_r, const char **error_r)
+{
+	const char *dummy_err;
+
+	if (error_r == NULL)
+		error_r = &dummy_err;
+	*error_r = NULL;
+	*allowed_r = false;
+	/* the config's tenants.list first (tenant names are case-insensitive) */
+	for (size_t i = 0; i < cfg->tenants.n_list; i++) {
+		const struct rg_tenant *t = &cfg->tenants.list[i];
+		if (t->name == NULL || strcasecmp(t->name, tenant) != 0)
+			continue;
+		*allowed_r = !t->has_require_authz || (user != NULL && tenant_lists(t, user));
+		return RG_LOOKUP_FOUND;
+	}
+	if (!chain_ready(cfg, error_r))
+		return RG_LOOKUP_ERROR;
+	for (size_t i = 0; i < cfg->n_stores; i++) {
+		struct rg_store *st = cfg->opened[i];
+		const char *err = NULL;
+		bool allowed = false;
+		if (st->ops->tenant_authz == NULL)
+			continue;
+		enum rg_lookup r = st->ops->tenant_authz(st, tenant, user ? user : "", &allowed,
+							 &err);
+		if (r == RG_LOOKUP_NOTFOUND)
+			continue;
+		if (r == RG_LOOKUP_FOUND) {
+			*allowed_r = allowed && user != NULL;
+			return RG_LOOKUP_FOUND;
+		}
+		store_error(st, "tenant lookup", err);
+		*error_r = err != NULL ? err : "store error";
+		return RG_LOOKUP_ERROR;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}

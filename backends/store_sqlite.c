@@ -1,1 +1,508 @@
-/* backends/store_sqlite.c — not written yet */
+/*
+ * store_sqlite.c — users, act-as grants and tenants in an SQLite database.
+ *
+ * Default schema (created by `relayguardctl db init`):
+ *   users(name PRIMARY KEY, password, enabled)
+ *   act_as(identity, as_identity)
+ *   tenants(name PRIMARY KEY)
+ *   tenant_authz(tenant, identity)
+ *
+ * Or admin-given queries with named parameters (any one set switches the
+ * store to custom mode; queries not given are then off — no act-as grants,
+ * no tenants):
+ *   password_query      :user            → password [, enabled]   (at most one row)
+ *   act_as_query        :user, :as       → any row = allowed
+ *   tenant_query        :tenant          → any row = tenant known
+ *   tenant_authz_query  :tenant, :user   → any row = allowed
+ * Each query must compile, be read-only, be a single statement and use
+ * exactly its parameters; otherwise the store does not open (so `relayguard
+ * -n` reports it).  tenant_query and tenant_authz_query go together.
+ *
+ * enabled: integers are true when non-zero; text yes/y/true/on/1 is true;
+ * NULL or anything else is false (fail closed).
+ *
+ * Tenants are closed by default: a tenant present in `tenants` admits only
+ * the identities listed for it in `tenant_authz` (none listed: nobody).
+ * Tenant names compare case-insensitively (as in the config); identities
+ * exactly.
+ *
+ * The database is opened read-only, with the configured busy timeout.  A
+ * locked (busy after the timeout), missing, unreadable or corrupt database
+ * is RG_LOOKUP_ERROR with a clear error text — never NOTFOUND or FOUND.
+ * Every lookup stats the path: if the file was replaced (new inode) the
+ * store reconnects; if it has gone, lookups fail (SQLite would otherwise go
+ * on reading the unlinked old file).  One mutex per store serialises the
+ * prepared statements; lookups are microseconds.
+ */
+#include <autoconfig.h>
+#include "store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "log.h"
+
+enum q_id { Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_COUNT };
+
+static const struct {
+	const char *key;
+	const char *def;
+	const char *params[2];
+} queries[Q_COUNT] = {
+	[Q_PASSWORD] = { "password_query",
+		"SELECT password, enabled FROM users WHERE name = :user", { ":user", NULL } },
+	[Q_ACT_AS] = { "act_as_query",
+		"SELECT 1 FROM act_as WHERE identity = :user AND as_identity = :as",
+		{ ":user", ":as" } },
+	[Q_TENANT] = { "tenant_query",
+		"SELECT 1 FROM tenants WHERE name = :tenant COLLATE NOCASE", { ":tenant", NULL } },
+	[Q_TENANT_AUTHZ] = { "tenant_authz_query",
+		"SELECT 1 FROM tenant_authz WHERE tenant = :tenant COLLATE NOCASE "
+		"AND identity = :user", { ":tenant", ":user" } },
+};
+
+struct sq_store {
+	char *path;
+	const char *sql[Q_COUNT];	/* NULL: feature off (custom mode) */
+	bool custom;
+	int busy_ms;
+	pthread_mutex_t lock;
+	sqlite3 *db;
+	sqlite3_stmt *stmt[Q_COUNT];
+	dev_t dev;
+	ino_t ino;
+};
+
+static __thread char sq_errbuf[600];
+
+static const char *sq_explain(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "database is locked by another process (busy timeout expired)";
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return "database file is corrupt or not an SQLite database";
+	case SQLITE_CANTOPEN:
+		return "cannot open database file";
+	case SQLITE_IOERR:
+		return "I/O error reading database";
+	case SQLITE_NOMEM:
+		return "out of memory";
+	case SQLITE_READONLY:
+		return "database needs recovery by a writer (hot journal)";
+	default:
+		return "database error";
+	}
+}
+
+static void sq_disconnect(struct sq_store *s)
+{
+	for (int i = 0; i < Q_COUNT; i++) {
+		sqlite3_finalize(s->stmt[i]);
+		s->stmt[i] = NULL;
+	}
+	if (s->db != NULL)
+		sqlite3_close_v2(s->db);
+	s->db = NULL;
+}
+
+static bool param_allowed(enum q_id q, const char *name)
+{
+	for (int i = 0; i < 2; i++)
+		if (queries[q].params[i] != NULL && strcmp(queries[q].params[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Prepare and validate one query.  0, or -1 with msg. */
+static int sq_prepare(struct sq_store *s, enum q_id q, char *msg, size_t msglen)
+{
+	const char *sql = s->sql[q], *tail = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+
+	if (rc != SQLITE_OK) {
+		int base = rc & 0xff;
+		if (base == SQLITE_BUSY || base == SQLITE_CORRUPT || base == SQLITE_NOTADB ||
+		    base == SQLITE_IOERR || base == SQLITE_CANTOPEN)
+			snprintf(msg, msglen, "%s: %s (%s)", s->path, sq_explain(rc),
+				 sqlite3_errmsg(s->db));
+		else
+			snprintf(msg, msglen, "%s: %s \"%s\" does not compile: %s%s", s->path,
+				 queries[q].key, sql, sqlite3_errmsg(s->db),
+				 s->custom ? "" : " (create the schema with: relayguardctl db init)");
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	while (tail != NULL && (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == ';'))
+		tail++;
+	if (stmt == NULL || (tail != NULL && *tail != '\0')) {
+		snprintf(msg, msglen, "%s must be exactly one SQL statement", queries[q].key);
+		goto fail;
+	}
+	if (!sqlite3_stmt_readonly(stmt)) {
+		snprintf(msg, msglen, "%s must be a read-only query (SELECT)", queries[q].key);
+		goto fail;
+	}
+	int np = sqlite3_bind_parameter_count(stmt);
+	for (int i = 1; i <= np; i++) {
+		const char *name = sqlite3_bind_parameter_name(stmt, i);
+		if (name == NULL || !param_allowed(q, name)) {
+			snprintf(msg, msglen, "%s uses parameter %s; it may use only %s%s%s",
+				 queries[q].key, name ? name : "? (nameless)", queries[q].params[0],
+				 queries[q].params[1] ? " and " : "",
+				 queries[q].params[1] ? queries[q].params[1] : "");
+			goto fail;
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (queries[q].params[i] != NULL &&
+		    sqlite3_bind_parameter_index(stmt, queries[q].params[i]) == 0) {
+			snprintf(msg, msglen, "%s must use the parameter %s", queries[q].key,
+				 queries[q].params[i]);
+			goto fail;
+		}
+	int nc = sqlite3_column_count(stmt);
+	if (q == Q_PASSWORD && (nc < 1 || nc > 2)) {
+		snprintf(msg, msglen, "%s must return password [, enabled] (1 or 2 columns, not %d)",
+			 queries[q].key, nc);
+		goto fail;
+	}
+	s->stmt[q] = stmt;
+	return 0;
+fail:
+	sqlite3_finalize(stmt);
+	return -1;
+}
+
+/* Open the connection and prepare everything.  0, or -1 with msg. */
+static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
+{
+	struct stat sb;
+
+	if (stat(s->path, &sb) < 0) {
+		snprintf(msg, msglen, "%s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(msg, msglen, "%s: not a regular file", s->path);
+		return -1;
+	}
+	int rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(msg, msglen, "%s: %s (%s)", s->path, sq_explain(rc),
+			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		sq_disconnect(s);
+		return -1;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+	for (int q = 0; q < Q_COUNT; q++) {
+		if (s->sql[q] == NULL)
+			continue;
+		if (sq_prepare(s, q, msg, msglen) < 0) {
+			sq_disconnect(s);
+			return -1;
+		}
+	}
+	s->dev = sb.st_dev;
+	s->ino = sb.st_ino;
+	return 0;
+}
+
+static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **error_r)
+{
+	const struct rg_store_conf *conf = st->conf;
+	const char *given[Q_COUNT] = {
+		conf->password_query, conf->act_as_query, conf->tenant_query,
+		conf->tenant_authz_query,
+	};
+	char msg[1024];
+	struct sq_store *s;
+
+	(void)cfg;
+	if (conf->path == NULL || conf->path[0] == '\0') {
+		*error_r = strdup("sqlite store needs a path");
+		return -1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->path = strdup(conf->path)) == NULL) {
+		free(s);
+		*error_r = strdup("out of memory");
+		return -1;
+	}
+	for (int q = 0; q < Q_COUNT; q++)
+		if (given[q] != NULL && given[q][0] != '\0')
+			s->custom = true;
+	for (int q = 0; q < Q_COUNT; q++)
+		s->sql[q] = s->custom ? (given[q] && given[q][0] ? given[q] : NULL) : queries[q].def;
+	s->busy_ms = conf->busy_timeout_ms > 0 ? conf->busy_timeout_ms : 0;
+	if (s->custom && s->sql[Q_PASSWORD] == NULL) {
+		snprintf(msg, sizeof(msg), "custom queries need a password_query");
+		goto fail;
+	}
+	if ((s->sql[Q_TENANT] == NULL) != (s->sql[Q_TENANT_AUTHZ] == NULL)) {
+		snprintf(msg, sizeof(msg), "tenant_query and tenant_authz_query go together");
+		goto fail;
+	}
+	if (sq_connect(s, msg, sizeof(msg)) < 0)
+		goto fail;
+	pthread_mutex_init(&s->lock, NULL);
+	st->priv = s;
+	return 0;
+fail:
+	free(s->path);
+	free(s);
+	*error_r = strdup(msg);
+	return -1;
+}
+
+/* With the lock held: make sure we read the file now at path. */
+static int sq_check_file(struct sq_store *s)
+{
+	struct stat sb;
+	char msg[512];
+
+	if (stat(s->path, &sb) < 0) {
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: database file has gone: %s", s->path,
+			 strerror(errno));
+		return -1;
+	}
+	if (s->db != NULL && sb.st_dev == s->dev && sb.st_ino == s->ino)
+		return 0;
+	/* replaced (or an earlier reconnect failed): connect again */
+	sq_disconnect(s);
+	if (sq_connect(s, msg, sizeof(msg)) < 0) {
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void sq_fail(struct sq_store *s, int rc)
+{
+	snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: %s (%s)", s->path, sq_explain(rc),
+		 sqlite3_errmsg(s->db));
+}
+
+static int bind_text(sqlite3_stmt *stmt, const char *param, const char *value)
+{
+	int idx = sqlite3_bind_parameter_index(stmt, param);
+	if (idx == 0)
+		return SQLITE_OK;
+	return sqlite3_bind_text(stmt, idx, value, -1, SQLITE_TRANSIENT);
+}
+
+/* Run an existence query.  FOUND if a row, NOTFOUND if none, ERROR otherwise. */
+static enum rg_lookup sq_exists(struct sq_store *s, enum q_id q, const char *user,
+				const char *as, const char *tenant)
+{
+	sqlite3_stmt *stmt = s->stmt[q];
+	int rc;
+
+	if ((rc = bind_text(stmt, ":user", user)) != SQLITE_OK ||
+	    (rc = bind_text(stmt, ":as", as)) != SQLITE_OK ||
+	    (rc = bind_text(stmt, ":tenant", tenant)) != SQLITE_OK) {
+		sq_fail(s, rc);
+		sqlite3_clear_bindings(stmt);
+		return RG_LOOKUP_ERROR;
+	}
+	rc = sqlite3_step(stmt);
+	enum rg_lookup r = rc == SQLITE_ROW ? RG_LOOKUP_FOUND :
+		rc == SQLITE_DONE ? RG_LOOKUP_NOTFOUND : RG_LOOKUP_ERROR;
+	if (r == RG_LOOKUP_ERROR)
+		sq_fail(s, rc);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+static bool value_true(sqlite3_stmt *stmt, int col)
+{
+	switch (sqlite3_column_type(stmt, col)) {
+	case SQLITE_INTEGER:
+		return sqlite3_column_int64(stmt, col) != 0;
+	case SQLITE_FLOAT:
+		return sqlite3_column_double(stmt, col) != 0.0;
+	case SQLITE_TEXT: {
+		const char *v = (const char *)sqlite3_column_text(stmt, col);
+		return v != NULL && (strcasecmp(v, "yes") == 0 || strcasecmp(v, "y") == 0 ||
+				     strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 ||
+				     strcmp(v, "1") == 0);
+	}
+	default:
+		return false;
+	}
+}
+
+static enum rg_lookup sq_lookup_locked(struct sq_store *s, const char *user,
+				       struct rg_user_record *rec_r)
+{
+	sqlite3_stmt *stmt = s->stmt[Q_PASSWORD];
+	int rc = bind_text(stmt, ":user", user);
+	enum rg_lookup r = RG_LOOKUP_ERROR;
+
+	if (rc != SQLITE_OK) {
+		sq_fail(s, rc);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		r = RG_LOOKUP_NOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		sq_fail(s, rc);
+		goto out;
+	}
+	const char *pw = (const char *)sqlite3_column_text(stmt, 0);
+	rec_r->password = strdup(pw != NULL ? pw : "");
+	rec_r->enabled = sqlite3_column_count(stmt) < 2 || value_true(stmt, 1);
+	if (rec_r->password == NULL) {
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "out of memory");
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		r = RG_LOOKUP_FOUND;
+	} else if (rc == SQLITE_ROW) {
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: password_query returned more than one "
+			 "row for the user", s->path);
+	} else {
+		sq_fail(s, rc);
+	}
+out:
+	if (r != RG_LOOKUP_FOUND)
+		rg_user_record_clear(rec_r);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+static enum rg_lookup sq_lookup_user(struct rg_store *st, const char *user,
+				     struct rg_user_record *rec_r, const char **error_r)
+{
+	struct sq_store *s = st->priv;
+	enum rg_lookup r;
+
+	rec_r->password = NULL;
+	rec_r->enabled = false;
+	pthread_mutex_lock(&s->lock);
+	r = sq_check_file(s) < 0 ? RG_LOOKUP_ERROR : sq_lookup_locked(s, user, rec_r);
+	pthread_mutex_unlock(&s->lock);
+	if (r == RG_LOOKUP_ERROR)
+		*error_r = sq_errbuf;
+	return r;
+}
+
+static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const char *as,
+				    const char **error_r)
+{
+	struct sq_store *s = st->priv;
+	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+
+	pthread_mutex_lock(&s->lock);
+	if (sq_check_file(s) < 0)
+		r = RG_LOOKUP_ERROR;
+	else if (s->stmt[Q_ACT_AS] != NULL)
+		r = sq_exists(s, Q_ACT_AS, user, as, NULL);
+	pthread_mutex_unlock(&s->lock);
+	if (r == RG_LOOKUP_ERROR)
+		*error_r = sq_errbuf;
+	return r;
+}
+
+static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, const char *user,
+				      bool *allowed_r, const char **error_r)
+{
+	struct sq_store *s = st->priv;
+	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+
+	*allowed_r = false;
+	pthread_mutex_lock(&s->lock);
+	if (sq_check_file(s) < 0) {
+		r = RG_LOOKUP_ERROR;
+	} else if (s->stmt[Q_TENANT] != NULL) {
+		r = sq_exists(s, Q_TENANT, NULL, NULL, tenant);
+		if (r == RG_LOOKUP_FOUND) {
+			enum rg_lookup a = sq_exists(s, Q_TENANT_AUTHZ, user, NULL, tenant);
+			if (a == RG_LOOKUP_ERROR)
+				r = RG_LOOKUP_ERROR;
+			else
+				*allowed_r = a == RG_LOOKUP_FOUND;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (r == RG_LOOKUP_ERROR) {
+		*allowed_r = false;
+		*error_r = sq_errbuf;
+	}
+	return r;
+}
+
+/* Default schema only: custom password queries cannot be enumerated. */
+static int sq_foreach_hash(struct rg_store *st,
+			   int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
+			   char **error_r)
+{
+	struct sq_store *s = st->priv;
+	sqlite3_stmt *stmt = NULL;
+	int ret = 0, rc;
+
+	if (s->custom)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	if (sq_check_file(s) < 0) {
+		*error_r = strdup(sq_errbuf);
+		pthread_mutex_unlock(&s->lock);
+		return -1;
+	}
+	rc = sqlite3_prepare_v2(s->db, "SELECT name, password FROM users ORDER BY name", -1,
+				&stmt, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(stmt, 0);
+		const char *pw = (const char *)sqlite3_column_text(stmt, 1);
+		if (fn(ctx, name ? name : "", pw ? pw : "") < 0)
+			ret = -1;
+	}
+	if (rc != SQLITE_DONE) {
+		sq_fail(s, rc);
+		*error_r = strdup(sq_errbuf);
+		ret = -1;
+	}
+	sqlite3_finalize(stmt);
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+static void sq_close(struct rg_store *st)
+{
+	struct sq_store *s = st->priv;
+
+	if (s == NULL)
+		return;
+	sq_disconnect(s);
+	pthread_mutex_destroy(&s->lock);
+	free(s->path);
+	free(s);
+	st->priv = NULL;
+}
+
+const struct rg_store_ops rg_store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.lookup_user = sq_lookup_user,
+	.may_act_as = sq_may_act_as,
+	.tenant_authz = sq_tenant_authz,
+	.foreach_hash = sq_foreach_hash,
+	.close = sq_close,
+};
