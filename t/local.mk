@@ -1,1 +1,12 @@
-# t
+# t — end-to-end tests through a private Postfix (t/e2e/*.sh, TAP scripts)
+# The shell libraries are sourced by the tests, the bench and the demo.
+E2E_LIBS = t/e2e/postfix-lib.sh t/e2e/e2e-lib.sh
+E2E_TESTS = t/e2e/postfix-harness.sh
+TESTS += $(E2E_TESTS)
+EXTRA_DIST += $(E2E_LIBS) $(E2E_TESTS)
+
+# private Postfix trees and relayguard configs live under t/tmp while a test runs
+clean-local: clean-local-e2e
+clean-local-e2e:
+	-rm -rf t/tmp
+.PHONY: clean-local-e2e
