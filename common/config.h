@@ -144,6 +144,7 @@ struct rg_config {
 
 	/* private: reference count (config.c) */
 	int refs;
+	char *warnings_text;	/* private: rg_config_warnings() */
 };
 
 /*
@@ -156,6 +157,12 @@ struct rg_config *rg_config_load(const char *file, char **errors_r);
 
 /* Open every configured store; on failure returns -1 with *error_r set. */
 int rg_config_open_stores(struct rg_config *cfg, char **error_r);
+
+/* `relayguard -n`: check every hash stored in the opened passwd-file and
+ * SQLite stores (static users are checked by rg_config_load) with
+ * rg_pwscheme_check.  Returns 0, or -1 with *errors_r ("file:line: message"
+ * lines, malloc'd). */
+int rg_config_check_store_hashes(const struct rg_config *cfg, char **errors_r);
 
 /* Warnings that do not stop loading (tenant without require_authz, ...),
  * one per line, or NULL when none.  Caller frees. */

@@ -1,1 +1,511 @@
-/* core/config_keys.c — not written yet */
+/*
+ * config_keys.c — every configuration key, declared once: type, default,
+ * range, where it lives in struct rg_config, and what it means.
+ * The loader, the free routine and relayguard.conf(5) all read this table.
+ */
+#include <autoconfig.h>
+#include "config_keys.h"
+#include "config.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- value lists ---------------------------------------------------------- */
+
+static const struct rg_key_value tls_versions[] = {
+	{"TLSv1", RG_TLS_1_0}, {"TLSv1.0", RG_TLS_1_0}, {"TLSv1.1", RG_TLS_1_1},
+	{"TLSv1.2", RG_TLS_1_2}, {"TLSv1.3", RG_TLS_1_3}, {NULL, 0},
+};
+static const struct rg_key_value mechanisms[] = {
+	{"PLAIN", RG_MECH_PLAIN}, {"LOGIN", RG_MECH_LOGIN}, {NULL, 0},
+};
+static const struct rg_key_value tenant_actions[] = {
+	{"accept", RG_TENANT_ACCEPT}, {"reject", RG_TENANT_REJECT}, {NULL, 0},
+};
+static const struct rg_key_value store_types[] = {
+	{"static", RG_STORE_STATIC}, {"passwd-file", RG_STORE_PASSWD_FILE},
+	{"sqlite", RG_STORE_SQLITE}, {NULL, 0},
+};
+
+/* ---- key constructors ------------------------------------------------------ */
+
+#define NO_RANGE .min = 0, .max = 0
+#define K_BOOL(S, n, f, d, text) \
+	{ .name = n, .type = RG_KEY_BOOL, .def_int = d, .offset = offsetof(S, f), .desc = text }
+#define K_INT(S, n, f, d, lo, hi, text) \
+	{ .name = n, .type = RG_KEY_INT, .def_int = d, .min = lo, .max = hi, \
+	  .offset = offsetof(S, f), .desc = text }
+#define K_STR(S, n, f, fl, d, chk, text) \
+	{ .name = n, .type = RG_KEY_STRING, .flags = fl, .def_str = d, .check = chk, \
+	  .offset = offsetof(S, f), .desc = text }
+#define K_LIST(S, n, f, cnt, fl, chk, text) \
+	{ .name = n, .type = RG_KEY_STRLIST, .flags = fl, .check = chk, \
+	  .offset = offsetof(S, f), .count_offset = offsetof(S, cnt), .desc = text }
+#define K_ENUM(S, n, f, fl, d, vals, text) \
+	{ .name = n, .type = RG_KEY_ENUM, .flags = fl, .def_int = d, .values = vals, \
+	  .offset = offsetof(S, f), .desc = text }
+#define K_GROUP(n, tbl, text) \
+	{ .name = n, .type = RG_KEY_GROUP, .sub = &tbl, .desc = text }
+#define K_GLIST(S, n, f, cnt, fl, tbl, text) \
+	{ .name = n, .type = RG_KEY_GROUP_LIST, .flags = fl, .sub = &tbl, \
+	  .offset = offsetof(S, f), .count_offset = offsetof(S, cnt), .desc = text }
+#define TABLE(p, arr) { .path = p, .keys = arr, .n_keys = sizeof(arr) / sizeof(arr[0]), \
+	.name_offset = (size_t)-1 }
+#define ENTRY_TABLE(p, arr, S) { .path = p, .keys = arr, .n_keys = sizeof(arr) / sizeof(arr[0]), \
+	.elem_size = sizeof(S), .line_offset = offsetof(S, line), .name_offset = offsetof(S, name) }
+
+#define C struct rg_config
+#define ST(t) (1u << (t))
+
+/* ---- milter ---------------------------------------------------------------- */
+
+static const struct rg_key milter_keys[] = {
+	K_BOOL(C, "enabled", milter.enabled, true, "run the milter front end"),
+	K_STR(C, "socket", milter.socket, RG_KF_NONEMPTY, "unix:/run/relayguard/milter.sock",
+	      rg_check_milter_socket,
+	      "libmilter socket: unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST"),
+	K_BOOL(C, "require_tls_for_auth", milter.require_tls_for_auth, true,
+	       "refuse mail from a session that authenticated without TLS"),
+	K_ENUM(C, "min_tls_version", milter.min_tls_version, 0, RG_TLS_1_2, tls_versions,
+	       "weaker TLS ({tls_version}) counts as no TLS for AUTH purposes"),
+	K_LIST(C, "require_auth", milter.require_auth, milter.n_require_auth, 0, rg_check_token,
+	       "{daemon_name} values whose mail must be authenticated"),
+	K_BOOL(C, "require_known_identity", milter.require_known_identity, true,
+	       "{auth_authen} must still be an enabled user of the stores"),
+	K_INT(C, "timeout", milter.timeout, 7210, 1, 86400,
+	      "seconds to wait for the MTA (smfi_settimeout)"),
+};
+static const struct rg_key_table milter_table = TABLE("milter", milter_keys);
+
+/* ---- auth ------------------------------------------------------------------ */
+
+static const struct rg_key cache_keys[] = {
+	K_INT(C, "ttl", auth.cache.ttl, 300, 0, 86400,
+	      "seconds a verified password is remembered (0 = no cache)"),
+	K_INT(C, "negative_ttl", auth.cache.negative_ttl, 30, 0, 3600,
+	      "seconds a failed password is remembered (0 = off)"),
+	K_INT(C, "size", auth.cache.size, 10000, 0, 10000000,
+	      "maximum positive entries (LRU)"),
+	K_INT(C, "negative_size", auth.cache.negative_size, 1000, 0, 10000000,
+	      "maximum negative entries (LRU)"),
+};
+static const struct rg_key_table cache_table = TABLE("auth.cache", cache_keys);
+
+static const struct rg_key auth_keys[] = {
+	K_BOOL(C, "enabled", auth.enabled, true, "run the SASL authentication service"),
+	K_STR(C, "dovecot_socket", auth.dovecot_socket, 0, "/run/relayguard/auth",
+	      rg_check_auth_socket,
+	      "Dovecot auth protocol socket (Postfix smtpd_sasl_path); \"\" = off"),
+	K_STR(C, "saslauthd_socket", auth.saslauthd_socket, 0, "/run/relayguard/mux",
+	      rg_check_auth_socket,
+	      "saslauthd protocol socket (Cyrus SASL saslauthd_path); \"\" = off"),
+	{ .name = "mechanisms", .type = RG_KEY_FLAGS, .def_int = RG_MECH_PLAIN | RG_MECH_LOGIN,
+	  .values = mechanisms, .offset = offsetof(C, auth.mechanisms),
+	  .desc = "SASL mechanisms offered (PLAIN, LOGIN)" },
+	K_BOOL(C, "require_tls", auth.require_tls, true,
+	       "refuse AUTH on a session the MTA says is not secured"),
+	K_INT(C, "hash_threads", auth.hash_threads, 0, 0, 256,
+	      "password hashing threads (0 = one per core)"),
+	K_INT(C, "hash_queue", auth.hash_queue, 64, 1, 65536,
+	      "hashing requests waiting at most; beyond that answer a temporary failure"),
+	K_INT(C, "failure_delay_ms", auth.failure_delay_ms, 2000, 0, 60000,
+	      "delay before answering a failed login; grows on repeated failures"),
+	K_INT(C, "max_failure_delay_ms", auth.max_failure_delay_ms, 15000, 0, 300000,
+	      "upper bound of the growing failure delay"),
+	K_INT(C, "lockout_failures", auth.lockout_failures, 0, 0, 1000000,
+	      "failures of one user before a lockout (0 = no lockout)"),
+	K_INT(C, "lockout_seconds", auth.lockout_seconds, 900, 1, 86400,
+	      "length of a lockout"),
+	K_INT(C, "max_connections", auth.max_connections, 1024, 1, 65536,
+	      "concurrent client connections to the SASL service"),
+	K_INT(C, "max_request_length", auth.max_request_length, 8192, 256, 65536,
+	      "longest request line accepted, in bytes"),
+	K_GROUP("cache", cache_table, "authentication cache"),
+};
+static const struct rg_key_table auth_table = TABLE("auth", auth_keys);
+
+/* ---- passwords ------------------------------------------------------------- */
+
+static const struct rg_key password_keys[] = {
+	K_BOOL(C, "allow_plaintext", passwords.allow_plaintext, false,
+	       "accept {PLAIN}/{CLEARTEXT} stored passwords (logged as weak)"),
+	K_INT(C, "argon2_memory_kib", passwords.argon2_memory_kib, 19456, 8, 4194304,
+	      "Argon2id memory for new hashes, KiB"),
+	K_INT(C, "argon2_iterations", passwords.argon2_iterations, 2, 1, 1000,
+	      "Argon2id iterations for new hashes"),
+};
+static const struct rg_key_table password_table = TABLE("passwords", password_keys);
+
+/* ---- stores ---------------------------------------------------------------- */
+
+#define U struct rg_static_user
+static const struct rg_key user_keys[] = {
+	K_STR(U, "name", name, RG_KF_REQUIRED | RG_KF_NONEMPTY, NULL, rg_check_identity,
+	      "user (identity) name"),
+	K_STR(U, "password", password, RG_KF_REQUIRED | RG_KF_NONEMPTY, NULL, NULL,
+	      "stored password hash ($argon2id$..., $y$..., {SSHA512}...)"),
+	K_BOOL(U, "enabled", enabled, true, "a disabled user can neither log in nor send"),
+	K_LIST(U, "act_as", act_as, n_act_as, 0, rg_check_identity,
+	       "identities this user may act as (SASL authorization id)"),
+};
+static const struct rg_key_table user_table = ENTRY_TABLE("stores[].users[]", user_keys, U);
+#undef U
+
+#define S struct rg_store_conf
+static const struct rg_key store_keys[] = {
+	{ .name = "type", .type = RG_KEY_ENUM, .flags = RG_KF_REQUIRED | RG_KF_SELECTOR,
+	  .values = store_types, .offset = offsetof(S, type),
+	  .desc = "store type: static, passwd-file or sqlite" },
+	K_STR(S, "name", name, RG_KF_NONEMPTY, NULL, rg_check_token,
+	      "label for logs (default: the type)"),
+	{ .name = "users", .type = RG_KEY_GROUP_LIST, .flags = RG_KF_REQUIRED, .sub = &user_table,
+	  .offset = offsetof(S, users), .count_offset = offsetof(S, n_users),
+	  .types = ST(RG_STORE_STATIC), .desc = "users of a static store" },
+	{ .name = "path", .type = RG_KEY_STRING, .flags = RG_KF_REQUIRED | RG_KF_NONEMPTY,
+	  .check = rg_check_path, .offset = offsetof(S, path),
+	  .types = ST(RG_STORE_PASSWD_FILE) | ST(RG_STORE_SQLITE),
+	  .desc = "file: user:hash[:extra] lines, or the SQLite database (opened read-only)" },
+	{ .name = "busy_timeout_ms", .type = RG_KEY_INT, .def_int = 1000, .min = 0, .max = 600000,
+	  .offset = offsetof(S, busy_timeout_ms), .types = ST(RG_STORE_SQLITE),
+	  .desc = "how long to wait for a locked database before a temporary failure" },
+	{ .name = "password_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, password_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :user returning password [, enabled] (default: built-in schema)" },
+	{ .name = "act_as_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, act_as_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :user and :as; any row = allowed (default: built-in schema)" },
+	{ .name = "tenant_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, tenant_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :tenant; any row = tenant exists (default: built-in schema)" },
+	{ .name = "tenant_authz_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, tenant_authz_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :tenant and :user; any row = allowed (default: built-in schema)" },
+};
+static const struct rg_key_table store_table = ENTRY_TABLE("stores[]", store_keys, S);
+#undef S
+
+/* ---- tenants --------------------------------------------------------------- */
+
+#define T struct rg_tenant
+static const struct rg_key tenant_keys[] = {
+	K_STR(T, "name", name, RG_KF_REQUIRED | RG_KF_NONEMPTY, NULL, NULL,
+	      "tenant name (letters, digits, . _ -), compared case-insensitively"),
+	K_STR(T, "egress_pool", egress_pool, RG_KF_NONEMPTY, NULL, rg_check_token,
+	      "optional label of the tenant's outbound pool"),
+	{ .name = "require_authz", .type = RG_KEY_STRLIST, .flags = RG_KF_PRESENT,
+	  .check = rg_check_identity, .offset = offsetof(T, require_authz),
+	  .count_offset = offsetof(T, n_require_authz),
+	  .present_offset = offsetof(T, has_require_authz),
+	  .desc = "identities admitted; without it every authenticated identity is" },
+};
+static const struct rg_key_table tenant_table = ENTRY_TABLE("tenants.list[]", tenant_keys, T);
+#undef T
+
+static const struct rg_key tenants_keys[] = {
+	K_STR(C, "header", tenants.header, RG_KF_NONEMPTY, "X-Tenant", rg_check_header_name,
+	      "header field naming the tenant"),
+	K_BOOL(C, "remove_header", tenants.remove_header, false,
+	       "strip the tenant header after the check"),
+	K_STR(C, "add_header", tenants.add_header, 0, "", rg_check_opt_header_name,
+	      "header field recording the verified tenant (\"\" = none)"),
+	K_ENUM(C, "missing", tenants.missing, 0, RG_TENANT_ACCEPT, tenant_actions,
+	       "message without the tenant header: accept or reject"),
+	K_ENUM(C, "unknown", tenants.unknown, 0, RG_TENANT_REJECT, tenant_actions,
+	       "tenant configured nowhere: accept or reject"),
+	K_ENUM(C, "unauthenticated", tenants.unauthenticated, 0, RG_TENANT_REJECT, tenant_actions,
+	       "tenant header on an unauthenticated session: accept or reject"),
+	K_BOOL(C, "accept_repeated_same", tenants.accept_repeated_same, false,
+	       "accept the header repeated with the same value (different values: always refused)"),
+	K_INT(C, "max_length", tenants.max_length, 64, 1, 255,
+	      "longest tenant name accepted"),
+	K_GLIST(C, "list", tenants.list, tenants.n_list, 0, tenant_table, "configured tenants"),
+};
+static const struct rg_key_table tenants_table = TABLE("tenants", tenants_keys);
+
+/* ---- top level ------------------------------------------------------------- */
+
+static const struct rg_key root_keys[] = {
+	K_STR(C, "control_socket", control_socket, 0, "/run/relayguard/control", rg_check_path,
+	      "unix socket for relayguardctl (stats, reload); \"\" = off"),
+	K_STR(C, "pidfile", pidfile, 0, "/run/relayguard/relayguard.pid", rg_check_path,
+	      "pid file; \"\" = none"),
+	K_STR(C, "user", user, 0, "", rg_check_token,
+	      "drop privileges to this user after binding sockets (\"\" = stay)"),
+	K_STR(C, "group", group, 0, "", rg_check_token,
+	      "drop privileges to this group (\"\" = the user's primary group)"),
+	K_STR(C, "socket_owner", socket_owner, 0, "", rg_check_token,
+	      "owner of the unix sockets (\"\" = the process user)"),
+	K_STR(C, "socket_group", socket_group, 0, "", rg_check_token,
+	      "group of the unix sockets (\"\" = the process group)"),
+	{ .name = "socket_mode", .type = RG_KEY_MODE, .def_int = 0660, .min = 0, .max = 0777,
+	  .offset = offsetof(C, socket_mode), .desc = "mode of the unix sockets (octal string)" },
+	K_STR(C, "syslog_facility", syslog_facility, RG_KF_NONEMPTY, "mail", rg_check_facility,
+	      "syslog facility (mail, daemon, auth, local0..local7, ...)"),
+	K_STR(C, "syslog_ident", syslog_ident, RG_KF_NONEMPTY, "relayguard", rg_check_token,
+	      "syslog identity"),
+	K_GROUP("milter", milter_table, "the milter front end"),
+	K_GROUP("auth", auth_table, "the SASL authentication service"),
+	K_GROUP("passwords", password_table, "password schemes"),
+	K_GLIST(C, "stores", stores, n_stores, 0, store_table,
+		"credential stores, asked in order; the first that knows the user decides"),
+	K_GROUP("tenants", tenants_table, "tenant header checks"),
+};
+const struct rg_key_table rg_config_root_keys = TABLE("", root_keys);
+
+/* ---- validators ------------------------------------------------------------ */
+
+static bool has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+const char *rg_check_path(const char *path)
+{
+	if (strlen(path) >= 4096)
+		return "path too long";
+	if (has_ctl(path))
+		return "control character in path";
+	return NULL;
+}
+
+static const char *check_unix_path(const char *path)
+{
+	if (*path == '\0')
+		return "empty socket path";
+	if (strlen(path) >= 108)
+		return "socket path longer than 107 bytes";
+	return rg_check_path(path);
+}
+
+static const char *check_inet(const char *spec, bool v6)
+{
+	const char *at = strchr(spec, '@');
+	const char *p = spec;
+	long port = 0;
+
+	if (*p < '0' || *p > '9')
+		return "expected inet:PORT@HOST with a numeric port";
+	for (; *p >= '0' && *p <= '9'; p++) {
+		port = port * 10 + (*p - '0');
+		if (port > 65535)
+			break;
+	}
+	if (port < 1 || port > 65535)
+		return "port must be 1..65535";
+	if (*p != '\0' && p != at)
+		return "expected inet:PORT@HOST with a numeric port";
+	if (at) {
+		const char *h = at + 1;
+		if (*h == '\0')
+			return "empty host after '@'";
+		for (; *h; h++)
+			if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+			      (*h >= '0' && *h <= '9') || *h == '.' || *h == '-' ||
+			      *h == '_' || (v6 && (*h == ':' || *h == '[' || *h == ']'))))
+				return "bad character in host";
+	}
+	return NULL;
+}
+
+const char *rg_check_milter_socket(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return check_unix_path(spec + 5);
+	if (strncmp(spec, "local:", 6) == 0)
+		return check_unix_path(spec + 6);
+	if (strncmp(spec, "inet:", 5) == 0)
+		return check_inet(spec + 5, false);
+	if (strncmp(spec, "inet6:", 6) == 0)
+		return check_inet(spec + 6, true);
+	return "expected unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST";
+}
+
+const char *rg_check_auth_socket(const char *spec)
+{
+	if (*spec == '\0')
+		return NULL;
+	if (*spec == '/')
+		return check_unix_path(spec);
+	return rg_check_milter_socket(spec);
+}
+
+const char *rg_check_header_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0)
+		return "empty header name";
+	if (n > 76)
+		return "header name longer than 76 characters";
+	for (; *name; name++)
+		if ((unsigned char)*name < 33 || (unsigned char)*name > 126 || *name == ':')
+			return "not a valid header field name (printable ASCII, no space or colon)";
+	return NULL;
+}
+
+const char *rg_check_opt_header_name(const char *name)
+{
+	return *name ? rg_check_header_name(name) : NULL;
+}
+
+const char *rg_check_facility(const char *name)
+{
+	return rg_log_facility(name) < 0 ?
+		"unknown syslog facility (mail, daemon, auth, authpriv, user, local0..local7)" : NULL;
+}
+
+const char *rg_check_identity(const char *name)
+{
+	if (*name == '\0')
+		return "empty name";
+	if (strlen(name) > 255)
+		return "name longer than 255 bytes";
+	if (has_ctl(name))
+		return "control character in name";
+	return NULL;
+}
+
+const char *rg_check_token(const char *name)
+{
+	if (strlen(name) > 255)
+		return "longer than 255 bytes";
+	for (; *name; name++)
+		if ((unsigned char)*name < 33 || (unsigned char)*name > 126)
+			return "only printable ASCII without spaces is allowed";
+	return NULL;
+}
+
+/* ---- rg_config_print_keys: the table as text (for relayguard.conf(5)) ------- */
+
+static void print_values(FILE *out, const struct rg_key_value *v, const char *sep)
+{
+	for (const struct rg_key_value *p = v; p->name; p++)
+		fprintf(out, "%s%s", p == v ? "" : sep, p->name);
+}
+
+static const char *const type_names[] = {
+	[RG_KEY_BOOL] = "bool", [RG_KEY_INT] = "int", [RG_KEY_STRING] = "string",
+	[RG_KEY_STRLIST] = "string list", [RG_KEY_ENUM] = "enum", [RG_KEY_FLAGS] = "flags",
+	[RG_KEY_MODE] = "octal mode", [RG_KEY_GROUP] = "group",
+	[RG_KEY_GROUP_LIST] = "list of groups",
+};
+
+static void print_default(FILE *out, const struct rg_key *k)
+{
+	switch (k->type) {
+	case RG_KEY_BOOL:
+		fputs(k->def_int ? "true" : "false", out);
+		break;
+	case RG_KEY_INT:
+		fprintf(out, "%lld", k->def_int);
+		break;
+	case RG_KEY_STRING:
+		if (k->def_str)
+			fprintf(out, "\"%s\"", k->def_str);
+		else
+			fputs(k->flags & RG_KF_REQUIRED ? "(required)" : "(unset)", out);
+		break;
+	case RG_KEY_ENUM: {
+		const struct rg_key_value *v;
+		if (k->flags & RG_KF_REQUIRED) {
+			fputs("(required)", out);
+			break;
+		}
+		for (v = k->values; v->name && v->value != k->def_int; v++)
+			;
+		fprintf(out, "\"%s\"", v->name ? v->name : "?");
+		break;
+	}
+	case RG_KEY_FLAGS: {
+		bool first = true;
+		fputs("[", out);
+		for (const struct rg_key_value *v = k->values; v->name; v++)
+			if (k->def_int & v->value) {
+				fprintf(out, "%s\"%s\"", first ? " " : ", ", v->name);
+				first = false;
+			}
+		fputs(" ]", out);
+		break;
+	}
+	case RG_KEY_MODE:
+		fprintf(out, "\"0%llo\"", k->def_int);
+		break;
+	case RG_KEY_STRLIST:
+		fputs(k->flags & RG_KF_PRESENT ? "(unset)" : "[ ]", out);
+		break;
+	case RG_KEY_GROUP:
+		fputs("{ }", out);
+		break;
+	case RG_KEY_GROUP_LIST:
+		fputs(k->flags & RG_KF_REQUIRED ? "(required)" : "( )", out);
+		break;
+	}
+}
+
+static void print_range(FILE *out, const struct rg_key *k)
+{
+	switch (k->type) {
+	case RG_KEY_INT:
+		fprintf(out, "%lld..%lld", k->min, k->max);
+		break;
+	case RG_KEY_MODE:
+		fprintf(out, "0%llo..0%llo", k->min, k->max);
+		break;
+	case RG_KEY_ENUM:
+	case RG_KEY_FLAGS:
+		print_values(out, k->values, "|");
+		break;
+	default:
+		fputs("-", out);
+	}
+}
+
+static void print_table(FILE *out, const struct rg_key_table *t, const char *prefix)
+{
+	const struct rg_key *selector = NULL;
+
+	for (size_t i = 0; i < t->n_keys; i++)
+		if (t->keys[i].flags & RG_KF_SELECTOR)
+			selector = &t->keys[i];
+	for (size_t i = 0; i < t->n_keys; i++) {
+		const struct rg_key *k = &t->keys[i];
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s%s%s", prefix, k->name,
+			 k->type == RG_KEY_GROUP_LIST ? "[]" : "");
+		fprintf(out, "%s\t%s\t", path, type_names[k->type]);
+		print_default(out, k);
+		fputs("\t", out);
+		print_range(out, k);
+		fputs("\t", out);
+		if (k->types && selector) {
+			bool first = true;
+			fputs("[", out);
+			for (const struct rg_key_value *v = selector->values; v->name; v++)
+				if (k->types & (1u << v->value)) {
+					fprintf(out, "%s%s", first ? "" : ", ", v->name);
+					first = false;
+				}
+			fputs(" stores", out);
+			fputs(k->flags & RG_KF_REQUIRED ? ", required] " : "] ", out);
+		} else if ((k->flags & RG_KF_REQUIRED) && k->type != RG_KEY_STRING &&
+			   k->type != RG_KEY_ENUM) {
+			fputs("(required) ", out);
+		}
+		fprintf(out, "%s\n", k->desc);
+		if (k->type == RG_KEY_GROUP || k->type == RG_KEY_GROUP_LIST) {
+			char sub[260];
+			snprintf(sub, sizeof(sub), "%s.", path);
+			print_table(out, k->sub, sub);
+		}
+	}
+}
+
+void rg_config_print_keys(FILE *out)
+{
+	print_table(out, &rg_config_root_keys, "");
+}

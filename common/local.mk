@@ -5,3 +5,4 @@ librelayguard_a_SOURCES += common/log.c common/log.h common/stats.c common/stats
 sbin_PROGRAMS += relayguard
 relayguard_SOURCES = common/main.c
 relayguard_LDADD = librelayguard.a $(MILTER_LIBS) $(RG_LIBS)
+librelayguard_a_SOURCES += common/config_check.c common/config_internal.h

@@ -1,0 +1,339 @@
+/*
+ * config_check.c — checks that span several keys (store types, duplicate
+ * users and tenants, tenant names, stored hash schemes, accounts), and the
+ * warnings about settings that are allowed but weaken protection.
+ */
+#include <autoconfig.h>
+#include "config.h"
+#include "config_internal.h"
+#include "pwscheme.h"
+#include "store.h"
+
+#include <ctype.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define ERR(ctx, line, ...) rg_msgs_add(&(ctx)->errs, (ctx)->file, line, __VA_ARGS__)
+#define WARN(ctx, line, ...) rg_msgs_add(&(ctx)->warns, (ctx)->file, line, "warning: " __VA_ARGS__)
+
+static int line_or(const struct rg_load_ctx *ctx, const char *path, const char *fallback)
+{
+	int line = rg_load_line(ctx, path);
+	return line ? line : rg_load_line(ctx, fallback);
+}
+
+static void pw_params(const struct rg_config *cfg, struct rg_pw_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->allow_plaintext = cfg->passwords.allow_plaintext;
+	p->argon2_memory_kib = (unsigned)cfg->passwords.argon2_memory_kib;
+	p->argon2_iterations = (unsigned)cfg->passwords.argon2_iterations;
+}
+
+/* ---- front ends and auth settings -------------------------------------------- */
+
+static const char *unix_path(const char *spec)
+{
+	if (spec == NULL || *spec == '\0')
+		return NULL;
+	if (*spec == '/')
+		return spec;
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return NULL;
+}
+
+static void check_front_ends(struct rg_load_ctx *ctx)
+{
+	const struct rg_config *cfg = ctx->cfg;
+	const char *paths[4] = {
+		unix_path(cfg->milter.enabled ? cfg->milter.socket : NULL),
+		unix_path(cfg->auth.enabled ? cfg->auth.dovecot_socket : NULL),
+		unix_path(cfg->auth.enabled ? cfg->auth.saslauthd_socket : NULL),
+		unix_path(cfg->control_socket),
+	};
+	static const char *const keys[4] = {
+		"milter.socket", "auth.dovecot_socket", "auth.saslauthd_socket", "control_socket",
+	};
+
+	if (!cfg->milter.enabled && !cfg->auth.enabled)
+		ERR(ctx, line_or(ctx, "auth.enabled", "milter.enabled"),
+		    "milter.enabled and auth.enabled are both false: nothing to run");
+	if (cfg->auth.enabled && !*cfg->auth.dovecot_socket && !*cfg->auth.saslauthd_socket)
+		ERR(ctx, line_or(ctx, "auth.dovecot_socket", "auth"),
+		    "auth is enabled but auth.dovecot_socket and auth.saslauthd_socket are both "
+		    "empty (set one, or auth.enabled = false)");
+	if (cfg->auth.enabled && cfg->auth.mechanisms == 0)
+		ERR(ctx, line_or(ctx, "auth.mechanisms", "auth"),
+		    "auth.mechanisms: at least one of PLAIN, LOGIN is needed");
+	if (cfg->auth.max_failure_delay_ms < cfg->auth.failure_delay_ms)
+		ERR(ctx, line_or(ctx, "auth.max_failure_delay_ms", "auth.failure_delay_ms"),
+		    "auth.max_failure_delay_ms (%d) is smaller than auth.failure_delay_ms (%d)",
+		    cfg->auth.max_failure_delay_ms, cfg->auth.failure_delay_ms);
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			if (paths[i] && paths[j] && strcmp(paths[i], paths[j]) == 0)
+				ERR(ctx, line_or(ctx, keys[j], keys[i]),
+				    "%s and %s name the same socket %s", keys[i], keys[j], paths[j]);
+}
+
+static void check_accounts(struct rg_load_ctx *ctx)
+{
+	const struct rg_config *cfg = ctx->cfg;
+	const char *users[2] = { cfg->user, cfg->socket_owner };
+	const char *groups[2] = { cfg->group, cfg->socket_group };
+	static const char *const ukeys[2] = { "user", "socket_owner" };
+	static const char *const gkeys[2] = { "group", "socket_group" };
+	char buf[16384];
+
+	for (int i = 0; i < 2; i++) {
+		struct passwd pw, *pwp = NULL;
+		if (users[i] && *users[i] &&
+		    (getpwnam_r(users[i], &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL))
+			ERR(ctx, rg_load_line(ctx, ukeys[i]), "%s: no such user \"%s\"", ukeys[i],
+			    users[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct group gr, *grp = NULL;
+		if (groups[i] && *groups[i] &&
+		    (getgrnam_r(groups[i], &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL))
+			ERR(ctx, rg_load_line(ctx, gkeys[i]), "%s: no such group \"%s\"", gkeys[i],
+			    groups[i]);
+	}
+}
+
+/* ---- stores ------------------------------------------------------------------- */
+
+static const char *type_name(enum rg_store_type t)
+{
+	switch (t) {
+	case RG_STORE_STATIC: return "static";
+	case RG_STORE_PASSWD_FILE: return "passwd-file";
+	case RG_STORE_SQLITE: return "sqlite";
+	}
+	return "?";
+}
+
+static void need_params(struct rg_load_ctx *ctx, const struct rg_store_conf *sc, size_t i,
+			const char *key, const char *query, const char *p1, const char *p2)
+{
+	if (query == NULL)
+		return;
+	if (strstr(query, p1) == NULL || (p2 && strstr(query, p2) == NULL))
+		ERR(ctx, sc->line, "stores[%zu].%s: the query must use %s%s%s", i, key, p1,
+		    p2 ? " and " : "", p2 ? p2 : "");
+}
+
+static void check_static_users(struct rg_load_ctx *ctx, const struct rg_store_conf *sc, size_t i)
+{
+	struct rg_pw_params params;
+
+	pw_params(ctx->cfg, &params);
+	for (size_t u = 0; u < sc->n_users; u++) {
+		const struct rg_static_user *us = &sc->users[u];
+		const char *why = NULL;
+
+		if (us->name == NULL || us->password == NULL)
+			continue;	/* already reported as missing */
+		for (size_t v = 0; v < u; v++)
+			if (sc->users[v].name && strcmp(sc->users[v].name, us->name) == 0) {
+				ERR(ctx, us->line, "stores[%zu].users[%zu]: duplicate user \"%s\" "
+				    "(first at line %d)", i, u, us->name, sc->users[v].line);
+				break;
+			}
+		if (rg_pwscheme_check(us->password, &params, &why) != 0)
+			ERR(ctx, us->line, "stores[%zu].users[%zu]: user \"%s\": password: %s", i, u,
+			    us->name, why ? why : "not a known password scheme");
+		else if (rg_pwscheme_is_weak(us->password))
+			WARN(ctx, us->line, "user \"%s\" has a plaintext password", us->name);
+	}
+}
+
+static void check_stores(struct rg_load_ctx *ctx)
+{
+	struct rg_config *cfg = ctx->cfg;
+
+	for (size_t i = 0; i < cfg->n_stores; i++) {
+		struct rg_store_conf *sc = &cfg->stores[i];
+
+		if (sc->type == 0)
+			continue;	/* type missing or bad: already reported */
+		if (sc->name == NULL) {
+			sc->name = strdup(type_name(sc->type));
+			if (sc->name == NULL)
+				abort();
+		} else {
+			for (size_t j = 0; j < i; j++)
+				if (cfg->stores[j].name && strcmp(cfg->stores[j].name, sc->name) == 0) {
+					ERR(ctx, sc->line, "stores[%zu]: duplicate store name \"%s\" "
+					    "(first at line %d)", i, sc->name, cfg->stores[j].line);
+					break;
+				}
+		}
+		if (sc->type == RG_STORE_STATIC)
+			check_static_users(ctx, sc, i);
+		if (sc->type == RG_STORE_SQLITE) {
+			need_params(ctx, sc, i, "password_query", sc->password_query, ":user", NULL);
+			need_params(ctx, sc, i, "act_as_query", sc->act_as_query, ":user", ":as");
+			need_params(ctx, sc, i, "tenant_query", sc->tenant_query, ":tenant", NULL);
+			need_params(ctx, sc, i, "tenant_authz_query", sc->tenant_authz_query,
+				    ":tenant", ":user");
+		}
+		if (sc->path && sc->path[0] != '/')
+			WARN(ctx, sc->line, "stores[%zu].path \"%s\" is relative: it is resolved "
+			     "against the daemon's working directory", i, sc->path);
+	}
+	if (cfg->n_stores == 0)
+		WARN(ctx, rg_load_line(ctx, "stores"),
+		     "no credential stores are configured: every login fails");
+}
+
+/* ---- tenants ------------------------------------------------------------------ */
+
+static const char *tenant_name_problem(const char *name, int max_length)
+{
+	if ((int)strlen(name) > max_length)
+		return "longer than tenants.max_length";
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+			return "only letters, digits, '.', '_' and '-' are allowed";
+	return NULL;
+}
+
+static void check_tenants(struct rg_load_ctx *ctx)
+{
+	const struct rg_config *cfg = ctx->cfg;
+
+	for (size_t i = 0; i < cfg->tenants.n_list; i++) {
+		const struct rg_tenant *t = &cfg->tenants.list[i];
+		const char *why;
+
+		if (t->name == NULL)
+			continue;
+		if ((why = tenant_name_problem(t->name, cfg->tenants.max_length)) != NULL)
+			ERR(ctx, t->line, "tenants.list[%zu]: tenant name \"%s\": %s", i, t->name, why);
+		for (size_t j = 0; j < i; j++)
+			if (cfg->tenants.list[j].name &&
+			    strcasecmp(cfg->tenants.list[j].name, t->name) == 0) {
+				ERR(ctx, t->line, "tenants.list[%zu]: duplicate tenant \"%s\" "
+				    "(first at line %d)", i, t->name, cfg->tenants.list[j].line);
+				break;
+			}
+		if (!t->has_require_authz)
+			WARN(ctx, t->line, "tenant \"%s\" has no require_authz: open to every "
+			     "authenticated identity", t->name);
+		else if (t->n_require_authz == 0)
+			WARN(ctx, t->line, "tenant \"%s\" has an empty require_authz: no identity "
+			     "may use it", t->name);
+	}
+	if (cfg->tenants.add_header && *cfg->tenants.add_header &&
+	    strcasecmp(cfg->tenants.add_header, cfg->tenants.header) == 0)
+		ERR(ctx, rg_load_line(ctx, "tenants.add_header"),
+		    "tenants.add_header must differ from tenants.header");
+}
+
+/* ---- warnings about weakened protection ---------------------------------------- */
+
+static void collect_warnings(struct rg_load_ctx *ctx)
+{
+	const struct rg_config *cfg = ctx->cfg;
+
+	if (cfg->passwords.allow_plaintext)
+		WARN(ctx, rg_load_line(ctx, "passwords.allow_plaintext"),
+		     "passwords.allow_plaintext is on: plaintext stored passwords are accepted");
+	if (cfg->passwords.argon2_memory_kib < 19456 || cfg->passwords.argon2_iterations < 2)
+		WARN(ctx, line_or(ctx, "passwords.argon2_memory_kib", "passwords.argon2_iterations"),
+		     "new Argon2id hashes are weaker than OWASP's minimum (19456 KiB, 2 iterations)");
+	if (cfg->auth.enabled && !cfg->auth.require_tls)
+		WARN(ctx, rg_load_line(ctx, "auth.require_tls"),
+		     "auth.require_tls is off: passwords are accepted on sessions without TLS");
+	if (cfg->auth.enabled && cfg->auth.failure_delay_ms == 0)
+		WARN(ctx, rg_load_line(ctx, "auth.failure_delay_ms"),
+		     "auth.failure_delay_ms is 0: failed logins are answered without delay");
+	if (cfg->milter.enabled && !cfg->milter.require_tls_for_auth)
+		WARN(ctx, rg_load_line(ctx, "milter.require_tls_for_auth"),
+		     "milter.require_tls_for_auth is off: mail from sessions that authenticated "
+		     "without TLS is accepted");
+	if (cfg->milter.enabled && cfg->milter.min_tls_version < RG_TLS_1_2)
+		WARN(ctx, rg_load_line(ctx, "milter.min_tls_version"),
+		     "milter.min_tls_version is below TLSv1.2");
+	if (cfg->milter.enabled && !cfg->milter.require_known_identity)
+		WARN(ctx, rg_load_line(ctx, "milter.require_known_identity"),
+		     "milter.require_known_identity is off: mail from identities disabled since "
+		     "they logged in is accepted");
+	if (cfg->milter.enabled && cfg->tenants.unauthenticated == RG_TENANT_ACCEPT)
+		WARN(ctx, rg_load_line(ctx, "tenants.unauthenticated"),
+		     "tenants.unauthenticated is accept: a %s header on an unauthenticated "
+		     "session is accepted", cfg->tenants.header);
+	if (cfg->milter.enabled && cfg->tenants.unknown == RG_TENANT_ACCEPT)
+		WARN(ctx, rg_load_line(ctx, "tenants.unknown"),
+		     "tenants.unknown is accept: messages naming an unconfigured tenant are accepted");
+}
+
+void rg_config_check_semantics(struct rg_load_ctx *ctx)
+{
+	check_front_ends(ctx);
+	check_accounts(ctx);
+	check_stores(ctx);
+	check_tenants(ctx);
+	collect_warnings(ctx);
+	ctx->cfg->warnings_text = rg_msgs_take(&ctx->warns);
+}
+
+char *rg_config_warnings(const struct rg_config *cfg)
+{
+	return cfg->warnings_text ? strdup(cfg->warnings_text) : NULL;
+}
+
+/* ---- `relayguard -n`: every stored hash of every opened store ------------------- */
+
+struct hash_walk {
+	struct rg_msgs *m;
+	const struct rg_config *cfg;
+	const struct rg_store_conf *sc;
+	size_t index;
+	struct rg_pw_params params;
+};
+
+static int check_one_hash(void *ctxp, const char *user, const char *hash)
+{
+	struct hash_walk *w = ctxp;
+	const char *why = NULL;
+
+	if (rg_pwscheme_check(hash, &w->params, &why) != 0)
+		rg_msgs_add(w->m, w->cfg->path, w->sc->line, "stores[%zu] (%s%s%s): user \"%s\": "
+			    "password: %s", w->index, w->sc->name,
+			    w->sc->path ? " " : "", w->sc->path ? w->sc->path : "", user,
+			    why ? why : "not a known password scheme");
+	return 0;
+}
+
+int rg_config_check_store_hashes(const struct rg_config *cfg, char **errors_r)
+{
+	struct rg_msgs m = {0};
+
+	*errors_r = NULL;
+	for (size_t i = 0; cfg->opened && i < cfg->n_stores; i++) {
+		struct rg_store *st = cfg->opened[i];
+		struct hash_walk w = { &m, cfg, &cfg->stores[i], i, {0} };
+		char *err = NULL;
+
+		/* static users were checked while loading */
+		if (st == NULL || cfg->stores[i].type == RG_STORE_STATIC || !st->ops->foreach_hash)
+			continue;
+		pw_params(cfg, &w.params);
+		if (st->ops->foreach_hash(st, check_one_hash, &w, &err) != 0)
+			rg_msgs_add(&m, cfg->path, cfg->stores[i].line, "stores[%zu] (%s): cannot "
+				    "read the stored hashes: %s", i, cfg->stores[i].name,
+				    err ? err : "unknown error");
+		free(err);
+	}
+	*errors_r = rg_msgs_take(&m);
+	return *errors_r ? -1 : 0;
+}

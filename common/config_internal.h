@@ -1,0 +1,36 @@
+/*
+ * config_internal.h — shared between the loader (config.c) and the
+ * cross-key checks (config_check.c).  Not for use outside common/config*.c.
+ */
+#ifndef RG_CONFIG_INTERNAL_H
+#define RG_CONFIG_INTERNAL_H
+
+#include <libconfig.h>
+#include "config.h"
+
+/* A growing text of "file:line: message" lines. */
+struct rg_msgs {
+	char *buf;
+	size_t len, cap;
+	int count;
+};
+void rg_msgs_add(struct rg_msgs *m, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Take the text (NULL when empty); m is reset. */
+char *rg_msgs_take(struct rg_msgs *m);
+
+struct rg_load_ctx {
+	config_t *lc;			/* the parsed libconfig tree */
+	const char *file;
+	struct rg_config *cfg;
+	struct rg_msgs errs;
+	struct rg_msgs warns;		/* text is "warning: ..." */
+};
+
+/* Source line of the setting at libconfig path (e.g. "auth.mechanisms"), or 0. */
+int rg_load_line(const struct rg_load_ctx *ctx, const char *path);
+
+/* Checks that involve several keys (config_check.c). */
+void rg_config_check_semantics(struct rg_load_ctx *ctx);
+
+#endif
