@@ -160,3 +160,21 @@ swaks_run() {
 	"$SWAKS" --server 127.0.0.1 --port "$PF_PORT" --timeout 20 \
 		--helo client.relayguard.test "$@" 2>&1
 }
+
+# rg_conf_head DIR — the top-level part of a test config: control socket,
+# pidfile and sockets in DIR, usable by Postfix's smtpd and cleanup (group
+# postfix), logging to stderr (relayguard -f) and syslog.
+rg_conf_head() {
+	cat <<CONF
+control_socket = "$1/control";
+pidfile = "$1/relayguard.pid";
+socket_group = "postfix";
+socket_mode = "0660";
+syslog_ident = "relayguard-test";
+CONF
+}
+
+# A SASL dialogue on one connection to the private Postfix (smtp_session.py)
+smtp_session() {
+	python3 "$top_srcdir/t/e2e/smtp_session.py" --port "$PF_PORT" "$@" 2>&1
+}
