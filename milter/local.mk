@@ -1,2 +1,14 @@
-# milter/: libmilter glue (linked into the relayguard daemon only)
-relayguard_SOURCES += milter/milter.c milter/rg_milter.h
+# milter/: libmilter glue (linked into the relayguard daemon only); the policy
+# it calls is pure C in librelayguard (owner of both: milter work)
+librelayguard_a_SOURCES += common/policy.c common/policy.h common/policy_stores.c
+
+relayguard_SOURCES += milter/rg_milter.h milter/milter_main.c \
+	milter/milter_callbacks.c milter/milter_callbacks.h \
+	milter/milter_ctx.c milter/milter_ctx.h \
+	milter/milter_macros.c milter/milter_macros.h \
+	milter/milter_reply.c milter/milter_reply.h
+
+check_PROGRAMS += t/unit/test_policy
+TESTS += t/unit/test_policy
+t_unit_test_policy_SOURCES = t/unit/test_policy.c t/unit/store_testlib.h t/tap.h
+t_unit_test_policy_LDADD = librelayguard.a $(RG_LIBS)

@@ -1,0 +1,140 @@
+/*
+ * policy.h — the milter's decisions, as pure functions over plain structs.
+ *
+ * No libmilter, no syslog, no I/O of its own: the milter (milter/) collects
+ * the facts from macros and headers, calls these functions, and translates
+ * the verdict into smfi_* replies.  Store questions go through a small table
+ * of lookups (struct rg_policy_lookups) so unit tests can inject store errors;
+ * the daemon passes rg_policy_store_lookups (the rg_stores_* chain).
+ *
+ * Replies (DESIGN.md §5):
+ *   AUTH without (sufficient) TLS            MAIL   530 5.7.0
+ *   listener requires AUTH, none given       MAIL   530 5.7.0 Authentication required
+ *   identity unknown or disabled             MAIL   550 5.7.1
+ *   tenant not authorized / header problems  EOH    550 5.7.1
+ *   store error, missing macros              any    451 4.7.1 (tempfail)
+ */
+#ifndef RG_POLICY_H
+#define RG_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "config.h"
+#include "store.h"
+
+enum rg_action {
+	RG_CONTINUE = 0,	/* no decision yet: let the transaction go on */
+	RG_ACCEPT,		/* message accepted (EOH/EOM) */
+	RG_REJECT,		/* permanent refusal, code/xcode/text set */
+	RG_TEMPFAIL,		/* temporary refusal, code/xcode/text set */
+};
+
+#define RG_VERDICT_TEXT 256
+
+struct rg_verdict {
+	enum rg_action action;
+	const char *code;	/* "550", "530", "451" (NULL for continue/accept) */
+	const char *xcode;	/* "5.7.1", ... */
+	char text[RG_VERDICT_TEXT];	/* reply text, safe for SMTP (printable ASCII, no '%') */
+	const char *reason;	/* machine reason for logs and stats: "tenant_not_authorized" */
+};
+
+const char *rg_action_str(enum rg_action a);	/* "continue", "accept", "reject", "tempfail" */
+
+/* Store questions the policy asks (see backends/store.h for semantics). */
+struct rg_policy_lookups {
+	enum rg_lookup (*user_enabled)(const struct rg_config *cfg, const char *user,
+				       bool *disabled_r, const char **error_r);
+	enum rg_lookup (*tenant_authz)(const struct rg_config *cfg, const char *tenant,
+				       const char *user, bool *allowed_r, const char **error_r);
+};
+/* The real chain (rg_stores_user_enabled, rg_stores_tenant_authz). */
+extern const struct rg_policy_lookups rg_policy_store_lookups;
+
+/*
+ * What the MTA told us.  Strings may be NULL (macro not sent).  The *_seen
+ * flags say whether the MTA delivered any of the macros requested for that
+ * stage at all: a macro can be absent because the fact is absent (no AUTH, no
+ * TLS) or because the MTA is not configured to send it, and only the second
+ * is a configuration error.
+ */
+struct rg_facts {
+	const char *client_addr;
+	const char *daemon_name;	/* {daemon_name} */
+	bool connect_macros_seen;	/* any of j {daemon_name} {daemon_addr} _ */
+	const char *tls_version;	/* {tls_version}, from HELO or MAIL stage */
+	const char *cipher;		/* {cipher} */
+	bool mail_macros_seen;		/* any of i {mail_addr} {auth_*} ... at MAIL */
+	const char *auth_type;		/* {auth_type}: SASL mechanism */
+	const char *auth_authen;	/* {auth_authen}: authenticated identity */
+	const char *auth_author;	/* {auth_author}: AUTH= of MAIL FROM (logged only) */
+};
+
+/* "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "TLSv1.0", "SSLv3", "SSLv2",
+ * case-insensitive.  Returns the RG_TLS_* value (SSL versions → RG_TLS_NONE + 1,
+ * i.e. below every TLS version), or -1 when the text is not a known form. */
+int rg_tls_version_parse(const char *s);
+
+/* TLS present (either macro set) and, when {tls_version} is known, not
+ * below cfg->milter.min_tls_version.  An unparseable version counts as
+ * insufficient. */
+bool rg_policy_tls_sufficient(const struct rg_config *cfg, const struct rg_facts *f);
+
+/* The session authenticated ({auth_type} or {auth_authen} non-empty). */
+bool rg_policy_authenticated(const struct rg_facts *f);
+
+/* At MAIL FROM (every MAIL FROM, including the null sender). */
+void rg_policy_mail(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+		    const struct rg_facts *f, struct rg_verdict *v);
+
+/* ---- tenant header, per message ---- */
+
+struct rg_tenant_msg {
+	char *value;		/* first normalized value (malloc'd), NULL if none valid */
+	unsigned count;		/* instances of the tenant header seen */
+	unsigned n_added_name;	/* instances of the tenants.add_header name seen (spoofs) */
+	bool conflict;		/* two instances with different values */
+	const char *error;	/* first malformed-value reason, NULL if none */
+};
+
+void rg_tenant_msg_init(struct rg_tenant_msg *m);
+void rg_tenant_msg_clear(struct rg_tenant_msg *m);	/* frees, back to init state */
+
+/*
+ * Normalize one raw header value: unfold (CRLF or LF followed by SP/HTAB),
+ * trim surrounding white space, then refuse an encoded word (=?...?=),
+ * NUL/control/non-ASCII bytes, an empty value, a value longer than max_len,
+ * or a character outside [A-Za-z0-9._+@-] (a tenant name is a token).
+ * len is the raw length (so embedded NUL bytes are seen).  On success returns
+ * a malloc'd value; on failure NULL with *reason_r set ("tenant_header_...").
+ * Out of memory: NULL with *reason_r = "internal_error".
+ */
+char *rg_tenant_normalize(const char *raw, size_t len, size_t max_len, const char **reason_r);
+
+/* Feed one header (every header of the message; others are ignored). */
+void rg_policy_header(const struct rg_config *cfg, struct rg_tenant_msg *m,
+		      const char *name, const char *value, size_t value_len);
+
+/* What to change in the message at end of message (milter applies it). */
+struct rg_header_edits {
+	unsigned remove_tenant;	/* delete this many instances of tenants.header */
+	unsigned remove_added;	/* delete this many client-supplied tenants.add_header */
+	const char *add_value;	/* add tenants.add_header with this value, or NULL */
+};
+
+/*
+ * At end of headers.  v gets RG_ACCEPT (message passes; *edits may ask for
+ * header changes at end of message), RG_REJECT or RG_TEMPFAIL.  The tenant
+ * named by the message (for the log line) is m->value; edits->add_value is
+ * set only when that tenant was checked against the identity and allowed.
+ */
+void rg_policy_eoh(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+		   const struct rg_facts *f, const struct rg_tenant_msg *m,
+		   struct rg_verdict *v, struct rg_header_edits *edits);
+
+static inline bool rg_header_edits_any(const struct rg_header_edits *e)
+{
+	return e->remove_tenant > 0 || e->remove_added > 0 || e->add_value != NULL;
+}
+
+#endif

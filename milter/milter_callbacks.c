@@ -1,0 +1,292 @@
+/* milter_callbacks.c — libmilter callbacks: collect facts, ask the policy,
+ * translate.  Decisions live in common/policy.c. */
+#include <autoconfig.h>
+#include "milter_callbacks.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "log.h"
+#include "milter_ctx.h"
+#include "milter_macros.h"
+#include "milter_reply.h"
+#include "policy.h"
+#include "stats.h"
+
+static struct rg_mconn *conn_get(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+/* First callback of a connection (negotiate, or connect when the MTA does
+ * not negotiate): create the state and take the config snapshot. */
+static struct rg_mconn *conn_start(SMFICTX *ctx)
+{
+	struct rg_mconn *c = conn_get(ctx);
+
+	if (c != NULL)
+		return c;
+	c = rg_mconn_new();
+	if (c == NULL)
+		return NULL;
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		rg_mconn_free(c);
+		return NULL;
+	}
+	rg_stats_inc("milter.connections");
+	return c;
+}
+
+static sfsistat reply_noreply(const struct rg_mconn *c, unsigned long nr_flag)
+{
+	return (c != NULL && (c->protocol & nr_flag)) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat rg_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+				  unsigned long f2, unsigned long f3, unsigned long *pf0,
+				  unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct rg_mconn *c = conn_start(ctx);
+	unsigned long actions = 0, proto = 0;
+	/* steps we never look at, and replies we never give */
+	const unsigned long skip = SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	const unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR;
+
+	(void)f2;
+	(void)f3;
+	if (c == NULL || c->cfg == NULL)
+		return SMFIS_ALL_OPTS;	/* MAIL FROM will tempfail */
+	/* header edits: ask only for what this config can need */
+	if (c->cfg->tenants.add_header != NULL && c->cfg->tenants.add_header[0] != '\0')
+		actions |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;	/* CHG: drop client-supplied copies */
+	if (c->cfg->tenants.remove_header)
+		actions |= SMFIF_CHGHDRS;
+	if (f0 & SMFIF_SETSYMLIST)
+		actions |= SMFIF_SETSYMLIST;
+	if ((actions & f0) != actions) {
+		rg_log(LOG_ERR, "milter: the MTA does not allow header changes (offered actions 0x%lx); "
+		       "messages that need them will be tempfailed", f0);
+		actions &= f0;
+	}
+	proto = f1 & (skip | noreply);
+	*pf0 = actions;
+	*pf1 = proto;
+	*pf2 = 0;
+	*pf3 = 0;
+	c->protocol = proto;
+	if ((actions & SMFIF_SETSYMLIST) && !rg_milter_request_macros(ctx))
+		rg_log(LOG_WARNING, "milter: could not request macro lists; relying on the MTA's settings");
+	return SMFIS_CONTINUE;
+}
+
+static void addr_string(const struct sockaddr *sa, char *buf, size_t n)
+{
+	snprintf(buf, n, "unknown");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+			  (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+			  (socklen_t)n);
+	else if (sa->sa_family == AF_UNIX)
+		snprintf(buf, n, "local");
+}
+
+static sfsistat rg_xxfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
+{
+	struct rg_mconn *c = conn_start(ctx);
+	const char *dn;
+
+	(void)hostname;
+	if (c == NULL)
+		return SMFIS_CONTINUE;	/* no state: envfrom tempfails */
+	addr_string(hostaddr, c->client_addr, sizeof(c->client_addr));
+	dn = rg_macro(ctx, "{daemon_name}");
+	c->connect_macros_seen = dn != NULL || rg_macro(ctx, "j") != NULL ||
+				 rg_macro(ctx, "{daemon_addr}") != NULL || rg_macro(ctx, "_") != NULL;
+	if (rg_mset(&c->daemon_name, dn, false) < 0)
+		c->connect_macros_seen = false;	/* fail closed below */
+	return reply_noreply(c, SMFIP_NR_CONN);
+}
+
+/* TLS facts: set once TLS is up and never cleared on this connection. */
+static void take_tls(SMFICTX *ctx, struct rg_mconn *c)
+{
+	(void)rg_mset(&c->tls_version, rg_macro(ctx, "{tls_version}"), true);
+	(void)rg_mset(&c->cipher, rg_macro(ctx, "{cipher}"), true);
+	(void)rg_mset(&c->cipher_bits, rg_macro(ctx, "{cipher_bits}"), true);
+}
+
+static sfsistat rg_xxfi_helo(SMFICTX *ctx, char *helohost)
+{
+	struct rg_mconn *c = conn_get(ctx);
+
+	(void)helohost;
+	if (c != NULL)
+		take_tls(ctx, c);	/* runs again after STARTTLS + EHLO */
+	return reply_noreply(c, SMFIP_NR_HELO);
+}
+
+static void warn_missing_macros(struct rg_mconn *c, const char *reason)
+{
+	if (strcmp(reason, "mail_macros_missing") == 0 && !c->warned_mail_macros) {
+		c->warned_mail_macros = true;
+		rg_log(LOG_ERR, "milter: client=%s: the MTA sends no MAIL FROM macros "
+		       "(i {auth_type} {auth_authen} {mail_addr}); cannot tell whether the session "
+		       "authenticated, tempfailing. Postfix: milter_mail_macros; Sendmail: "
+		       "confMILTER_MACROS_ENVFROM (see relayguard-milter notes)", c->client_addr);
+	} else if (strcmp(reason, "connect_macros_missing") == 0 && !c->warned_connect_macros) {
+		c->warned_connect_macros = true;
+		rg_log(LOG_ERR, "milter: client=%s: the MTA sends no {daemon_name} at connect; "
+		       "cannot apply milter.require_auth, tempfailing. Postfix: milter_connect_macros; "
+		       "Sendmail: confMILTER_MACROS_CONNECT", c->client_addr);
+	}
+}
+
+static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct rg_mconn *c = conn_get(ctx);
+	struct rg_mmsg *m;
+	struct rg_facts f;
+	struct rg_verdict v;
+	int err = 0;
+
+	(void)argv;
+	if (c == NULL)
+		return rg_milter_tempfail(ctx, NULL, "internal_error");
+	m = &c->msg;
+	rg_mmsg_reset(m);	/* a new MAIL FROM starts a new message */
+	m->active = true;
+	c->messages++;
+	if (c->cfg == NULL)
+		return rg_milter_tempfail(ctx, c, "no_config");
+	take_tls(ctx, c);
+	err |= rg_mset(&m->queue_id, rg_macro(ctx, "i"), false);
+	err |= rg_mset(&m->auth_type, rg_macro(ctx, "{auth_type}"), false);
+	err |= rg_mset(&m->auth_authen, rg_macro(ctx, "{auth_authen}"), false);
+	err |= rg_mset(&m->auth_author, rg_macro(ctx, "{auth_author}"), false);
+	if (err)
+		return rg_milter_tempfail(ctx, c, "internal_error");
+	m->mail_macros_seen = m->queue_id != NULL || m->auth_type != NULL ||
+			      m->auth_authen != NULL || m->auth_author != NULL ||
+			      rg_macro(ctx, "{mail_addr}") != NULL ||
+			      rg_macro(ctx, "{mail_host}") != NULL ||
+			      rg_macro(ctx, "{mail_mailer}") != NULL;
+	rg_mconn_facts(c, &f);
+	rg_policy_mail(c->cfg, &rg_policy_store_lookups, &f, &v);
+	if (v.action == RG_TEMPFAIL && v.reason != NULL)
+		warn_missing_macros(c, v.reason);
+	return rg_milter_verdict(ctx, c, &v, SMFIS_CONTINUE);
+}
+
+static sfsistat rg_xxfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct rg_mconn *c = conn_get(ctx);
+
+	if (c != NULL && c->cfg != NULL && c->msg.active)
+		rg_policy_header(c->cfg, &c->msg.tenant, name, value, value ? strlen(value) : 0);
+	return reply_noreply(c, SMFIP_NR_HDR);
+}
+
+static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
+{
+	struct rg_mconn *c = conn_get(ctx);
+	struct rg_mmsg *m;
+	struct rg_facts f;
+
+	if (c == NULL || c->cfg == NULL)
+		return rg_milter_tempfail(ctx, c, "internal_error");
+	m = &c->msg;
+	if (rg_macro(ctx, "i") != NULL && rg_mset(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
+		return rg_milter_tempfail(ctx, c, "internal_error");
+	rg_mconn_facts(c, &f);
+	rg_policy_eoh(c->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict, &m->edits);
+	if (m->verdict.action == RG_ACCEPT && rg_header_edits_any(&m->edits)) {
+		m->edits_pending = true;	/* decided; changes are only allowed at EOM */
+		return SMFIS_CONTINUE;
+	}
+	/* accept: this message needs nothing more from us (the connection
+	 * goes on, and the next MAIL FROM is checked again) */
+	return rg_milter_verdict(ctx, c, &m->verdict, SMFIS_ACCEPT);
+}
+
+/* Delete instances n..1 of a header (highest first, so indexes stay valid). */
+static int delete_all(SMFICTX *ctx, const char *name, unsigned n)
+{
+	for (unsigned i = n; i >= 1; i--)
+		if (smfi_chgheader(ctx, (char *)name, (int)i, NULL) != MI_SUCCESS)
+			return -1;
+	return 0;
+}
+
+static sfsistat rg_xxfi_eom(SMFICTX *ctx)
+{
+	struct rg_mconn *c = conn_get(ctx);
+	struct rg_mmsg *m;
+	sfsistat st;
+
+	if (c == NULL || c->cfg == NULL)
+		return rg_milter_tempfail(ctx, c, "internal_error");
+	m = &c->msg;
+	if (!m->edits_pending)	/* EOH accepted without edits; not reached */
+		return SMFIS_CONTINUE;
+	if (rg_macro(ctx, "i") != NULL && rg_mset(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
+		return rg_milter_tempfail(ctx, c, "internal_error");
+	if (delete_all(ctx, c->cfg->tenants.header, m->edits.remove_tenant) < 0 ||
+	    (m->edits.remove_added > 0 &&
+	     delete_all(ctx, c->cfg->tenants.add_header, m->edits.remove_added) < 0) ||
+	    (m->edits.add_value != NULL &&
+	     smfi_addheader(ctx, c->cfg->tenants.add_header, (char *)m->edits.add_value) != MI_SUCCESS)) {
+		/* promised changes did not happen: do not let the message pass */
+		st = rg_milter_tempfail(ctx, c, "header_change_failed");
+	} else {
+		st = rg_milter_verdict(ctx, c, &m->verdict, SMFIS_CONTINUE);
+	}
+	rg_mmsg_reset(m);
+	return st;
+}
+
+static sfsistat rg_xxfi_abort(SMFICTX *ctx)
+{
+	struct rg_mconn *c = conn_get(ctx);
+
+	if (c != NULL)
+		rg_mmsg_reset(&c->msg);	/* RSET, client gone, or rejected message */
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat rg_xxfi_close(SMFICTX *ctx)
+{
+	struct rg_mconn *c = conn_get(ctx);
+
+	if (c != NULL) {
+		(void)smfi_setpriv(ctx, NULL);
+		rg_mconn_free(c);	/* releases the config snapshot */
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc rg_milter_desc = {
+	.xxfi_name = "relayguard",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
+	.xxfi_connect = rg_xxfi_connect,
+	.xxfi_helo = rg_xxfi_helo,
+	.xxfi_envfrom = rg_xxfi_envfrom,
+	.xxfi_envrcpt = NULL,
+	.xxfi_header = rg_xxfi_header,
+	.xxfi_eoh = rg_xxfi_eoh,
+	.xxfi_body = NULL,
+	.xxfi_eom = rg_xxfi_eom,
+	.xxfi_abort = rg_xxfi_abort,
+	.xxfi_close = rg_xxfi_close,
+	.xxfi_unknown = NULL,
+	.xxfi_data = NULL,
+	.xxfi_negotiate = rg_xxfi_negotiate,
+};

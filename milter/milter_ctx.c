@@ -1,0 +1,84 @@
+/* milter_ctx.c — per-connection and per-message state. */
+#include <autoconfig.h>
+#include "milter_ctx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct rg_config *fallback_cfg;
+
+void rg_mconn_set_fallback_config(struct rg_config *cfg)
+{
+	fallback_cfg = cfg;
+}
+
+struct rg_mconn *rg_mconn_new(void)
+{
+	struct rg_mconn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->cfg = rg_config_current_get();
+	if (c->cfg == NULL && fallback_cfg != NULL)
+		c->cfg = rg_config_acquire(fallback_cfg);
+	rg_tenant_msg_init(&c->msg.tenant);
+	return c;
+}
+
+void rg_mmsg_reset(struct rg_mmsg *m)
+{
+	free(m->queue_id);
+	free(m->auth_type);
+	free(m->auth_authen);
+	free(m->auth_author);
+	rg_tenant_msg_clear(&m->tenant);
+	memset(m, 0, sizeof(*m));
+	rg_tenant_msg_init(&m->tenant);
+}
+
+void rg_mconn_free(struct rg_mconn *c)
+{
+	if (c == NULL)
+		return;
+	rg_mmsg_reset(&c->msg);
+	free(c->daemon_name);
+	free(c->tls_version);
+	free(c->cipher);
+	free(c->cipher_bits);
+	if (c->cfg != NULL)
+		rg_config_release(c->cfg);
+	free(c);
+}
+
+int rg_mset(char **slot, const char *value, bool keep_old)
+{
+	char *copy;
+
+	if (value == NULL) {
+		if (!keep_old) {
+			free(*slot);
+			*slot = NULL;
+		}
+		return 0;
+	}
+	copy = strdup(value);
+	if (copy == NULL)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+void rg_mconn_facts(const struct rg_mconn *c, struct rg_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->client_addr = c->client_addr;
+	f->daemon_name = c->daemon_name;
+	f->connect_macros_seen = c->connect_macros_seen;
+	f->tls_version = c->tls_version;
+	f->cipher = c->cipher;
+	f->mail_macros_seen = c->msg.mail_macros_seen;
+	f->auth_type = c->msg.auth_type;
+	f->auth_authen = c->msg.auth_authen;
+	f->auth_author = c->msg.auth_author;
+}

@@ -1,0 +1,61 @@
+/*
+ * milter_ctx.h — per-connection and per-message state of the milter.
+ *
+ * One struct rg_mconn per MTA connection (libmilter's private pointer): the
+ * config snapshot taken when the connection started, connection facts
+ * (client, listener, TLS — TLS facts survive a repeated EHLO and every
+ * message), and the current message.  The message part is reset at every
+ * MAIL FROM, at abort (RSET, client gone) and after end of message.
+ */
+#ifndef RG_MILTER_CTX_H
+#define RG_MILTER_CTX_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "policy.h"
+
+struct rg_mmsg {
+	bool active;		/* between MAIL FROM and EOM/abort */
+	char *queue_id;
+	char *auth_type;
+	char *auth_authen;
+	char *auth_author;
+	bool mail_macros_seen;
+	struct rg_tenant_msg tenant;
+	struct rg_header_edits edits;	/* planned at EOH, applied at EOM */
+	bool edits_pending;
+	struct rg_verdict verdict;	/* EOH verdict awaiting EOM */
+};
+
+struct rg_mconn {
+	struct rg_config *cfg;	/* snapshot reference, released at close */
+	char client_addr[64];
+	char *daemon_name;
+	bool connect_macros_seen;
+	char *tls_version;
+	char *cipher;
+	char *cipher_bits;
+	unsigned long protocol;	/* SMFIP_* bits agreed at negotiation */
+	bool warned_mail_macros;	/* logged once per connection */
+	bool warned_connect_macros;
+	unsigned messages;	/* MAIL FROMs seen on this connection */
+	struct rg_mmsg msg;
+};
+
+/* New connection state holding a reference to the current config (NULL on
+ * allocation failure). */
+struct rg_mconn *rg_mconn_new(void);
+void rg_mconn_free(struct rg_mconn *c);
+void rg_mmsg_reset(struct rg_mmsg *m);
+
+/* Replace *slot with a copy of value (value NULL leaves *slot unchanged
+ * when keep_old, else clears it).  Returns -1 on allocation failure. */
+int rg_mset(char **slot, const char *value, bool keep_old);
+
+/* The facts the policy reads, pointing into c. */
+void rg_mconn_facts(const struct rg_mconn *c, struct rg_facts *f);
+
+/* Fallback snapshot when no current one is set (the one rg_milter_main got). */
+void rg_mconn_set_fallback_config(struct rg_config *cfg);
+
+#endif

@@ -1,0 +1,85 @@
+/* milter_reply.c — verdict → reply, log line, counter. */
+#include <autoconfig.h>
+#include "milter_reply.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "log.h"
+#include "stats.h"
+
+static void log_verdict(const struct rg_mconn *c, const struct rg_verdict *v)
+{
+	char q[64], client[80], id[160], tenant[160], text[300];
+	const struct rg_mmsg *m = &c->msg;
+	int prio = v->action == RG_TEMPFAIL ? LOG_WARNING : LOG_INFO;
+
+	if (v->action == RG_REJECT || v->action == RG_TEMPFAIL)
+		rg_log(prio, "%s: milter %s: client=%s identity=%s tenant=%s reason=%s reply=\"%s %s %s\"",
+		       rg_log_safe(q, sizeof(q), m->queue_id ? m->queue_id : "NOQUEUE"),
+		       rg_action_str(v->action),
+		       rg_log_safe(client, sizeof(client), c->client_addr),
+		       rg_log_safe(id, sizeof(id), m->auth_authen ? m->auth_authen : "-"),
+		       rg_log_safe(tenant, sizeof(tenant), m->tenant.value ? m->tenant.value : "-"),
+		       v->reason, v->code, v->xcode, rg_log_safe(text, sizeof(text), v->text));
+	else
+		rg_log(prio, "%s: milter %s: client=%s identity=%s tenant=%s reason=%s",
+		       rg_log_safe(q, sizeof(q), m->queue_id ? m->queue_id : "NOQUEUE"),
+		       rg_action_str(v->action),
+		       rg_log_safe(client, sizeof(client), c->client_addr),
+		       rg_log_safe(id, sizeof(id), m->auth_authen ? m->auth_authen : "-"),
+		       rg_log_safe(tenant, sizeof(tenant), m->tenant.value ? m->tenant.value : "-"),
+		       v->reason);
+}
+
+static void count_verdict(const struct rg_verdict *v)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "milter.verdict.%s.%s", rg_action_str(v->action),
+		 v->reason ? v->reason : "none");
+	rg_stats_inc(name);
+}
+
+sfsistat rg_milter_verdict(SMFICTX *ctx, struct rg_mconn *c, const struct rg_verdict *v,
+			   sfsistat accept_status)
+{
+	if (v->action == RG_CONTINUE)
+		return SMFIS_CONTINUE;
+	log_verdict(c, v);
+	count_verdict(v);
+	switch (v->action) {
+	case RG_ACCEPT:
+		return accept_status;
+	case RG_REJECT:
+		/* text is printable ASCII without '%' (policy.c builds it from
+		 * fixed strings and validated tenant names) */
+		if (smfi_setreply(ctx, (char *)v->code, (char *)v->xcode, (char *)v->text) != MI_SUCCESS)
+			rg_log(LOG_WARNING, "milter: smfi_setreply failed; the MTA uses its default reject text");
+		return SMFIS_REJECT;
+	case RG_TEMPFAIL:
+	default:
+		if (v->code == NULL ||
+		    smfi_setreply(ctx, (char *)v->code, (char *)v->xcode, (char *)v->text) != MI_SUCCESS)
+			(void)smfi_setreply(ctx, "451", "4.7.1", "Temporary failure, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+}
+
+sfsistat rg_milter_tempfail(SMFICTX *ctx, struct rg_mconn *c, const char *reason)
+{
+	struct rg_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.action = RG_TEMPFAIL;
+	v.code = "451";
+	v.xcode = "4.7.1";
+	v.reason = reason;
+	snprintf(v.text, sizeof(v.text), "Temporary failure, try again later");
+	if (c == NULL) {
+		rg_log(LOG_WARNING, "NOQUEUE: milter tempfail: reason=%s", reason);
+		rg_stats_inc("milter.verdict.tempfail.internal_error");
+		(void)smfi_setreply(ctx, "451", "4.7.1", v.text);
+		return SMFIS_TEMPFAIL;
+	}
+	return rg_milter_verdict(ctx, c, &v, SMFIS_CONTINUE);
+}

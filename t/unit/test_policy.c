@@ -1,0 +1,613 @@
+/*
+ * test_policy.c — the milter policy (common/policy.c), without libmilter.
+ *
+ * Part 1 drives the policy with a hand-built config and a lookup table
+ * written here (the policy's injection point, used to produce every store
+ * answer including errors).  Part 2 uses the real store chain
+ * (rg_policy_store_lookups) over a real SQLite file made by the test, and a
+ * real lock held on it for the store-error case.
+ */
+#include <autoconfig.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "policy.h"
+#include "store_testlib.h"
+#include "t/tap.h"
+
+/* ---- injected lookups: a few users and grants, or an error on demand ---- */
+
+static bool fail_store;
+static int calls_user, calls_tenant;
+
+static enum rg_lookup fake_user_enabled(const struct rg_config *cfg, const char *user,
+					bool *disabled_r, const char **error_r)
+{
+	(void)cfg;
+	calls_user++;
+	*disabled_r = false;
+	if (fail_store) {
+		*error_r = "injected failure";
+		return RG_LOOKUP_ERROR;
+	}
+	if (strcmp(user, "alice") == 0 || strcmp(user, "erin") == 0)
+		return RG_LOOKUP_FOUND;
+	if (strcmp(user, "bob") == 0) {
+		*disabled_r = true;
+		return RG_LOOKUP_NOTFOUND;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
+static enum rg_lookup fake_tenant_authz(const struct rg_config *cfg, const char *tenant,
+					const char *user, bool *allowed_r, const char **error_r)
+{
+	(void)cfg;
+	calls_tenant++;
+	*allowed_r = false;
+	if (fail_store) {
+		*error_r = "injected failure";
+		return RG_LOOKUP_ERROR;
+	}
+	if (strcasecmp(tenant, "acme") == 0) {
+		*allowed_r = strcmp(user, "alice") == 0;
+		return RG_LOOKUP_FOUND;
+	}
+	if (strcasecmp(tenant, "globex") == 0) {	/* grants erin only; must never leak */
+		*allowed_r = strcmp(user, "erin") == 0;
+		return RG_LOOKUP_FOUND;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
+static const struct rg_policy_lookups fake = { fake_user_enabled, fake_tenant_authz };
+
+static char *require_auth_list[] = { "submission" };
+
+static void cfg_defaults(struct rg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->milter.enabled = true;
+	cfg->milter.require_tls_for_auth = true;
+	cfg->milter.min_tls_version = RG_TLS_1_2;
+	cfg->milter.require_auth = require_auth_list;
+	cfg->milter.n_require_auth = 1;
+	cfg->milter.require_known_identity = true;
+	cfg->tenants.header = "X-Tenant";
+	cfg->tenants.add_header = "";
+	cfg->tenants.missing = RG_TENANT_ACCEPT;
+	cfg->tenants.unknown = RG_TENANT_REJECT;
+	cfg->tenants.unauthenticated = RG_TENANT_REJECT;
+	cfg->tenants.max_length = 64;
+}
+
+/* an authenticated TLSv1.3 session on the "smtpd" listener */
+static void facts_auth(struct rg_facts *f, const char *who)
+{
+	memset(f, 0, sizeof(*f));
+	f->client_addr = "192.0.2.1";
+	f->daemon_name = "smtpd";
+	f->connect_macros_seen = true;
+	f->tls_version = "TLSv1.3";
+	f->cipher = "TLS_AES_256_GCM_SHA384";
+	f->mail_macros_seen = true;
+	f->auth_type = "PLAIN";
+	f->auth_authen = who;
+}
+
+static void facts_anon(struct rg_facts *f, const char *daemon)
+{
+	memset(f, 0, sizeof(*f));
+	f->client_addr = "192.0.2.1";
+	f->daemon_name = daemon;
+	f->connect_macros_seen = true;
+	f->mail_macros_seen = true;
+}
+
+#define VERDICT(v, act, code_, xcode_, reason_, what) do { \
+	is_str(rg_action_str((v).action), rg_action_str(act), "%s: action", what); \
+	is_str((v).code, code_, "%s: code", what); \
+	is_str((v).xcode, xcode_, "%s: enhanced code", what); \
+	is_str((v).reason, reason_, "%s: reason", what); } while (0)
+
+static void test_tls_parse(void)
+{
+	is_int(rg_tls_version_parse("TLSv1.3"), RG_TLS_1_3, "TLSv1.3");
+	is_int(rg_tls_version_parse("TLSv1.2"), RG_TLS_1_2, "TLSv1.2");
+	is_int(rg_tls_version_parse("TLSv1.1"), RG_TLS_1_1, "TLSv1.1");
+	is_int(rg_tls_version_parse("TLSv1"), RG_TLS_1_0, "TLSv1 (Postfix/OpenSSL spelling of 1.0)");
+	is_int(rg_tls_version_parse("TLSv1.0"), RG_TLS_1_0, "TLSv1.0");
+	is_int(rg_tls_version_parse("tlsv1.2"), RG_TLS_1_2, "case-insensitive");
+	ok(rg_tls_version_parse("SSLv3") >= 0 && rg_tls_version_parse("SSLv3") < RG_TLS_1_0,
+	   "SSLv3 parses below every TLS version");
+	is_int(rg_tls_version_parse("TLSv1.4"), RG_TLS_1_3 + 1, "a future TLSv1.4 ranks above 1.3");
+	is_int(rg_tls_version_parse("TLSv1.2x"), -1, "trailing junk refused");
+	is_int(rg_tls_version_parse(""), -1, "empty refused");
+	is_int(rg_tls_version_parse(NULL), -1, "NULL refused");
+	is_int(rg_tls_version_parse("TLSv12"), -1, "TLSv12 refused");
+}
+
+static void test_tls_sufficient(void)
+{
+	struct rg_config cfg;
+	struct rg_facts f;
+
+	cfg_defaults(&cfg);
+	facts_auth(&f, "alice");
+	ok(rg_policy_tls_sufficient(&cfg, &f), "TLSv1.3 >= TLSv1.2");
+	f.tls_version = "TLSv1.2";
+	ok(rg_policy_tls_sufficient(&cfg, &f), "TLSv1.2 >= TLSv1.2");
+	f.tls_version = "TLSv1.1";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "TLSv1.1 < TLSv1.2");
+	f.tls_version = "SSLv3";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "SSLv3 insufficient");
+	f.tls_version = "QUIC-ish";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "unparseable version insufficient");
+	f.tls_version = NULL;
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "cipher without version: unknown version insufficient");
+	cfg.milter.min_tls_version = RG_TLS_NONE;
+	ok(rg_policy_tls_sufficient(&cfg, &f), "cipher alone is TLS when no minimum");
+	f.cipher = NULL;
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "no macros: no TLS even without minimum");
+	f.tls_version = "";
+	f.cipher = "";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "empty macros: no TLS");
+}
+
+static void test_mail(void)
+{
+	struct rg_config cfg;
+	struct rg_facts f;
+	struct rg_verdict v;
+
+	cfg_defaults(&cfg);
+	fail_store = false;
+
+	facts_auth(&f, "alice");
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "alice over TLSv1.3");
+
+	facts_auth(&f, "alice");
+	f.mail_macros_seen = false;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "mail_macros_missing", "no MAIL macros at all");
+
+	facts_auth(&f, "alice");
+	f.tls_version = NULL;
+	f.cipher = NULL;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "530", "5.7.0", "auth_without_tls", "AUTH without TLS");
+	ok(strstr(v.text, "TLS") != NULL, "text mentions TLS: %s", v.text);
+
+	facts_auth(&f, "alice");
+	f.auth_type = NULL;	/* {auth_authen} alone still means AUTH happened */
+	f.tls_version = NULL;
+	f.cipher = NULL;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "530", "5.7.0", "auth_without_tls", "auth_authen only, no TLS");
+
+	facts_auth(&f, "alice");
+	f.tls_version = "TLSv1.1";
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "530", "5.7.0", "auth_tls_too_weak", "AUTH over TLSv1.1");
+
+	facts_auth(&f, "alice");
+	f.tls_version = "TLSv1";
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "530", "5.7.0", "auth_tls_too_weak", "AUTH over TLSv1");
+
+	cfg.milter.require_tls_for_auth = false;
+	facts_auth(&f, "alice");
+	f.tls_version = NULL;
+	f.cipher = NULL;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "require_tls_for_auth off");
+	cfg.milter.require_tls_for_auth = true;
+
+	facts_anon(&f, "submission");
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "530", "5.7.0", "auth_required", "submission without AUTH");
+	is_str(v.text, "Authentication required", "text");
+
+	facts_anon(&f, "submission");
+	f.auth_type = "";
+	f.auth_authen = "";
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "530", "5.7.0", "auth_required", "empty auth macros are no AUTH");
+
+	facts_anon(&f, "smtpd");
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "port 25 listener without AUTH");
+
+	facts_anon(&f, NULL);
+	f.connect_macros_seen = false;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "connect_macros_missing",
+		"require_auth set, listener unknown");
+
+	cfg.milter.n_require_auth = 0;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "no require_auth: listener does not matter");
+	cfg.milter.n_require_auth = 1;
+
+	facts_auth(&f, "bob");
+	calls_user = 0;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "identity_disabled", "disabled identity");
+	is_int(calls_user, 1, "the store was asked");
+
+	facts_auth(&f, "mallory");
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "identity_unknown", "unknown identity");
+
+	facts_auth(&f, "alice");
+	fail_store = true;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "store_error", "store error");
+	fail_store = false;
+
+	facts_auth(&f, NULL);
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "auth_authen_missing", "{auth_type} without identity");
+
+	cfg.milter.require_known_identity = false;
+	facts_auth(&f, "mallory");
+	calls_user = 0;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "require_known_identity off");
+	is_int(calls_user, 0, "store not asked when off");
+	cfg.milter.require_known_identity = true;
+
+	facts_anon(&f, "smtpd");
+	calls_user = 0;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	is_int(calls_user, 0, "no identity lookup for unauthenticated mail");
+}
+
+static void test_normalize(void)
+{
+	const char *why;
+	char *s;
+	char big[80];
+
+#define NORM_OK(raw, want, what) do { s = rg_tenant_normalize(raw, strlen(raw), 64, &why); \
+	is_str(s, want, what); free(s); } while (0)
+#define NORM_BAD(raw, len, want, what) do { s = rg_tenant_normalize(raw, len, 64, &why); \
+	ok(s == NULL, "%s: refused", what); is_str(why, want, "%s: reason", what); free(s); } while (0)
+
+	NORM_OK("acme", "acme", "plain value");
+	NORM_OK("  acme \t ", "acme", "trimmed");
+	NORM_OK("\r\n\tacme", "acme", "folded before value (CRLF)");
+	NORM_OK("\n acme\r\n ", "acme", "folded with LF (Postfix sends LF)");
+	NORM_OK("Acme-Corp_2.eu+x@y", "Acme-Corp_2.eu+x@y", "all allowed characters");
+	NORM_BAD("ac\r\n me", 7, "tenant_header_invalid", "fold inside the value");
+	NORM_BAD("=?utf-8?q?acme?=", 16, "tenant_header_encoded_word", "encoded word");
+	NORM_BAD(" =?UTF-8?B?YWNtZQ==?= ", 22, "tenant_header_encoded_word", "base64 encoded word");
+	NORM_BAD("ac\0me", 5, "tenant_header_control_char", "NUL byte");
+	NORM_BAD("ac\001me", 5, "tenant_header_control_char", "control byte");
+	NORM_BAD("ac\177me", 5, "tenant_header_control_char", "DEL");
+	NORM_BAD("acm\303\251", 5, "tenant_header_control_char", "non-ASCII");
+	NORM_BAD("acme\nevil", 9, "tenant_header_control_char", "bare LF (not a fold)");
+	NORM_BAD("acme\r", 5, "tenant_header_control_char", "bare CR");
+	NORM_BAD("", 0, "tenant_header_empty", "empty");
+	NORM_BAD(" \t \r\n ", 6, "tenant_header_empty", "only white space");
+	NORM_BAD("a b", 3, "tenant_header_invalid", "inner space");
+	NORM_BAD("acme;x", 6, "tenant_header_invalid", "semicolon");
+	NORM_BAD("acme%s", 6, "tenant_header_invalid", "percent (reply text safety)");
+	NORM_BAD("\"acme\"", 6, "tenant_header_invalid", "quotes");
+	memset(big, 'a', 64);
+	big[64] = '\0';
+	NORM_OK(big, big, "64 characters accepted (max_length 64)");
+	big[64] = 'a';
+	big[65] = '\0';
+	NORM_BAD(big, 65, "tenant_header_too_long", "65 characters refused");
+}
+
+/* run headers then EOH */
+static void eoh(const struct rg_config *cfg, const struct rg_facts *f, const char *const *hdrs,
+		struct rg_tenant_msg *m, struct rg_verdict *v, struct rg_header_edits *e)
+{
+	rg_tenant_msg_init(m);
+	for (size_t i = 0; hdrs[i] != NULL; i += 2)
+		rg_policy_header(cfg, m, hdrs[i], hdrs[i + 1], strlen(hdrs[i + 1]));
+	rg_policy_eoh(cfg, &fake, f, m, v, e);
+}
+
+static void test_tenant(void)
+{
+	struct rg_config cfg;
+	struct rg_facts f;
+	struct rg_verdict v;
+	struct rg_header_edits e;
+	struct rg_tenant_msg m;
+
+	cfg_defaults(&cfg);
+	fail_store = false;
+	facts_auth(&f, "alice");
+
+	{
+		const char *h[] = { "From", "a@b", "x-TENANT", " acme", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "authorized, name case-insensitive");
+		ok(!rg_header_edits_any(&e), "no edits configured, none planned");
+		is_str(m.value, "acme", "tenant recorded for the log");
+		rg_tenant_msg_clear(&m);
+		ok(m.value == NULL && m.count == 0, "message state cleared");
+	}
+	{
+		const char *h[] = { "X-Tenant", "globex", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_not_authorized", "not authorized");
+		ok(strstr(v.text, "globex") != NULL, "text names the tenant: %s", v.text);
+		ok(strstr(v.text, "erin") == NULL && strstr(v.text, "acme") == NULL,
+		   "text names no other tenant or identity");
+		ok(!rg_header_edits_any(&e), "no edits on a refusal");
+		rg_tenant_msg_clear(&m);
+	}
+	{
+		const char *h[] = { "X-Tenant", "initech", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_unknown", "unknown tenant, unknown=reject");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.unknown = RG_TENANT_ACCEPT;
+		cfg.tenants.add_header = "X-Tenant-Verified";
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_unknown_accepted", "unknown tenant, unknown=accept");
+		ok(e.add_value == NULL, "an unknown tenant is never recorded as verified");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.unknown = RG_TENANT_REJECT;
+		cfg.tenants.add_header = "";
+	}
+	{
+		const char *h[] = { "Subject", "hi", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header", "missing, missing=accept");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.missing = RG_TENANT_REJECT;
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_header_missing", "missing, missing=reject");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.missing = RG_TENANT_ACCEPT;
+	}
+	{
+		const char *h[] = { "X-Tenant", "acme", "X-Tenant", "ACME ", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_header_repeated",
+			"same value twice, accept_repeated_same=false");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.accept_repeated_same = true;
+		cfg.tenants.remove_header = true;
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized",
+			"same value twice (case differs), accept_repeated_same=true");
+		is_int(e.remove_tenant, 2, "remove_header removes both instances");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.remove_header = false;
+	}
+	{
+		const char *h[] = { "X-Tenant", "acme", "X-Tenant", "globex", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_header_conflict",
+			"different values, even with accept_repeated_same");
+		ok(strstr(v.text, "globex") == NULL, "conflict text does not echo values");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.accept_repeated_same = false;
+	}
+	{
+		const char *h[] = { "X-Tenant", "acme", "X-Tenant", "=?utf-8?q?acme?=", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_header_encoded_word",
+			"a malformed second instance refuses the message");
+		rg_tenant_msg_clear(&m);
+	}
+	{
+		const char *h[] = { "X-Tenant", "\r\n acme\r\n\t", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "folded header unfolded");
+		rg_tenant_msg_clear(&m);
+	}
+	{
+		struct rg_facts anon;
+		const char *h[] = { "X-Tenant", "acme", NULL };
+		facts_anon(&anon, "smtpd");
+		eoh(&cfg, &anon, h, &m, &v, &e);
+		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_header_unauthenticated",
+			"header on unauthenticated session");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.unauthenticated = RG_TENANT_ACCEPT;
+		cfg.tenants.add_header = "X-Tenant-Verified";
+		calls_tenant = 0;
+		eoh(&cfg, &anon, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_unauthenticated_accepted",
+			"unauthenticated=accept");
+		ok(e.add_value == NULL, "unauthenticated tenant is not recorded as verified");
+		is_int(calls_tenant, 0, "no authz lookup without identity");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.unauthenticated = RG_TENANT_REJECT;
+		cfg.tenants.add_header = "";
+	}
+	{
+		const char *h[] = { "X-Tenant", "acme", NULL };
+		fail_store = true;
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "store_error", "store error at EOH");
+		fail_store = false;
+		rg_tenant_msg_clear(&m);
+	}
+	{
+		const char *h[] = { "X-Tenant", "acme", "X-Tenant-Verified", "globex",
+				    "x-tenant-verified", "initech", NULL };
+		cfg.tenants.add_header = "X-Tenant-Verified";
+		cfg.tenants.remove_header = true;
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "authorized with edits");
+		is_int(e.remove_tenant, 1, "tenant header removed");
+		is_int(e.remove_added, 2, "client-supplied verified headers removed");
+		is_str(e.add_value, "acme", "verified tenant added");
+		rg_tenant_msg_clear(&m);
+	}
+	{
+		const char *h[] = { "X-Tenant-Verified", "globex", NULL };
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header", "spoofed verified header only");
+		is_int(e.remove_added, 1, "spoof removed even without a tenant header");
+		ok(e.add_value == NULL, "nothing added");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.add_header = "";
+		cfg.tenants.remove_header = false;
+	}
+	{
+		const char *h[] = { "X-Tenant", "acme", NULL };
+		cfg.tenants.header = "X-Customer";
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header", "header name from config");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.header = "X-Tenant";
+		cfg.tenants.max_length = 3;
+		eoh(&cfg, &f, h, &m, &v, &e);
+		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_header_too_long", "tenants.max_length");
+		rg_tenant_msg_clear(&m);
+		cfg.tenants.max_length = 64;
+	}
+}
+
+/* ---- part 2: the real store chain over a real SQLite file ---- */
+
+static void sql(sqlite3 *db, const char *s)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, s, NULL, NULL, &err) != SQLITE_OK) {
+		printf("Bail out! sqlite: %s: %s\n", s, err ? err : "?");
+		exit(1);
+	}
+}
+
+static void test_real_stores(void)
+{
+	struct tl_config *t;
+	struct rg_tenant tenants[1];
+	char *acme_authz[] = { "alice@example.org" };
+	struct rg_facts f;
+	struct rg_verdict v;
+	struct rg_header_edits e;
+	struct rg_tenant_msg m;
+	sqlite3 *db;
+	const char *path;
+	const char *h_acme[] = { "X-Tenant", "acme", NULL };
+	const char *h_db[] = { "X-Tenant", "dbtenant", NULL };
+
+	tl_mkdir("policy");
+	path = tl_path("auth.db");
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		printf("Bail out! sqlite open\n");
+		exit(1);
+	}
+	sql(db, "CREATE TABLE users(name TEXT PRIMARY KEY, password TEXT, enabled INTEGER);"
+		"CREATE TABLE act_as(identity TEXT, as_identity TEXT);"
+		"CREATE TABLE tenants(name TEXT PRIMARY KEY);"
+		"CREATE TABLE tenant_authz(tenant TEXT, identity TEXT);"
+		"INSERT INTO users VALUES('alice@example.org','{SSHA512}x',1);"
+		"INSERT INTO users VALUES('erin@example.org','{SSHA512}x',1);"
+		"INSERT INTO users VALUES('bob@example.org','{SSHA512}x',0);"
+		"INSERT INTO tenants VALUES('dbtenant');"
+		"INSERT INTO tenant_authz VALUES('dbtenant','erin@example.org');");
+
+	t = tl_config_new();
+	cfg_defaults(&t->cfg);
+	t->cfg.stores = t->confs;
+	t->cfg.opened = t->opened;
+	tl_add_store(t, RG_STORE_SQLITE, path);
+	memset(tenants, 0, sizeof(tenants));
+	tenants[0].name = "acme";
+	tenants[0].require_authz = acme_authz;
+	tenants[0].n_require_authz = 1;
+	tenants[0].has_require_authz = true;
+	t->cfg.tenants.list = tenants;
+	t->cfg.tenants.n_list = 1;
+	if (tl_open_all(t) != 0) {
+		ok(0, "open the SQLite store");
+		return;
+	}
+
+	facts_auth(&f, "alice@example.org");
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "sqlite: enabled user");
+	facts_auth(&f, "bob@example.org");
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "identity_disabled", "sqlite: disabled user");
+	facts_auth(&f, "nobody@example.org");
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "identity_unknown", "sqlite: unknown user");
+
+	/* disabled after "login": the next MAIL FROM sees it */
+	sql(db, "UPDATE users SET enabled = 0 WHERE name = 'erin@example.org'");
+	facts_auth(&f, "erin@example.org");
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "identity_disabled", "sqlite: disabled since login");
+	sql(db, "UPDATE users SET enabled = 1 WHERE name = 'erin@example.org'");
+
+	facts_auth(&f, "alice@example.org");
+	rg_tenant_msg_init(&m);
+	for (size_t i = 0; h_acme[i]; i += 2)
+		rg_policy_header(&t->cfg, &m, h_acme[i], h_acme[i + 1], strlen(h_acme[i + 1]));
+	rg_policy_eoh(&t->cfg, &rg_policy_store_lookups, &f, &m, &v, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "config tenant, listed identity");
+	rg_tenant_msg_clear(&m);
+
+	facts_auth(&f, "erin@example.org");
+	rg_tenant_msg_init(&m);
+	rg_policy_header(&t->cfg, &m, "X-Tenant", "acme", 4);
+	rg_policy_eoh(&t->cfg, &rg_policy_store_lookups, &f, &m, &v, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_not_authorized", "config tenant, unlisted identity");
+	rg_tenant_msg_clear(&m);
+
+	rg_tenant_msg_init(&m);
+	rg_policy_header(&t->cfg, &m, h_db[0], h_db[1], strlen(h_db[1]));
+	rg_policy_eoh(&t->cfg, &rg_policy_store_lookups, &f, &m, &v, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "SQLite grant");
+	rg_tenant_msg_clear(&m);
+
+	facts_auth(&f, "alice@example.org");
+	rg_tenant_msg_init(&m);
+	rg_policy_header(&t->cfg, &m, "X-Tenant", "DBTENANT", 8);
+	rg_policy_eoh(&t->cfg, &rg_policy_store_lookups, &f, &m, &v, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_not_authorized", "SQLite tenant, no grant");
+	rg_tenant_msg_clear(&m);
+
+	rg_tenant_msg_init(&m);
+	rg_policy_header(&t->cfg, &m, "X-Tenant", "nowhere", 7);
+	rg_policy_eoh(&t->cfg, &rg_policy_store_lookups, &f, &m, &v, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_unknown", "tenant in neither config nor SQLite");
+	rg_tenant_msg_clear(&m);
+
+	/* a writer holds the database exclusively: the read-only store cannot
+	 * answer within busy_timeout_ms → tempfail, never accept or reject */
+	sql(db, "BEGIN EXCLUSIVE; UPDATE users SET enabled = 1;");
+	facts_auth(&f, "alice@example.org");
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "store_error", "locked database at MAIL");
+	rg_tenant_msg_init(&m);
+	rg_policy_header(&t->cfg, &m, h_db[0], h_db[1], strlen(h_db[1]));
+	rg_policy_eoh(&t->cfg, &rg_policy_store_lookups, &f, &m, &v, &e);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "store_error", "locked database at EOH");
+	rg_tenant_msg_clear(&m);
+	sql(db, "COMMIT;");
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "lock released: answers again");
+
+	tl_close_all(t);
+	free(t);
+	sqlite3_close(db);
+}
+
+int main(void)
+{
+	test_tls_parse();
+	test_tls_sufficient();
+	test_mail();
+	test_normalize();
+	test_tenant();
+	test_real_stores();
+	return done_testing();
+}
