@@ -2,3 +2,13 @@
 librelayguard_a_SOURCES += backends/pwscheme.c backends/pwscheme.h \
 	backends/store.c backends/store.h backends/store_static.c \
 	backends/store_passwd_file.c backends/store_sqlite.c
+
+# credential stores: unit tests (real files and SQLite databases under t/tmp)
+check_PROGRAMS += t/unit/test_store_files t/unit/test_store_sqlite t/unit/test_store_chain
+TESTS += t/unit/test_store_files t/unit/test_store_sqlite t/unit/test_store_chain
+t_unit_test_store_files_SOURCES = t/unit/test_store_files.c t/unit/store_testlib.h t/tap.h
+t_unit_test_store_files_LDADD = librelayguard.a $(RG_LIBS)
+t_unit_test_store_sqlite_SOURCES = t/unit/test_store_sqlite.c t/unit/store_testlib.h t/tap.h
+t_unit_test_store_sqlite_LDADD = librelayguard.a $(RG_LIBS)
+t_unit_test_store_chain_SOURCES = t/unit/test_store_chain.c t/unit/store_testlib.h t/tap.h
+t_unit_test_store_chain_LDADD = librelayguard.a $(RG_LIBS)

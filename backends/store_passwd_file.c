@@ -74,19 +74,23 @@ struct pf_store {
 
 static __thread char pf_errbuf[600];
 
+static void pf_user_free(struct pf_user *u)
+{
+	if (u->password != NULL) {
+		sodium_memzero(u->password, strlen(u->password));
+		free(u->password);
+	}
+	free(u->name);
+	for (size_t j = 0; j < u->n_act_as; j++)
+		free(u->act_as[j]);
+	free(u->act_as);
+	memset(u, 0, sizeof(*u));
+}
+
 static void pf_table_free(struct pf_table *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct pf_user *u = &t->users[i];
-		if (u->password != NULL) {
-			sodium_memzero(u->password, strlen(u->password));
-			free(u->password);
-		}
-		free(u->name);
-		for (size_t j = 0; j < u->n_act_as; j++)
-			free(u->act_as[j]);
-		free(u->act_as);
-	}
+	for (size_t i = 0; i < t->n; i++)
+		pf_user_free(&t->users[i]);
 	free(t->users);
 	t->users = NULL;
 	t->n = 0;
@@ -222,12 +226,6 @@ static int parse_line(char *line, struct pf_user *u, char *msg, size_t msglen)
 	if (nf == 8 && parse_extra(u, fields[7], msg, msglen) < 0)
 		return -1;
 	return 0;
-}
-
-static void pf_user_free(struct pf_user *u)
-{
-	struct pf_table t = { u, 1 };
-	pf_table_free(&t);	/* frees u's members; u itself is not freed */
 }
 
 /* Read the file into *t.  On error: -1 and msg ("file:line: ..." or "file: ..."). */
