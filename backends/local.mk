@@ -3,6 +3,14 @@ librelayguard_a_SOURCES += backends/pwscheme.c backends/pwscheme.h \
 	backends/store.c backends/store.h backends/store_static.c \
 	backends/store_passwd_file.c backends/store_sqlite.c
 
+# password schemes: check/verify functions per encoding, unit test with known-answer vectors
+librelayguard_a_SOURCES += backends/pwscheme_formats.c backends/pwscheme_formats.h
+check_PROGRAMS += t/unit/test_pwscheme
+t_unit_test_pwscheme_SOURCES = t/unit/test_pwscheme.c t/tap.h
+t_unit_test_pwscheme_LDADD = librelayguard.a $(RG_LIBS)
+TESTS += t/unit/test_pwscheme
+EXTRA_DIST += t/vectors/hashes.txt t/vectors/make-vectors.sh
+
 # credential stores: unit tests (real files and SQLite databases under t/tmp)
 check_PROGRAMS += t/unit/test_store_files t/unit/test_store_sqlite t/unit/test_store_chain
 TESTS += t/unit/test_store_files t/unit/test_store_sqlite t/unit/test_store_chain

@@ -1,0 +1,415 @@
+/*
+ * test_pwscheme.c — password schemes against known answers made by independent
+ * tools (t/vectors/hashes.txt, see t/vectors/make-vectors.sh), malformed and
+ * refused hashes, generation round trips and concurrent verification.
+ */
+#include <autoconfig.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pwscheme.h"
+#include "tap.h"
+
+#define MAXV 128
+
+struct vector {
+	char *scheme, *password, *hash;
+};
+
+static struct vector vec[MAXV];
+static int nvec;
+
+static int load_vectors(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096], line[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/t/vectors/hashes.txt", top != NULL ? top : ".");
+	if ((f = fopen(path, "r")) == NULL) {
+		diag("cannot open %s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL && nvec < MAXV) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		char *save = NULL;
+		char *s = strtok_r(line, "\t", &save);
+		char *p = strtok_r(NULL, "\t", &save);
+		char *h = strtok_r(NULL, "\t", &save);
+		if (s == NULL || p == NULL || h == NULL) {
+			diag("bad vector line: %s", line);
+			fclose(f);
+			return -1;
+		}
+		vec[nvec].scheme = strdup(s);
+		vec[nvec].password = strdup(p);
+		vec[nvec].hash = strdup(h);
+		nvec++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static bool weak_scheme(const char *s)
+{
+	return strcmp(s, "PLAIN") == 0 || strcmp(s, "MD5-CRYPT") == 0 || strcmp(s, "DES-CRYPT") == 0;
+}
+
+static enum rg_pw_result verify(const char *hash, const char *pw, const struct rg_pw_params *p)
+{
+	const char *err = NULL;
+	return rg_pwscheme_verify(hash, pw, strlen(pw), p, &err);
+}
+
+static const struct vector *find(const char *scheme, const char *prefix)
+{
+	for (int i = 0; i < nvec; i++)
+		if (strcmp(vec[i].scheme, scheme) == 0 &&
+		    strncmp(vec[i].hash, prefix, strlen(prefix)) == 0)
+			return &vec[i];
+	return NULL;
+}
+
+static void test_vectors(void)
+{
+	struct rg_pw_params def, weak;
+	int counts[4] = { 0 };
+
+	rg_pw_params_default(&def);
+	weak = def;
+	weak.allow_plaintext = true;
+
+	for (int i = 0; i < nvec; i++) {
+		const struct vector *v = &vec[i];
+		bool w = weak_scheme(v->scheme);
+		const struct rg_pw_params *p = w ? &weak : &def;
+		const char *err = NULL;
+		char longer[512];
+
+		is_str(rg_pwscheme_name(v->hash), v->scheme, "%s: name of %.40s", v->scheme, v->hash);
+		is_int(rg_pwscheme_is_weak(v->hash), w, "%s: weak flag", v->scheme);
+		if (w) {
+			is_int(rg_pwscheme_check(v->hash, &def, &err), -1,
+			       "%s: refused without allow_plaintext (%s)", v->scheme, err ? err : "");
+			is_int(verify(v->hash, v->password, &def), RG_PW_ERROR,
+			       "%s: right password is an error without allow_plaintext", v->scheme);
+		}
+		err = NULL;
+		is_int(rg_pwscheme_check(v->hash, p, &err), 0, "%s: check accepts %.50s%s%s", v->scheme,
+		       v->hash, err ? ": " : "", err ? err : "");
+		is_int(verify(v->hash, v->password, p), RG_PW_MATCH, "%s: '%s' verifies",
+		       v->scheme, v->password);
+		is_int(verify(v->hash, "wrong password", p), RG_PW_MISMATCH, "%s: wrong password fails",
+		       v->scheme);
+		snprintf(longer, sizeof longer, "%sx", v->password);
+		is_int(verify(v->hash, longer, p), RG_PW_MISMATCH, "%s: password+1 char fails", v->scheme);
+		is_int(verify(v->hash, "", p), RG_PW_MISMATCH, "%s: empty password fails", v->scheme);
+		snprintf(longer, sizeof longer, "%.*s", (int)strlen(v->password) - 1, v->password);
+		is_int(verify(v->hash, longer, p), RG_PW_MISMATCH, "%s: password-1 char fails", v->scheme);
+
+		/* A truncated or altered hash never matches the right password. */
+		char *bad = strdup(v->hash);
+		size_t n = strlen(bad);
+		size_t m = n;
+		while (m > 1 && bad[m - 1] == '=')	/* padding alone carries nothing */
+			m--;
+		bad[m - 1] = '\0';
+		ok(verify(bad, v->password, p) != RG_PW_MATCH, "%s: truncated hash never matches", v->scheme);
+		bad[n / 2] = '\0';
+		ok(verify(bad, v->password, p) != RG_PW_MATCH, "%s: half hash never matches", v->scheme);
+		strcpy(bad, v->hash);
+		bad[n - 2] = (bad[n - 2] == 'A' || bad[n - 2] == 'a') ? 'B' : 'A';	/* hex is case-blind */
+		ok(verify(bad, v->password, p) != RG_PW_MATCH, "%s: altered hash never matches", v->scheme);
+		free(bad);
+
+		if (strncmp(v->hash, "$argon2", 7) == 0)
+			counts[0]++;
+		else if (v->hash[0] == '$')
+			counts[1]++;
+		else if (v->hash[0] == '{')
+			counts[2]++;
+		else
+			counts[3]++;
+	}
+	diag("%d vectors: %d argon2, %d other $id$, %d {SCHEME}, %d bare", nvec, counts[0], counts[1],
+	     counts[2], counts[3]);
+}
+
+/* Dovecot's {SCHEME} prefixes, case-insensitive, in front of our own forms. */
+static void test_aliases(void)
+{
+	struct rg_pw_params def;
+	char buf[512];
+	static const struct { const char *scheme, *dollar, *alias; } a[] = {
+		{ "ARGON2ID", "$argon2id$", "{ARGON2ID}" }, { "ARGON2I", "$argon2i$", "{argon2i}" },
+		{ "SHA512-CRYPT", "$6$", "{CRYPT}" }, { "SHA512-CRYPT", "$6$", "{sha512-crypt}" },
+		{ "SHA256-CRYPT", "$5$", "{CRYPT}" }, { "SHA256-CRYPT", "$5$", "{Sha256-Crypt}" },
+		{ "BLF-CRYPT", "$2b$", "{CRYPT}" }, { "BLF-CRYPT", "$2a$", "{BLF-CRYPT}" },
+		{ "YESCRYPT", "$y$", "{crypt}" }, { "SCRYPT", "$7$", "{CRYPT}" },
+		{ "SCRYPT", "$7$", "{SCRYPT}" },
+	};
+
+	rg_pw_params_default(&def);
+	for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
+		const struct vector *v = find(a[i].scheme, a[i].dollar);
+		if (v == NULL) {
+			ok(0, "no %s vector starting %s", a[i].scheme, a[i].dollar);
+			continue;
+		}
+		snprintf(buf, sizeof buf, "%s%s", a[i].alias, v->hash);
+		is_str(rg_pwscheme_name(buf), a[i].scheme, "%.30s... is %s", buf, a[i].scheme);
+		is_int(verify(buf, v->password, &def), RG_PW_MATCH, "%.30s... verifies", buf);
+		is_int(verify(buf, "nope", &def), RG_PW_MISMATCH, "%.30s... wrong fails", buf);
+	}
+	/* lower-case Dovecot prefixes of doveadm's own output */
+	const struct vector *v = find("SSHA512", "{SSHA512}");
+	if (v != NULL) {
+		snprintf(buf, sizeof buf, "{ssha512}%s", v->hash + 9);
+		is_int(verify(buf, v->password, &def), RG_PW_MATCH, "{ssha512} lower case verifies");
+	}
+	/* an alias must name the form that follows it */
+	v = find("SHA512-CRYPT", "$6$");
+	snprintf(buf, sizeof buf, "{SHA256-CRYPT}%s", v ? v->hash : "");
+	is_int(rg_pwscheme_check(buf, &def, NULL), -1, "{SHA256-CRYPT}$6$... refused");
+	is_int(verify(buf, v ? v->password : "", &def), RG_PW_ERROR, "{SHA256-CRYPT}$6$... is an error");
+	v = find("ARGON2I", "$argon2i$");
+	snprintf(buf, sizeof buf, "{ARGON2ID}%s", v ? v->hash : "");
+	is_int(rg_pwscheme_check(buf, &def, NULL), -1, "{ARGON2ID}$argon2i$... refused");
+}
+
+struct bad {
+	const char *hash, *why, *error_part;
+};
+
+static void test_malformed(void)
+{
+	struct rg_pw_params def;
+	rg_pw_params_default(&def);
+	static const struct bad bad[] = {
+		{ "", "empty string", "empty" },
+		{ "secret", "no prefix (bare plaintext)", "no scheme prefix" },
+		{ "{PLAIN}secret", "{PLAIN} without allow_plaintext", "allow_plaintext" },
+		{ "{CLEARTEXT}secret", "{CLEARTEXT} without allow_plaintext", "allow_plaintext" },
+		{ "{MD5}Xr4ilOzQ4PCOq3aQ0qbuaQ==", "{MD5}", "unknown password scheme prefix '{MD5}'" },
+		{ "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=", "{SHA}", "'{SHA}'" },
+		{ "{FOO}bar", "made-up prefix", "unknown password scheme prefix" },
+		{ "{SSHA256", "unterminated brace", "unknown password scheme prefix" },
+		{ "$9$abc$def", "unknown $id$", "unknown password scheme prefix" },
+		{ "$1$B0qeut5f$XptsBfV5JG3AglmL1XHEk0", "md5crypt", "MD5-crypt" },
+		{ "{CRYPT}$1$B0qeut5f$XptsBfV5JG3AglmL1XHEk0", "{CRYPT} md5crypt", "MD5-crypt" },
+		{ "{CRYPT}FUYEo1M8gXmA6", "{CRYPT} DES", "DES" },
+		{ "{CRYPT}not a crypt hash at all", "{CRYPT} junk", "crypt(3)" },
+		{ "$2x$10$uarBi8CeY8G/eWTlV5m7A.0LSxz7irO4ZDDLwVyfVpxlwn24z7I8K", "$2x$", "'$2x$'" },
+		{ "$2b$10$uarBi8CeY8G/eWTlV5m7A.0LSxz7irO4ZDDLwVyfVp", "truncated bcrypt", "bcrypt" },
+		{ "$2b$99$uarBi8CeY8G/eWTlV5m7A.0LSxz7irO4ZDDLwVyfVpxlwn24z7I8K", "bcrypt cost 99", "cost" },
+		{ "$6$gt3AFVldCm8FZ7rH$ScAHRoi.MXMCujLJhhKTPksW", "truncated sha512crypt", "sha512crypt" },
+		{ "$6$rounds=10$abc$ScAHRoi.MXMCujLJhhKTPksWUu2v.L8hSL.uRuCK5PqQmaOzg/sVAgez05SCaU4/Qq/abi5qx3mBf0LIKYij9/",
+		  "sha512crypt rounds=10", "rounds" },
+		{ "$5$n0SQtjZAw8kSBMYv$UxflEEPEJ881XlS4NRUi9neR4Ldu5eN85sqPC2cYgj", "short sha256crypt", "sha256crypt" },
+		{ "$y$j9T$KnsBVltiwLBPmZGYBySxL.$TpzLT8", "truncated yescrypt", "yescrypt" },
+		{ "$7$CU..../....zHS6RNJZ3Jd/DXln9DeeU1", "scrypt without hash", "scrypt" },
+		{ "$argon2id$v=19$m=19456,t=2,p=1$MTMyZjZmZjRmMDM1Y2U3Zg", "argon2id without hash", "argon2id" },
+		{ "$argon2id$v=19$m=19456,t=2,p=1$MTMy!!!mZjRmMDM1Y2U3Zg$Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o",
+		  "argon2id bad base64 salt", "salt" },
+		{ "$argon2id$v=19$m=19456,t=2,p=1$MTMyZjZmZjRmMDM1Y2U3Zg$Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5P%TxwmekFR1o",
+		  "argon2id bad base64 hash", "hash" },
+		{ "$argon2id$v=16$m=19456,t=2,p=1$MTMyZjZmZjRmMDM1Y2U3Zg$Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o",
+		  "argon2id v=16", "v=16" },
+		{ "$argon2id$m=19456,t=2,p=1$MTMyZjZmZjRmMDM1Y2U3Zg$Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o",
+		  "argon2id without v=", "v=16" },
+		{ "$argon2id$v=19$m=19456,t=0,p=1$MTMyZjZmZjRmMDM1Y2U3Zg$Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o",
+		  "argon2id t=0", "out of range" },
+		{ "$argon2id$v=19$m=19456,t=2$MTMyZjZmZjRmMDM1Y2U3Zg$Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o",
+		  "argon2id without p=", "malformed argon2id" },
+		{ "$argon2d$v=19$m=19456,t=2,p=1$MTMyZjZmZjRmMDM1Y2U3Zg$Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o",
+		  "argon2d", "unknown password scheme prefix" },
+		{ "{SSHA256}!!!!", "{SSHA256} bad base64", "SSHA256" },
+		{ "{SSHA256}pQbfeQW5pOJjGExkmLfH92pLiBZGl/E4FDJJqzBmsQI=", "{SSHA256} without salt", "SSHA256" },
+		{ "{SSHA512}", "{SSHA512} empty", "SSHA512" },
+		{ "{PBKDF2}$1$w8Fz/0DLHvInB2HV$0$7ac868bda7d9fcb61078072d2c855a4cd7b380a1", "{PBKDF2} rounds 0", "PBKDF2" },
+		{ "{PBKDF2}$1$w8Fz/0DLHvInB2HV$5000$7ac868bda7d9fcb61078072d2c855a4cd7b380", "{PBKDF2} short hex", "PBKDF2" },
+		{ "{PBKDF2}$1$w8Fz/0DLHvInB2HV$5000$7ac868bda7d9fcb61078072d2c855a4cd7b380zz", "{PBKDF2} not hex", "PBKDF2" },
+		{ "{PBKDF2}w8Fz/0DLHvInB2HV$5000$7ac868bda7d9fcb61078072d2c855a4cd7b380a1", "{PBKDF2} without $1$", "PBKDF2" },
+		{ "$pbkdf2-sha256$29000$tLaW0nrvHSOEMIYw5vzf.w$TilqHFUcJtw5DkSqRPjHWW9NqLkjEx", "short pbkdf2-sha256", "PBKDF2-SHA256" },
+		{ "$pbkdf2-sha256$x$tLaW0nrvHSOEMIYw5vzf.w$TilqHFUcJtw5DkSqRPjHWW9NqLkjEx/JrHPCw9c0cps", "pbkdf2 rounds x", "PBKDF2-SHA256" },
+		{ "$pbkdf2-sha512$25000$TiklBCAEQMhZyxmjdE6JkQ$TilqHFUcJtw5DkSqRPjHWW9NqLkjEx/JrHPCw9c0cps", "pbkdf2-sha512 with 32-byte hash", "PBKDF2-SHA512" },
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *err = NULL;
+		int r = rg_pwscheme_check(bad[i].hash, &def, &err);
+		is_int(r, -1, "check refuses %s", bad[i].why);
+		ok(err != NULL && strstr(err, bad[i].error_part) != NULL, "  error names the problem: %s",
+		   err ? err : "(null)");
+		/* never a match, whatever the password */
+		static const char *const pws[] = { "secret", "", "desonly", "weak md5", "bar" };
+		bool all_error = true;
+		for (size_t j = 0; j < sizeof pws / sizeof pws[0]; j++) {
+			err = NULL;
+			enum rg_pw_result v = rg_pwscheme_verify(bad[i].hash, pws[j], strlen(pws[j]), &def, &err);
+			if (v != RG_PW_ERROR || err == NULL)
+				all_error = false;
+		}
+		ok(all_error, "  verify of %s is RG_PW_ERROR with an error text", bad[i].why);
+	}
+	const char *err = NULL;
+	is_int(rg_pwscheme_check(NULL, &def, &err), -1, "check refuses NULL");
+	is_int(rg_pwscheme_verify(NULL, "x", 1, &def, &err), RG_PW_ERROR, "verify of NULL is an error");
+	ok(rg_pwscheme_name("{FOO}bar") == NULL, "no name for an unknown scheme");
+	ok(!rg_pwscheme_is_weak("{FOO}bar"), "unknown scheme is not 'weak' (it is refused)");
+	ok(rg_pwscheme_is_weak("{PLAIN}x"), "{PLAIN} is weak");
+	ok(rg_pwscheme_check("{PLAIN}", NULL, &err) == -1, "empty {PLAIN} refused even with NULL params");
+}
+
+static void test_nul_in_password(void)
+{
+	struct rg_pw_params def;
+	rg_pw_params_default(&def);
+	/* crypt(3) stops at NUL: "secret\0junk" must not pass as "secret" */
+	static const char *const schemes[] = { "SHA512-CRYPT", "YESCRYPT", "BLF-CRYPT", "ARGON2ID", "SSHA256" };
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		const struct vector *v = find(schemes[i], "");
+		if (v == NULL || strcmp(v->password, "secret") != 0) {
+			for (int k = 0; k < nvec; k++)
+				if (strcmp(vec[k].scheme, schemes[i]) == 0 && strcmp(vec[k].password, "secret") == 0)
+					v = &vec[k];
+		}
+		if (v == NULL)
+			continue;
+		const char *err;
+		is_int(rg_pwscheme_verify(v->hash, "secret\0junk", 11, &def, &err), RG_PW_MISMATCH,
+		       "%s: 'secret\\0junk' does not pass as 'secret'", schemes[i]);
+	}
+}
+
+static void test_generate(void)
+{
+	struct rg_pw_params def, p;
+	const char *err = NULL;
+
+	rg_pw_params_default(&def);
+	is_int(def.argon2_memory_kib, 19456, "default m = 19456 KiB");
+	is_int(def.argon2_iterations, 2, "default t = 2");
+	ok(!def.allow_plaintext, "plaintext off by default");
+
+	char *h = rg_pwscheme_hash("hunter2", 7, &def, &err);
+	ok(h != NULL, "hash generated%s%s", h ? "" : ": ", h ? "" : err);
+	if (h == NULL)
+		return;
+	ok(strncmp(h, "$argon2id$v=19$m=19456,t=2,p=1$", 31) == 0, "generated %s", h);
+	is_int(rg_pwscheme_check(h, &def, &err), 0, "generated hash passes check");
+	is_str(rg_pwscheme_name(h), "ARGON2ID", "generated hash is ARGON2ID");
+	is_int(verify(h, "hunter2", &def), RG_PW_MATCH, "round trip verifies");
+	is_int(verify(h, "hunter3", &def), RG_PW_MISMATCH, "round trip: wrong password fails");
+	char *h2 = rg_pwscheme_hash("hunter2", 7, NULL, &err);
+	ok(h2 != NULL && strcmp(h, h2) != 0, "two hashes of one password differ (random salt)");
+
+	/* Dovecot verifies our hashes too (interop for passwd-file migration). */
+	if (access("/usr/bin/doveadm", X_OK) == 0) {
+		char cmd[512];
+		snprintf(cmd, sizeof cmd, "/usr/bin/doveadm pw -t '{ARGON2ID}%s' -p hunter2 >/dev/null 2>&1", h);
+		is_int(system(cmd), 0, "doveadm pw -t verifies the generated hash");
+		snprintf(cmd, sizeof cmd, "/usr/bin/doveadm pw -t '{ARGON2ID}%s' -p hunter3 >/dev/null 2>&1", h);
+		ok(system(cmd) != 0, "doveadm pw -t refuses it with a wrong password");
+	} else {
+		diag("doveadm not installed: interop check skipped");
+	}
+	free(h);
+	free(h2);
+
+	p = def;
+	p.argon2_memory_kib = 8192;
+	p.argon2_iterations = 3;
+	h = rg_pwscheme_hash("x", 1, &p, &err);
+	ok(h != NULL && strncmp(h, "$argon2id$v=19$m=8192,t=3,p=1$", 30) == 0, "configured params: %s",
+	   h ? h : err);
+	ok(h != NULL && verify(h, "x", &def) == RG_PW_MATCH, "configured-params hash verifies");
+	free(h);
+
+	p.argon2_memory_kib = 1;
+	err = NULL;
+	h = rg_pwscheme_hash("x", 1, &p, &err);
+	ok(h == NULL && err != NULL, "m=1 KiB refused: %s", err ? err : "(no error)");
+	free(h);
+	p.argon2_memory_kib = 8192;
+	p.argon2_iterations = 0;
+	err = NULL;
+	h = rg_pwscheme_hash("x", 1, &p, &err);
+	ok(h == NULL && err != NULL, "t=0 refused: %s", err ? err : "(no error)");
+	free(h);
+
+	/* dummy verify runs (its cost is measured by make bench) and is harmless twice */
+	rg_pwscheme_dummy_verify("whatever", 8, &def);
+	rg_pwscheme_dummy_verify("whatever", 8, NULL);
+	p.argon2_iterations = 1;
+	rg_pwscheme_dummy_verify(NULL, 0, &p);
+	ok(1, "dummy verify returns");
+}
+
+/* Several threads verifying at once get the same answers (crypt_rn, EVP, libsodium). */
+#define NTHREADS 4
+static int thread_failures;
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *worker(void *arg)
+{
+	static const char *const schemes[] = { "SHA512-CRYPT", "SHA256-CRYPT", "YESCRYPT",
+					       "SSHA512", "PBKDF2", "PBKDF2-SHA256", "BLF-CRYPT" };
+	struct rg_pw_params def;
+	int bad = 0;
+
+	rg_pw_params_default(&def);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+			size_t k = (i + (size_t)(long)arg) % (sizeof schemes / sizeof schemes[0]);
+			const struct vector *v = find(schemes[k], "");
+			if (v == NULL)
+				continue;
+			if (verify(v->hash, v->password, &def) != RG_PW_MATCH)
+				bad++;
+			if (verify(v->hash, "not it", &def) != RG_PW_MISMATCH)
+				bad++;
+		}
+	}
+	pthread_mutex_lock(&fail_lock);
+	thread_failures += bad;
+	pthread_mutex_unlock(&fail_lock);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	pthread_t t[NTHREADS];
+	int started = 0;
+
+	for (long i = 0; i < NTHREADS; i++)
+		if (pthread_create(&t[i], NULL, worker, (void *)i) == 0)
+			started++;
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	is_int(started, NTHREADS, "threads started");
+	is_int(thread_failures, 0, "concurrent verifies all correct");
+}
+
+int main(void)
+{
+	if (load_vectors() < 0) {
+		ok(0, "known-answer vectors loaded");
+		return done_testing();
+	}
+	ok(nvec >= 40, "loaded %d known-answer vectors", nvec);
+	test_vectors();
+	test_aliases();
+	test_malformed();
+	test_nul_in_password();
+	test_generate();
+	test_threads();
+	return done_testing();
+}
