@@ -168,10 +168,18 @@ static int line_of(const config_setting_t *s)
 	return s ? (int)config_setting_source_line(s) : 0;
 }
 
-static const char *file_of(const struct rg_load_ctx *ctx, const config_setting_t *s)
+/* The file a setting came from: the main file, or an @include'd one (whose
+ * name libconfig keeps relative to the include directory). */
+static const char *file_of(struct rg_load_ctx *ctx, const config_setting_t *s)
 {
 	const char *f = s ? config_setting_source_file(s) : NULL;
-	return f ? f : ctx->file;
+
+	if (f == NULL || strcmp(f, ctx->file) == 0)
+		return ctx->file;
+	if (f[0] == '/' || ctx->incdir[0] == '\0')
+		return f;
+	snprintf(ctx->fbuf, sizeof(ctx->fbuf), "%s/%s", ctx->incdir, f);
+	return ctx->fbuf;
 }
 
 #define ERR(ctx, s, ...) rg_msgs_add(&(ctx)->errs, file_of(ctx, s), line_of(s), __VA_ARGS__)
@@ -537,13 +545,21 @@ struct rg_config *rg_config_load(const char *file, char **errors_r)
 	dir = xstrdup(file);
 	if ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
-		config_set_include_dir(&lc, *dir ? dir : "/");
+		snprintf(ctx.incdir, sizeof(ctx.incdir), "%s", *dir ? dir : "/");
+		config_set_include_dir(&lc, ctx.incdir);
 	}
 	free(dir);
 	if (config_read(&lc, fp) != CONFIG_TRUE) {
 		const char *ef = config_error_file(&lc);
-		rg_msgs_add(&ctx.errs, ef ? ef : file, config_error_line(&lc), "syntax error: %s",
-			    config_error_text(&lc));
+		if (ef && strcmp(ef, file) != 0 && ef[0] != '/' && ctx.incdir[0]) {
+			snprintf(ctx.fbuf, sizeof(ctx.fbuf), "%s/%s", ctx.incdir, ef);
+			ef = ctx.fbuf;
+		}
+		const char *et = config_error_text(&lc);
+		if (et == NULL)
+			et = "syntax error";
+		rg_msgs_add(&ctx.errs, ef ? ef : file, config_error_line(&lc), "%s%s",
+			    strstr(et, "syntax error") ? "" : "syntax error: ", et);
 		fclose(fp);
 		config_destroy(&lc);
 		*errors_r = rg_msgs_take(&ctx.errs);
@@ -585,7 +601,8 @@ int rg_config_open_stores(struct rg_config *cfg, char **error_r)
 		cfg->opened[i] = rg_store_open(cfg, sc, &err);
 		if (cfg->opened[i] == NULL)
 			rg_msgs_add(&m, cfg->path, sc->line, "stores[%zu] (%s): cannot open: %s", i,
-				    sc->name ? sc->name : "?", err ? err : "unknown error");
+				    sc->name ? sc->name : (sc->path ? sc->path : "static"),
+				    err ? err : "unknown error");
 		free(err);
 	}
 	if (m.count == 0)

@@ -120,6 +120,11 @@ static const char *type_name(enum rg_store_type t)
 	return "?";
 }
 
+static const char *store_label(const struct rg_store_conf *sc)
+{
+	return sc->name ? sc->name : type_name(sc->type);
+}
+
 static void need_params(struct rg_load_ctx *ctx, const struct rg_store_conf *sc, size_t i,
 			const char *key, const char *query, const char *p1, const char *p2)
 {
@@ -157,18 +162,14 @@ static void check_static_users(struct rg_load_ctx *ctx, const struct rg_store_co
 
 static void check_stores(struct rg_load_ctx *ctx)
 {
-	struct rg_config *cfg = ctx->cfg;
+	const struct rg_config *cfg = ctx->cfg;
 
 	for (size_t i = 0; i < cfg->n_stores; i++) {
-		struct rg_store_conf *sc = &cfg->stores[i];
+		const struct rg_store_conf *sc = &cfg->stores[i];
 
 		if (sc->type == 0)
 			continue;	/* type missing or bad: already reported */
-		if (sc->name == NULL) {
-			sc->name = strdup(type_name(sc->type));
-			if (sc->name == NULL)
-				abort();
-		} else {
+		if (sc->name != NULL) {
 			for (size_t j = 0; j < i; j++)
 				if (cfg->stores[j].name && strcmp(cfg->stores[j].name, sc->name) == 0) {
 					ERR(ctx, sc->line, "stores[%zu]: duplicate store name \"%s\" "
@@ -178,6 +179,8 @@ static void check_stores(struct rg_load_ctx *ctx)
 		}
 		if (sc->type == RG_STORE_STATIC)
 			check_static_users(ctx, sc, i);
+		if (sc->type == RG_STORE_STATIC && sc->n_users == 0 && sc->users != NULL)
+			WARN(ctx, sc->line, "stores[%zu]: static store without users", i);
 		if (sc->type == RG_STORE_SQLITE) {
 			need_params(ctx, sc, i, "password_query", sc->password_query, ":user", NULL);
 			need_params(ctx, sc, i, "act_as_query", sc->act_as_query, ":user", ":as");
@@ -189,7 +192,7 @@ static void check_stores(struct rg_load_ctx *ctx)
 			WARN(ctx, sc->line, "stores[%zu].path \"%s\" is relative: it is resolved "
 			     "against the daemon's working directory", i, sc->path);
 	}
-	if (cfg->n_stores == 0)
+	if (cfg->n_stores == 0 && (cfg->auth.enabled || cfg->milter.require_known_identity))
 		WARN(ctx, rg_load_line(ctx, "stores"),
 		     "no credential stores are configured: every login fails");
 }
@@ -308,7 +311,7 @@ static int check_one_hash(void *ctxp, const char *user, const char *hash)
 
 	if (rg_pwscheme_check(hash, &w->params, &why) != 0)
 		rg_msgs_add(w->m, w->cfg->path, w->sc->line, "stores[%zu] (%s%s%s): user \"%s\": "
-			    "password: %s", w->index, w->sc->name,
+			    "password: %s", w->index, store_label(w->sc),
 			    w->sc->path ? " " : "", w->sc->path ? w->sc->path : "", user,
 			    why ? why : "not a known password scheme");
 	return 0;
@@ -330,7 +333,7 @@ int rg_config_check_store_hashes(const struct rg_config *cfg, char **errors_r)
 		pw_params(cfg, &w.params);
 		if (st->ops->foreach_hash(st, check_one_hash, &w, &err) != 0)
 			rg_msgs_add(&m, cfg->path, cfg->stores[i].line, "stores[%zu] (%s): cannot "
-				    "read the stored hashes: %s", i, cfg->stores[i].name,
+				    "read the stored hashes: %s", i, store_label(&cfg->stores[i]),
 				    err ? err : "unknown error");
 		free(err);
 	}

@@ -25,6 +25,8 @@ struct rg_load_ctx {
 	struct rg_config *cfg;
 	struct rg_msgs errs;
 	struct rg_msgs warns;		/* text is "warning: ..." */
+	char incdir[4096];		/* @include files are relative to this */
+	char fbuf[8192];		/* scratch for file names in messages */
 };
 
 /* Source line of the setting at libconfig path (e.g. "auth.mechanisms"), or 0. */

@@ -158,7 +158,7 @@ static const struct rg_key store_keys[] = {
 	  .values = store_types, .offset = offsetof(S, type),
 	  .desc = "store type: static, passwd-file or sqlite" },
 	K_STR(S, "name", name, RG_KF_NONEMPTY, NULL, rg_check_token,
-	      "label for logs (default: the type)"),
+	      "label for logs (default: type:path, or the type)"),
 	{ .name = "users", .type = RG_KEY_GROUP_LIST, .flags = RG_KF_REQUIRED, .sub = &user_table,
 	  .offset = offsetof(S, users), .count_offset = offsetof(S, n_users),
 	  .types = ST(RG_STORE_STATIC), .desc = "users of a static store" },
@@ -453,7 +453,7 @@ static void print_range(FILE *out, const struct rg_key *k)
 		fprintf(out, "%lld..%lld", k->min, k->max);
 		break;
 	case RG_KEY_MODE:
-		fprintf(out, "0%llo..0%llo", k->min, k->max);
+		fprintf(out, "%#llo..%#llo", k->min, k->max);
 		break;
 	case RG_KEY_ENUM:
 	case RG_KEY_FLAGS:

@@ -1,0 +1,148 @@
+#!/bin/sh
+# t/config-check.sh — `relayguard -n -c FILE` on good and broken configs:
+# exit codes, and every problem listed as file:line: message.  TAP output.
+set -u
+
+srcdir=${top_srcdir:-.}
+builddir=${top_builddir:-.}
+RG=$builddir/relayguard
+conf=$srcdir/t/conf
+tmp=$builddir/t/tmp/config-check.$$
+
+n=0
+failed=0
+ok() {	# ok COND-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT INT TERM
+
+if [ ! -x "$RG" ]; then
+	echo "1..0 # SKIP $RG not built"
+	exit 0
+fi
+mkdir -p "$tmp" || { echo "Bail out! cannot create $tmp"; exit 1; }
+
+# run FILE: sets $status, $out (stdout), $err (stderr)
+run() {
+	"$RG" -n -c "$1" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+# has TEXT: stderr contains TEXT as a fixed string
+has() { grep -qF -- "$1" "$tmp/err"; }
+show() { sed 's/^/#   /' "$tmp/err"; }
+
+# ---- good configs ----------------------------------------------------------------
+run "$conf/good.conf"
+ok $((status != 0)) "good.conf: exit 0"
+echo "$out" | grep -qF "configuration OK"; ok $? "good.conf: says configuration OK"
+has "$conf/good.conf:30: warning: tenant \"Open-Tenant\" has no require_authz: open to every authenticated identity"
+ok $? "good.conf: warns about the tenant open to every identity, with its line"
+[ "$status" -eq 0 ] || show
+
+run "$srcdir/etc/relayguard.conf"
+ok $((status != 0)) "etc/relayguard.conf (the sample) is accepted"
+[ "$status" -eq 0 ] || show
+
+# ---- one error each --------------------------------------------------------------
+expect_error() {	# FILE LINE MESSAGE
+	run "$1"
+	ok $((status != 1)) "$(basename "$1"): exit 1"
+	has "$1:$2: $3"; ok $? "$(basename "$1"): reports $(basename "$1"):$2: $3"
+	has "$1:$2: $3" || show
+}
+expect_error "$conf/unknown-key.conf" 4 "unknown key 'auth.cache.tll' (did you mean 'ttl'?)"
+expect_error "$conf/wrong-type.conf" 2 "milter.require_tls_for_auth: expected a boolean"
+expect_error "$conf/out-of-range.conf" 2 "auth.hash_queue: 0 is out of range (1..65536)"
+expect_error "$conf/bad-enum.conf" 3 "tenants.unknown: \"maybe\" is not one of: accept, reject"
+expect_error "$conf/missing-path.conf" 2 "stores[0]: missing 'path' (required for a sqlite store)"
+expect_error "$conf/dup-tenant.conf" 4 "tenants.list[1]: duplicate tenant \"ACME\" (first at line 3)"
+expect_error "$conf/syntax.conf" 3 "syntax error"
+expect_error "$conf/bad-hash.conf" 3 "stores[0].users[0]: user \"bob\": password:"
+
+run "$tmp/does-not-exist.conf"
+ok $((status != 1)) "missing file: exit 1"
+has "$tmp/does-not-exist.conf: cannot open: No such file or directory"; ok $? "missing file: says so"
+
+# ---- every problem listed ----------------------------------------------------------
+run "$conf/multi.conf"
+ok $((status != 1)) "multi.conf: exit 1"
+lines=$(wc -l <"$tmp/err")
+ok $((lines != 11)) "multi.conf: 11 problems listed (got $lines)"
+for want in \
+	"2: socket_mode: write the mode as an octal string" \
+	"4: milter.socket: \"tcp:25\"" \
+	"5: milter.min_tls_version: \"SSLv3\" is not one of" \
+	"8: auth.mechanisms[1]: \"CRAM-MD5\" is not one of: PLAIN, LOGIN" \
+	"9: auth.failure_delay_ms: -1 is out of range" \
+	"10: unknown key 'auth.colour'" \
+	"13: stores[0].path: not a key of a static store" \
+	"14: stores[1]: missing 'path'" \
+	"15: stores[2].type: \"ldap\" is not one of" \
+	"18: tenants.header: \"X Tenant\"" \
+	"19: tenants.list[0]: tenant name \"bad tenant\""; do
+	has "$conf/multi.conf:$want"; ok $? "multi.conf:$want"
+done
+
+# ---- stores are opened and every stored hash is checked ----------------------------
+H='$argon2id$v=19$m=19456,t=2,p=1$NmE1MWZmZWU3ZDhjOTc5NQ$Wz66bXSgC+bi3zCArR1Qw9ig9z8LDc125vOh8hobLSk'
+printf 'alice:%s\nmallory:not-a-hash\n' "$H" >"$tmp/users"
+cat >"$tmp/pwfile.conf" <<EOF
+auth: { dovecot_socket = "$tmp/auth"; saslauthd_socket = ""; };
+milter: { socket = "unix:$tmp/milter.sock"; };
+stores = (
+  { type = "passwd-file"; path = "$tmp/users"; }
+);
+EOF
+run "$tmp/pwfile.conf"
+ok $((status != 1)) "passwd-file with a bad hash: exit 1"
+grep -F "$tmp/pwfile.conf:4:" "$tmp/err" | grep -qF "mallory"
+ok $? "passwd-file with a bad hash: names the store line and the user"
+grep -q alice "$tmp/err"; ok $((! $?)) "passwd-file: the good user is not reported"
+has "mallory" || show
+
+printf 'alice:%s\n' "$H" >"$tmp/users"
+run "$tmp/pwfile.conf"
+ok $((status != 0)) "passwd-file with good hashes: exit 0"
+[ "$status" -eq 0 ] || show
+
+sed "s|$tmp/users|$tmp/no-such-users|" "$tmp/pwfile.conf" >"$tmp/pwmissing.conf"
+run "$tmp/pwmissing.conf"
+ok $((status != 1)) "passwd-file that does not exist: exit 1"
+has "$tmp/pwmissing.conf:4: stores[0]"; ok $? "missing passwd-file: store named with its line"
+has "$tmp/pwmissing.conf:4: stores[0]" || show
+
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$tmp/auth.db" "CREATE TABLE users(name TEXT PRIMARY KEY, password TEXT, enabled INTEGER);
+		CREATE TABLE act_as(identity TEXT, as_identity TEXT);
+		CREATE TABLE tenants(name TEXT PRIMARY KEY);
+		CREATE TABLE tenant_authz(tenant TEXT, identity TEXT);
+		INSERT INTO users VALUES('carol', '$H', 1), ('trudy', '{MD4}abc', 1);"
+	sed "s|type = \"passwd-file\"; path = \"$tmp/users\"|type = \"sqlite\"; path = \"$tmp/auth.db\"|" \
+		"$tmp/pwfile.conf" >"$tmp/sqlite.conf"
+	run "$tmp/sqlite.conf"
+	ok $((status != 1)) "sqlite with a bad stored hash: exit 1"
+	grep -F "$tmp/sqlite.conf:4:" "$tmp/err" | grep -qF "trudy"
+	ok $? "sqlite with a bad stored hash: names the user"
+	has trudy || show
+else
+	n=$((n + 1)); echo "ok $n # SKIP sqlite3 not installed"
+	n=$((n + 1)); echo "ok $n # SKIP sqlite3 not installed"
+fi
+
+# ---- options -------------------------------------------------------------------------
+"$RG" -V >"$tmp/out" 2>&1; s=$?
+grep -q '^relayguard [0-9]' "$tmp/out"; ok $((s + $?)) "-V prints the version"
+"$RG" -x >/dev/null 2>&1; ok $(($? != 2)) "an unknown option exits 2"
+"$RG" -K | grep -q '^auth\.cache\.ttl	int	300	'; ok $? "-K prints the key table"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
