@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# run-miltertest.sh — the milter's miltertest suite (t/milter/*.lua) against
+# the built relayguard daemon, as TAP.
+#
+# Starts `relayguard -f -c CONF` with a test config (milter on a unix socket
+# in a private folder under the build tree, SASL service off, a SQLite store
+# made here), runs each Lua script with miltertest, and numbers the scripts'
+# "ok - ..." / "not ok - ..." lines into one TAP stream.  headers.lua runs
+# after a reload (SIGUSR1) into a config that edits headers, which also shows
+# that connections take the current snapshot.  The daemon is stopped by PID
+# on every exit (trap, via e2e-lib.sh).
+#
+# Also usable by hand (KEEP=1 keeps the folder):
+#   top_srcdir=... top_builddir=... t/milter/run-miltertest.sh [script.lua...]
+. "${top_srcdir:-$(dirname "$0")/../..}/t/e2e/e2e-lib.sh"
+
+MILTERTEST=${MILTERTEST:-$(command -v miltertest || true)}
+[ -n "$MILTERTEST" ] && [ -x "$MILTERTEST" ] || skip_all "miltertest not installed (apt-get install miltertest)"
+command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed (apt-get install sqlite3)"
+[ -x "$RELAYGUARD" ] || skip_all "relayguard not built ($RELAYGUARD)"
+
+dir=$(e2e_tmpdir milter-lua) || skip_all "cannot make a folder under $top_builddir/t/tmp"
+e2e_on_exit rg_stop
+
+db=$dir/auth.db
+sqlite3 "$db" <<'SQL' || { echo "Bail out! cannot create $db"; exit 1; }
+CREATE TABLE users(name TEXT PRIMARY KEY, password TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE act_as(identity TEXT NOT NULL, as_identity TEXT NOT NULL);
+CREATE TABLE tenants(name TEXT PRIMARY KEY);
+CREATE TABLE tenant_authz(tenant TEXT NOT NULL, identity TEXT NOT NULL);
+INSERT INTO users VALUES ('alice', '{SSHA512}unused-by-the-milter', 1);
+INSERT INTO users VALUES ('erin', '{SSHA512}unused-by-the-milter', 1);
+INSERT INTO users VALUES ('bob', '{SSHA512}unused-by-the-milter', 0);
+INSERT INTO tenants VALUES ('dbtenant');
+INSERT INTO tenant_authz VALUES ('dbtenant', 'erin');
+SQL
+
+# write_conf FILE REMOVE_HEADER ADD_HEADER ACCEPT_REPEATED_SAME
+write_conf() {
+	cat >"$1" <<EOF
+control_socket = "$dir/control";
+pidfile = "$dir/relayguard.pid";
+socket_mode = "0660";
+syslog_ident = "relayguard-test";
+milter: {
+  enabled = true;
+  socket = "unix:$dir/milter.sock";
+  require_tls_for_auth = true;
+  min_tls_version = "TLSv1.2";
+  require_auth = [ "submission" ];
+  require_known_identity = true;
+};
+auth: { enabled = false; };
+stores = (
+  { type = "sqlite"; name = "db"; path = "$db"; busy_timeout_ms = 100; }
+);
+tenants: {
+  header = "X-Tenant";
+  remove_header = $2;
+  add_header = "$3";
+  missing = "accept";
+  unknown = "reject";
+  unauthenticated = "reject";
+  accept_repeated_same = $4;
+  max_length = 64;
+  list = (
+    { name = "acme"; require_authz = [ "alice" ]; },
+    { name = "globex"; require_authz = [ "erin" ]; }
+  );
+};
+EOF
+}
+
+conf=$dir/relayguard.conf
+write_conf "$conf" false "" false
+RG_LOG=$dir/relayguard.log
+RG_WAIT_SOCKETS=$dir/milter.sock
+rg_start "$conf" || { echo "1..1"; echo "not ok 1 - relayguard starts with $conf"; exit 1; }
+
+# run_lua SCRIPT — one script; its check lines become numbered TAP
+run_lua() {
+	local script=$1 name out status line
+	name=$(basename "$script")
+	out=$("$MILTERTEST" -s "$script" -D socket="unix:$dir/milter.sock" -D log="$RG_LOG" \
+		-D db="$db" -D tmp="$dir" -D srcdir="$top_srcdir" 2>&1)
+	status=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) tap_ok 0 "$name: ${line#ok - }" ;;
+		"not ok - "*) tap_ok 1 "$name: ${line#not ok - }" ;;
+		*) [ -n "$line" ] && diag "$name: $line" ;;
+		esac
+	done <<<"$out"
+	tap_ok $status "$name: miltertest finished cleanly" ||
+		diag "relayguard log tail: $(tail -n 15 "$RG_LOG")"
+}
+
+scripts=("$@")
+if [ ${#scripts[@]} = 0 ]; then
+	scripts=(rules.lua sessions.lua hostile.lua storeerr.lua headers.lua)
+fi
+for s in "${scripts[@]}"; do
+	if [ "$s" = headers.lua ]; then
+		# reload into the header-editing config; new connections use it
+		write_conf "$conf" true "X-Tenant-Verified" true
+		kill -USR1 "$RG_PID"
+		for _ in $(seq 1 50); do
+			grep -q "reload done" "$RG_LOG" && break
+			sleep 0.1
+		done
+		grep -q "reload done" "$RG_LOG"
+		tap_ok $? "reload (SIGUSR1) into the header-editing config" ||
+			diag "$(tail -n 10 "$RG_LOG")"
+	fi
+	run_lua "$top_srcdir/t/milter/$s"
+done
+
+pid=$RG_PID
+rg_stop
+kill -0 "$pid" 2>/dev/null
+tap_ok $((! $?)) "relayguard (pid $pid) stopped on SIGTERM"
+tap_done
