@@ -1,14 +1,549 @@
-/* authd.c — placeholder until the SASL service lands. */
+/*
+ * authd.c — the SASL service's sockets: listeners, accept loop, one thread
+ * per connection (Postfix holds one long-lived connection per smtpd process;
+ * Cyrus opens one per check), bounded by auth.max_connections, each with a
+ * small stack.  Protocol logic lives in proto_dovecot.c / proto_saslauthd.c,
+ * the decision in auth_check.c.
+ *
+ * TEMPORARY FAILURES.  Both wires lack a temporary answer their MTAs honour:
+ *  - Dovecot protocol: Postfix's smtpd turns every FAIL (with or without
+ *    "temp") into "535 5.7.8 authentication failed", but end-of-file on the
+ *    auth socket into "454 4.7.0 Temporary authentication failure" and
+ *    reconnects for the next AUTH.  So on TEMPFAIL we send nothing and close
+ *    the connection.  Other Dovecot-protocol clients (Exim, Dovecot's own)
+ *    would read "FAIL id temp", but a lost connection is also a temporary
+ *    error for them, and we cannot tell clients apart: closing is the
+ *    answer that is temporary for every client.
+ *  - saslauthd protocol: the reply is only OK or NO, and NO becomes
+ *    SASL_BADAUTH (permanent, 535).  Closing without a reply makes libsasl's
+ *    saslauthd_verify_password fail its read ("size read failed") and return
+ *    SASL_FAIL, a temporary error.  See doc/relayguard-auth.txt.
+ */
 #include <autoconfig.h>
+#include "authd.h"
+#include "auth_check.h"
+#include "proto_dovecot.h"
+#include "proto_saslauthd.h"
+
+#include "log.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "authd.h"
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONN_STACK (256 * 1024)
+#define PARTIAL_LINE_TIMEOUT_MS 60000	/* a started line must finish within this */
+#define SASLAUTHD_TIMEOUT_MS 10000	/* a whole saslauthd request */
+#define SASLAUTHD_FIFTH_WAIT_MS 100	/* after four fields: wait this long for a fifth */
+#define STOP_WAIT_MS 5000
+
+enum proto { PROTO_DOVECOT, PROTO_SASLAUTHD };
+
+struct listener {
+	int fd;
+	enum proto proto;
+	char *path;
+	pthread_t thread;
+	bool running;
+};
+
+struct conn {
+	int fd;
+	enum proto proto;
+	struct conn *prev, *next;
+};
+
+static struct listener listeners[2];
+static size_t n_listeners;
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
+static struct conn *conns;
+static int n_conns;
+static atomic_bool stopping;
+static atomic_ulong cuid_counter;
+static bool started;
+
+/* ---- I/O helpers ---- */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !atomic_load(&stopping))
+		;
+}
+
+/* Wait for input: 1 ready, 0 timeout, -1 error. timeout_ms < 0 = forever. */
+static int wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	for (;;) {
+		int r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 ? -1 : r;
+	}
+}
+
+static const struct rg_config *take_config(struct rg_config **ref)
+{
+	*ref = rg_config_current_get();
+	return *ref;
+}
+
+/* ---- Dovecot protocol connection ---- */
+
+static void serve_dovecot(int fd)
+{
+	struct rg_config *cfg;
+	char out[512];
+	unsigned char cookie[16];
+	struct rg_dv_session *s = NULL;
+	struct rg_dv_event *ev = NULL;
+	char *buf = NULL;
+	size_t have = 0, max_line;
+	unsigned mechs;
+
+	if (take_config(&cfg) == NULL)
+		return;
+	max_line = cfg->auth.max_request_length > 0 ? (size_t)cfg->auth.max_request_length : 8192;
+	mechs = cfg->auth.mechanisms;
+	rg_config_release(cfg);
+
+	s = malloc(sizeof(*s));
+	ev = malloc(sizeof(*ev));
+	buf = malloc(max_line + 2);
+	if (s == NULL || ev == NULL || buf == NULL)
+		goto done;
+	rg_dv_session_init(s, mechs, max_line);
+	memset(ev, 0, sizeof(*ev));
+
+	randombytes_buf(cookie, sizeof(cookie));
+	size_t hl = rg_dv_handshake(out, sizeof(out), mechs, (unsigned long)getpid(),
+				    atomic_fetch_add(&cuid_counter, 1) + 1, cookie);
+	if (hl == 0 || write_all(fd, out, hl) < 0)
+		goto done;
+
+	for (;;) {
+		int w = wait_readable(fd, have > 0 ? PARTIAL_LINE_TIMEOUT_MS : -1);
+		if (w <= 0) {
+			if (w == 0)
+				rg_log(LOG_NOTICE, "auth: dovecot: client sent a partial line and stalled; closing");
+			goto done;
+		}
+		ssize_t n = recv(fd, buf + have, max_line + 1 - have, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto done;
+		have += (size_t)n;
+
+		size_t start = 0;
+		char *nl;
+		while ((nl = memchr(buf + start, '\n', have - start)) != NULL) {
+			size_t len = (size_t)(nl - (buf + start));
+			enum rg_dv_action a = rg_dv_input(s, buf + start, len, ev);
+			sodium_memzero(buf + start, len + 1);
+			start += len + 1;
+			if (a == RG_DV_CLOSE) {
+				rg_log(LOG_NOTICE, "auth: dovecot: protocol error: %s; closing connection",
+				       ev->error);
+				rg_stats_inc("auth.protocol_error");
+				goto done;
+			}
+			if (a == RG_DV_REPLY) {
+				if (ev->error != NULL)
+					rg_log(LOG_NOTICE, "auth: dovecot: request refused: %s", ev->error);
+				if (write_all(fd, ev->reply, ev->reply_len) < 0)
+					goto done;
+				continue;
+			}
+			if (a != RG_DV_AUTH)
+				continue;
+			struct rg_auth_result res;
+			const struct rg_config *c = take_config(&cfg);
+			if (c == NULL) {
+				rg_dv_event_wipe(ev);
+				goto done;
+			}
+			rg_auth_check(c, &ev->req, &res);
+			rg_config_release(cfg);
+			rg_dv_event_wipe(ev);
+			if (res.status == RG_AUTH_FAIL && res.delay_ms > 0)
+				sleep_ms(res.delay_ms);
+			size_t rl = rg_dv_format_result(out, sizeof(out), ev->id, &res);
+			if (rl == 0)	/* TEMPFAIL: close without reply (see top of file) */
+				goto done;
+			if (write_all(fd, out, rl) < 0)
+				goto done;
+		}
+		if (start > 0) {
+			memmove(buf, buf + start, have - start);
+			sodium_memzero(buf + (have - start), start);
+			have -= start;
+		}
+		if (have > max_line) {
+			rg_log(LOG_NOTICE, "auth: dovecot: protocol error: line longer than %zu bytes; "
+			       "closing connection", max_line);
+			rg_stats_inc("auth.protocol_error");
+			goto done;
+		}
+	}
+done:
+	if (buf != NULL) {
+		sodium_memzero(buf, max_line + 2);
+		free(buf);
+	}
+	if (s != NULL) {
+		rg_dv_session_wipe(s);
+		free(s);
+	}
+	if (ev != NULL) {
+		rg_dv_event_wipe(ev);
+		free(ev);
+	}
+}
+
+/* ---- saslauthd protocol connection ---- */
+
+static void serve_saslauthd(int fd)
+{
+	unsigned char buf[RG_SA_MAX_REQUEST + 16];
+	unsigned char out[64];
+	struct rg_sa_request *r = malloc(sizeof(*r));
+	size_t have = 0;
+	const char *err = NULL;
+	enum rg_sa_parse st = RG_SA_NEED_MORE;
+	struct timespec t0, t1;
+
+	if (r == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long elapsed = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		int timeout = st == RG_SA_DONE4 ? SASLAUTHD_FIFTH_WAIT_MS
+			    : (int)(SASLAUTHD_TIMEOUT_MS - elapsed);
+		if (timeout <= 0) {
+			rg_log(LOG_NOTICE, "auth: saslauthd: request not complete in time; closing");
+			goto done;
+		}
+		int w = wait_readable(fd, timeout);
+		if (w < 0)
+			goto done;
+		if (w == 0) {
+			if (st == RG_SA_DONE4)
+				break;	/* a four-field (pre-2.1.27) client */
+			continue;
+		}
+		if (have == sizeof(buf)) {
+			err = "request too long";
+			st = RG_SA_ERROR;
+			break;
+		}
+		ssize_t n = recv(fd, buf + have, sizeof(buf) - have, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (st == RG_SA_DONE4 && n == 0)
+				break;	/* client half-closed after four fields */
+			goto done;
+		}
+		have += (size_t)n;
+		st = rg_sa_parse(buf, have, r, &err);
+		if (st == RG_SA_DONE5 || st == RG_SA_ERROR)
+			break;
+	}
+	if (st == RG_SA_ERROR) {
+		rg_log(LOG_NOTICE, "auth: saslauthd: protocol error: %s; closing connection", err);
+		rg_stats_inc("auth.protocol_error");
+		goto done;
+	}
+
+	struct rg_config *cfg;
+	struct rg_auth_result res;
+	if (take_config(&cfg) == NULL)
+		goto done;
+	rg_auth_check(cfg, &r->req, &res);
+	rg_config_release(cfg);
+	rg_sa_request_wipe(r);
+	if (res.status == RG_AUTH_FAIL && res.delay_ms > 0)
+		sleep_ms(res.delay_ms);
+	size_t rl = rg_sa_format_result(out, sizeof(out), &res);
+	if (rl > 0)	/* TEMPFAIL: close without reply → libsasl SASL_FAIL */
+		(void)write_all(fd, out, rl);
+done:
+	sodium_memzero(buf, sizeof(buf));
+	rg_sa_request_wipe(r);
+	free(r);
+}
+
+/* ---- connection threads ---- */
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->proto == PROTO_DOVECOT)
+		serve_dovecot(c->fd);
+	else
+		serve_saslauthd(c->fd);
+
+	pthread_mutex_lock(&conns_lock);
+	if (c->prev) c->prev->next = c->next; else conns = c->next;
+	if (c->next) c->next->prev = c->prev;
+	n_conns--;
+	rg_stats_set("auth.connections", n_conns);
+	close(c->fd);
+	pthread_cond_broadcast(&conns_cond);
+	pthread_mutex_unlock(&conns_lock);
+	free(c);
+	return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+	struct listener *l = arg;
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, CONN_STACK);
+	while (!atomic_load(&stopping)) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (atomic_load(&stopping))
+				break;
+			rg_log(LOG_ERR, "auth: accept on %s: %s", l->path, strerror(errno));
+			sleep_ms(100);	/* EMFILE etc.: do not spin */
+			continue;
+		}
+		struct rg_config *cfg = rg_config_current_get();
+		int max = cfg && cfg->auth.max_connections > 0 ? cfg->auth.max_connections : 1000;
+		if (cfg)
+			rg_config_release(cfg);
+		struct conn *c = calloc(1, sizeof(*c));
+		pthread_mutex_lock(&conns_lock);
+		if (c == NULL || n_conns >= max) {
+			pthread_mutex_unlock(&conns_lock);
+			rg_log(LOG_WARNING, "auth: %s: connection limit (%d) reached; refusing a "
+			       "connection", l->path, max);
+			rg_stats_inc("auth.connections_refused");
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->fd = fd;
+		c->proto = l->proto;
+		c->next = conns;
+		if (conns) conns->prev = c;
+		conns = c;
+		n_conns++;
+		rg_stats_set("auth.connections", n_conns);
+		pthread_t t;
+		int err = pthread_create(&t, &attr, conn_main, c);
+		if (err != 0) {
+			conns = c->next;
+			if (conns) conns->prev = NULL;
+			n_conns--;
+			pthread_mutex_unlock(&conns_lock);
+			rg_log(LOG_ERR, "auth: cannot start a connection thread: %s", strerror(err));
+			close(fd);
+			free(c);
+			continue;
+		}
+		pthread_mutex_unlock(&conns_lock);
+	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+/* ---- sockets ---- */
+
+static int set_owner(const struct rg_config *cfg, const char *path, char **error_r)
+{
+	char buf[1024], msg[600];
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (cfg->socket_owner != NULL && cfg->socket_owner[0] != '\0') {
+		struct passwd pw, *pwp = NULL;
+		if (getpwnam_r(cfg->socket_owner, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL) {
+			snprintf(msg, sizeof(msg), "%s: socket_owner %s: no such user", path,
+				 cfg->socket_owner);
+			*error_r = strdup(msg);
+			return -1;
+		}
+		uid = pw.pw_uid;
+	}
+	if (cfg->socket_group != NULL && cfg->socket_group[0] != '\0') {
+		struct group gr, *grp = NULL;
+		if (getgrnam_r(cfg->socket_group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL) {
+			snprintf(msg, sizeof(msg), "%s: socket_group %s: no such group", path,
+				 cfg->socket_group);
+			*error_r = strdup(msg);
+			return -1;
+		}
+		gid = gr.gr_gid;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) < 0) {
+		snprintf(msg, sizeof(msg), "%s: chown: %s", path, strerror(errno));
+		*error_r = strdup(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_listener(const struct rg_config *cfg, const char *path, enum proto proto,
+			 char **error_r)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	char msg[600];
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(msg, sizeof(msg), "%s: socket path too long", path);
+		*error_r = strdup(msg);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	/* a stale socket from an earlier run is replaced; any other file is not */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(msg, sizeof(msg), "%s: exists and is not a socket", path);
+			*error_r = strdup(msg);
+			return -1;
+		}
+		unlink(path);
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, cfg->socket_mode ? (mode_t)cfg->socket_mode : 0660) < 0 ||
+	    listen(fd, 128) < 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
+		*error_r = strdup(msg);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (set_owner(cfg, path, error_r) < 0) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	struct listener *l = &listeners[n_listeners];
+	l->fd = fd;
+	l->proto = proto;
+	l->path = strdup(path);
+	int err = pthread_create(&l->thread, NULL, accept_main, l);
+	if (err != 0) {
+		snprintf(msg, sizeof(msg), "%s: cannot start accept thread: %s", path, strerror(err));
+		*error_r = strdup(msg);
+		close(fd);
+		unlink(path);
+		free(l->path);
+		return -1;
+	}
+	l->running = true;
+	n_listeners++;
+	rg_log(LOG_INFO, "auth: listening on %s (%s protocol)", path,
+	       proto == PROTO_DOVECOT ? "dovecot" : "saslauthd");
+	return 0;
+}
 
 int rg_authd_start(const struct rg_config *cfg, char **error_r)
 {
-	(void)cfg;
-	*error_r = strdup("SASL service not built yet");
+	if (!cfg->auth.enabled)
+		return 0;
+	if (started) {
+		*error_r = strdup("SASL service already running");
+		return -1;
+	}
+	atomic_store(&stopping, false);
+	if (rg_auth_check_init(cfg, error_r) < 0)
+		return -1;
+	started = true;
+	if (cfg->auth.dovecot_socket && cfg->auth.dovecot_socket[0] != '\0' &&
+	    open_listener(cfg, cfg->auth.dovecot_socket, PROTO_DOVECOT, error_r) < 0)
+		goto fail;
+	if (cfg->auth.saslauthd_socket && cfg->auth.saslauthd_socket[0] != '\0' &&
+	    open_listener(cfg, cfg->auth.saslauthd_socket, PROTO_SASLAUTHD, error_r) < 0)
+		goto fail;
+	return 0;
+fail:
+	rg_authd_stop();
 	return -1;
 }
-void rg_authd_reload(void) {}
-void rg_authd_stop(void) {}
+
+void rg_authd_reload(void)
+{
+	struct rg_config *cfg = rg_config_current_get();
+	if (cfg == NULL)
+		return;
+	if (started)
+		rg_auth_check_reload(cfg);
+	rg_config_release(cfg);
+}
+
+void rg_authd_stop(void)
+{
+	if (!started)
+		return;
+	atomic_store(&stopping, true);
+	for (size_t i = 0; i < n_listeners; i++) {
+		shutdown(listeners[i].fd, SHUT_RDWR);	/* wakes accept() */
+		pthread_join(listeners[i].thread, NULL);
+		close(listeners[i].fd);
+		unlink(listeners[i].path);
+		free(listeners[i].path);
+	}
+	n_listeners = 0;
+
+	/* wake every connection thread, then wait (bounded) for them */
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += STOP_WAIT_MS / 1000;
+	pthread_mutex_lock(&conns_lock);
+	for (struct conn *c = conns; c != NULL; c = c->next)
+		shutdown(c->fd, SHUT_RDWR);
+	while (n_conns > 0 &&
+	       pthread_cond_timedwait(&conns_cond, &conns_lock, &deadline) != ETIMEDOUT)
+		;
+	int left = n_conns;
+	pthread_mutex_unlock(&conns_lock);
+	if (left == 0)
+		rg_auth_check_shutdown();	/* else leave the pool: threads still use it */
+	else
+		rg_log(LOG_WARNING, "auth: %d connections still busy at shutdown", left);
+	started = false;
+}
