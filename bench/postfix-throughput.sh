@@ -82,7 +82,7 @@ if [ -x "$RELAYGUARD" ]; then
 control_socket = "$work/rg/control";
 pidfile = "$work/rg/relayguard.pid";
 socket_group = "postfix";
-socket_mode = "0660";
+socket_mode = "${RG_SOCKET_MODE:-0660}";
 milter: { socket = "unix:$work/rg/milter.sock"; };
 auth: { enabled = false; };
 stores = ( { type = "static"; name = "bench"; users = (

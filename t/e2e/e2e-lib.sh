@@ -169,7 +169,7 @@ rg_conf_head() {
 control_socket = "$1/control";
 pidfile = "$1/relayguard.pid";
 socket_group = "postfix";
-socket_mode = "0660";
+socket_mode = "${RG_SOCKET_MODE:-0660}";
 syslog_ident = "relayguard-test";
 CONF
 }
