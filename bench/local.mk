@@ -1,1 +1,26 @@
-# bench
+# bench/: `make bench` builds and runs the benchmarks (never part of all/check).
+#
+# Each benchmark adds its run target to BENCH_TARGETS with `BENCH_TARGETS +=`
+# in THIS file, below the scheme benchmark's lines (this file sets it with '='
+# and is included after every other folder's local.mk, so a `+=` elsewhere
+# would come first and automake refuses that).  Programs go in EXTRA_PROGRAMS
+# (built only when a target asks for them).  The `bench:` rule is defined once,
+# at the end of this file; it runs the targets one after another, never in
+# parallel, so that they do not disturb each other's timings.
+EXTRA_PROGRAMS = bench/bench_schemes
+BENCH_TARGETS = bench-schemes
+CLEANFILES += $(EXTRA_PROGRAMS)
+
+# password schemes: verify time per scheme, dummy verify vs wrong password
+bench_bench_schemes_SOURCES = bench/bench_schemes.c
+bench_bench_schemes_LDADD = librelayguard.a $(RG_LIBS)
+bench-schemes: bench/bench_schemes$(EXEEXT)
+	./bench/bench_schemes$(EXEEXT) $(BENCH_SCHEMES_FLAGS)
+
+# ---- other benchmarks append here: BENCH_TARGETS += bench-NAME ----
+
+# ---- keep last ----
+bench:
+	@set -e; for t in $(BENCH_TARGETS); do \
+		echo "==== make $$t"; $(MAKE) $(AM_MAKEFLAGS) $$t; done
+.PHONY: bench $(BENCH_TARGETS)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "pwscheme.h"
-#include "tap.h"
+#include "t/tap.h"
 
 #define MAXV 128
 
