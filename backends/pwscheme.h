@@ -7,6 +7,11 @@
  * "{PBKDF2-SHA512}" (OpenSSL); Dovecot "{SCHEME}" prefixes as aliases
  * ("{ARGON2ID}$argon2id$...", "{BLF-CRYPT}$2y$...", "{SHA512-CRYPT}$6$...",
  * "{CRYPT}..."); "{PLAIN}"/"{CLEARTEXT}" only when allow_plaintext.
+ * Also "$pbkdf2-sha256$"/"$pbkdf2-sha512$"/"$pbkdf2$" (passlib), Dovecot's
+ * "{PBKDF2}$1$salt$rounds$hex" (SHA1) and "{SCRYPT}$7$...".  MD5-crypt ("$1$",
+ * "{MD5-CRYPT}") and DES crypt ("{CRYPT}" + 13 chars) are refused unless
+ * allow_plaintext, and are then weak like plaintext.  Argon2 v=19 only (any p).
+ * The exact list and the decisions are in pwscheme.c.
  *
  * Every comparison is constant time.  The functions never log.
  */
@@ -39,7 +44,7 @@ int rg_pwscheme_check(const char *stored, const struct rg_pw_params *params,
 /* Scheme name of a stored hash ("ARGON2ID", "SHA512-CRYPT", ...), or NULL if unknown. */
 const char *rg_pwscheme_name(const char *stored);
 
-/* True when the scheme is weak (plaintext): callers log it. */
+/* True when the scheme is weak (plaintext, MD5-crypt, DES crypt): callers log it. */
 bool rg_pwscheme_is_weak(const char *stored);
 
 /* Verify password against stored.  Constant-time compare; thread-safe. */
