@@ -99,11 +99,8 @@ struct rg_store *rg_store_open(const struct rg_config *cfg, const struct rg_stor
 
 	char *err = NULL;
 	if (ops->open(st, cfg, &err) < 0) {
-		size_t n = strlen(label) + (err ? strlen(err) : 20) + 32;
-		*error_r = malloc(n);
-		if (*error_r != NULL)
-			snprintf(*error_r, n, "store %s: %s", label, err ? err : "cannot open");
-		free(err);
+		/* the caller names the store (config file:line); the text says what is wrong */
+		*error_r = err != NULL ? err : strdup("cannot open");
 		free(st);
 		return NULL;
 	}

@@ -29,6 +29,8 @@
  * The database is opened read-only, with the configured busy timeout.  A
  * locked (busy after the timeout), missing, unreadable or corrupt database
  * is RG_LOOKUP_ERROR with a clear error text — never NOTFOUND or FOUND.
+ * A database locked by a writer while the store opens does not stop the
+ * open (the queries are then prepared and checked at the first lookup).
  * Every lookup stats the path: if the file was replaced (new inode) the
  * store reconnects; if it has gone, lookups fail (SQLite would otherwise go
  * on reading the unlinked old file).  One mutex per store serialises the
@@ -184,7 +186,8 @@ fail:
 	return -1;
 }
 
-/* Open the connection and prepare everything.  0, or -1 with msg. */
+/* Open the connection and prepare everything.  0, or -1 with msg
+ * (-2: the database was locked while reading its schema). */
 static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
 {
 	struct stat sb;
@@ -210,8 +213,10 @@ static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
 		if (s->sql[q] == NULL)
 			continue;
 		if (sq_prepare(s, q, msg, msglen) < 0) {
+			int busy = (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_BUSY ||
+				(sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_LOCKED;
 			sq_disconnect(s);
-			return -1;
+			return busy ? -2 : -1;
 		}
 	}
 	s->dev = sb.st_dev;
@@ -254,8 +259,15 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 		snprintf(msg, sizeof(msg), "tenant_query and tenant_authz_query go together");
 		goto fail;
 	}
-	if (sq_connect(s, msg, sizeof(msg)) < 0)
+	int rc = sq_connect(s, msg, sizeof(msg));
+	if (rc == -2) {
+		/* a writer holds the database right now: do not refuse to start for
+		 * that; lookups connect (and check the queries) once it is free,
+		 * answering temporary failures until then */
+		rg_log(LOG_WARNING, "store %s: %s; will connect at the first lookup", st->label, msg);
+	} else if (rc < 0) {
 		goto fail;
+	}
 	pthread_mutex_init(&s->lock, NULL);
 	st->priv = s;
 	return 0;

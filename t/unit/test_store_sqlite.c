@@ -138,6 +138,22 @@ static void test_locked(struct tl_config *t, const char *path)
 	is_int(tl_lookup(st, "alice", NULL, 0, NULL, &err), RG_LOOKUP_FOUND,
 	       "locked: lock released → found again");
 	rg_store_close(st);
+
+	/* locked while the store opens (daemon start during a relayguardctl write) */
+	sqlite3_open(path, &locker);
+	sqlite3_exec(locker, "BEGIN EXCLUSIVE", NULL, NULL, NULL);
+	st = tl_open(t, c, &oerr);
+	ok(st != NULL, "locked at open: the store still opens (%s)", oerr ? oerr : "");
+	free(oerr);
+	if (st == NULL)
+		exit(1);
+	is_int(tl_lookup(st, "alice", NULL, 0, NULL, &err), RG_LOOKUP_ERROR,
+	       "locked at open: lookup → ERROR while locked");
+	sqlite3_exec(locker, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(locker);
+	is_int(tl_lookup(st, "alice", NULL, 0, NULL, &err), RG_LOOKUP_FOUND,
+	       "locked at open: found once the lock is gone");
+	rg_store_close(st);
 }
 
 static void test_corrupt_and_missing(struct tl_config *t, const char *path)

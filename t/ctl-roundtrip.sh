@@ -1,0 +1,218 @@
+#!/bin/sh
+# ctl-roundtrip.sh — relayguardctl round trips against a real SQLite file and
+# the real store chain (config loader, static + passwd-file + sqlite stores).
+# TAP.  Everything lives in a private folder under the build tree; the
+# background sqlite3 that holds a lock is stopped by its PID, also on failure.
+set -u
+
+top_builddir=${top_builddir:-.}
+CTL="$top_builddir/relayguardctl"
+if [ ! -x "$CTL" ]; then echo "1..0 # SKIP relayguardctl not built"; exit 0; fi
+if ! command -v sqlite3 >/dev/null 2>&1; then echo "1..0 # SKIP sqlite3 CLI not installed"; exit 0; fi
+
+mkdir -p "$top_builddir/t/tmp"
+dir=$(mktemp -d "$top_builddir/t/tmp/ctl-roundtrip.XXXXXX")
+dir=$(cd "$dir" && pwd)
+lockpid=""
+cleanup() {
+	if [ -n "$lockpid" ]; then kill "$lockpid" 2>/dev/null; wait "$lockpid" 2>/dev/null; fi
+	exec 3>&- 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+out="$dir/out"
+# run EXPECTED_EXIT DESCRIPTION [stdin-text|-] CTL-ARGS...   (stdout+stderr in $out)
+run() {
+	want=$1; what=$2; input=$3; shift 3
+	if [ "$input" = "-" ]; then
+		"$CTL" -c "$dir/rg.conf" "$@" </dev/null >"$out" 2>&1
+	else
+		printf '%s\n' "$input" | "$CTL" -c "$dir/rg.conf" "$@" >"$out" 2>&1
+	fi
+	got=$?
+	if [ "$got" = "$want" ]; then ok "$what (exit $got)"; else
+		not_ok "$what (exit $got, want $want)"; sed 's/^/#   /' "$out"; fi
+}
+# expect TEXT DESCRIPTION — the last run's output contains TEXT
+expect() {
+	if grep -qF -- "$1" "$out"; then ok "$2"; else
+		not_ok "$2 (no \"$1\")"; sed 's/^/#   /' "$out"; fi
+}
+refute() {
+	if grep -qF -- "$1" "$out"; then not_ok "$2 (found \"$1\")"; sed 's/^/#   /' "$out"; else
+		ok "$2"; fi
+}
+
+db="$dir/auth.db"
+users="$dir/users"
+cat >"$dir/rg.conf" <<EOF
+# cheap Argon2id: the round trips are about the tool, not the cost
+passwords: { argon2_memory_kib = 64; argon2_iterations = 1; };
+stores = (
+  { type = "passwd-file"; path = "$users"; },
+  { type = "sqlite"; path = "$db"; busy_timeout_ms = 300; }
+);
+EOF
+: >"$users"
+
+# --- usage and config errors ---
+run 64 "no command is a usage error" - 
+run 64 "unknown command is a usage error" - frobnicate
+expect "unknown command" "usage error says what is wrong"
+run 64 "unknown user subcommand" - user frob
+run 64 "user add without a name" - user add
+run 66 "user add before db init: no database" "pw" user add daniel
+expect "db init" "missing database: message says to run db init"
+
+# --- db init, user add, auth ---
+run 0 "db init creates the schema" - db init
+for t in users act_as tenants tenant_authz; do
+	if sqlite3 "$db" ".schema $t" | grep -q "CREATE TABLE"; then ok "schema has table $t"; else
+		not_ok "schema has table $t"; fi
+done
+run 0 "db init again is harmless" - db init
+run 0 "user add daniel (password on stdin)" "correct horse" user add daniel
+stored=$(sqlite3 "$db" "SELECT password FROM users WHERE name = 'daniel'")
+case "$stored" in
+	'$argon2id$'*) ok "stored password is an Argon2id hash";;
+	*) not_ok "stored password is an Argon2id hash (got '$stored')";;
+esac
+if sqlite3 "$db" "SELECT count(*) FROM users WHERE password LIKE '%correct horse%'" | grep -qx 0; then
+	ok "plaintext password is not in the database"; else not_ok "plaintext password is not in the database"; fi
+run 65 "user add daniel again is refused" "x" user add daniel
+run 0 "auth daniel with the right password" "correct horse" auth daniel
+expect "passdb: daniel auth succeeded (store sqlite:$db)" "auth names the store that answered"
+run 1 "auth daniel with a wrong password" "correct horsE" auth daniel
+expect "bad password" "auth says why it failed"
+run 1 "auth of an unknown user" "whatever" auth nobody
+expect "unknown user" "auth says the user is unknown"
+run 1 "auth with an empty password line" "" auth daniel
+
+# --- passwords never from argv ---
+run 64 "password on the command line is refused" - user add eve hunter2
+expect "stdin" "refusal says passwords come from stdin"
+if sqlite3 "$db" "SELECT count(*) FROM users WHERE name = 'eve'" | grep -qx 0; then
+	ok "no user was created from argv"; else not_ok "no user was created from argv"; fi
+run 64 "auth with a password argument is refused (3 args)" - auth daniel sales extra
+run 65 "user add with an empty password is refused" "" user add eve
+run 66 "user add with nothing on stdin is refused" - user add eve
+
+# --- passwd, disable, enable, del ---
+run 0 "user passwd daniel" "battery staple" user passwd daniel
+run 1 "old password fails after passwd" "correct horse" auth daniel
+run 0 "new password works after passwd" "battery staple" auth daniel
+run 67 "user passwd of an unknown user" "x" user passwd nobody
+run 0 "user disable daniel" - user disable daniel
+run 1 "disabled user: right password refused" "battery staple" auth daniel
+expect "user disabled" "auth says the user is disabled"
+run 0 "user list" - user list
+expect "daniel	disabled" "user list shows daniel disabled"
+run 0 "user enable daniel" - user enable daniel
+run 0 "enabled again: auth ok" "battery staple" auth daniel
+run 67 "user disable of an unknown user" - user disable nobody
+
+# --- act-as ---
+run 0 "act-as grant daniel sales" - act-as grant daniel sales
+run 0 "act-as grant again is harmless" - act-as grant daniel sales
+run 0 "auth daniel as sales" "battery staple" auth daniel sales
+expect "daniel may act as sales" "auth reports the act-as grant"
+run 1 "auth daniel as billing (no grant)" "battery staple" auth daniel billing
+run 0 "user list shows grants" - user list
+expect "act-as=sales" "user list lists act-as grants"
+run 67 "act-as grant for an unknown user" - act-as grant nobody sales
+run 0 "act-as revoke daniel sales" - act-as revoke daniel sales
+run 1 "after revoke, daniel may not act as sales" "battery staple" auth daniel sales
+run 65 "act-as revoke of a missing grant" - act-as revoke daniel sales
+
+# --- tenants ---
+run 0 "tenant add acme" - tenant add acme
+run 65 "tenant add ACME again (names are case-insensitive)" - tenant add ACME
+run 0 "tenant list" - tenant list
+expect "nobody: closed" "a new tenant is closed"
+run 65 "tenant grant on an unknown tenant" - tenant grant nosuch daniel
+run 0 "tenant grant acme daniel" - tenant grant acme daniel
+run 0 "tenant list after grant" - tenant list
+expect "acme	daniel" "tenant list shows the grant"
+run 0 "tenant revoke acme daniel" - tenant revoke acme daniel
+run 65 "tenant revoke again: nothing to revoke" - tenant revoke acme daniel
+run 0 "tenant grant again, then del the tenant" - tenant grant acme daniel
+run 0 "tenant del acme" - tenant del acme
+if sqlite3 "$db" "SELECT count(*) FROM tenant_authz" | grep -qx 0; then
+	ok "tenant del removed its grants"; else not_ok "tenant del removed its grants"; fi
+run 65 "tenant del of an unknown tenant" - tenant del acme
+
+# --- hash, and the passwd-file store in front of SQLite ---
+run 0 "hash reads stdin" "file password" hash
+hash=$(cat "$out")
+case "$hash" in '$argon2id$'*) ok "hash prints an Argon2id hash";;
+	*) not_ok "hash prints an Argon2id hash (got '$hash')";; esac
+echo "daniel:$hash" >"$users"
+run 0 "passwd-file (first store) now decides daniel" "file password" auth daniel
+expect "passwd-file:$users" "auth names the passwd-file store"
+run 1 "the SQLite password no longer counts for daniel" "battery staple" auth daniel
+: >"$users"
+run 0 "emptied passwd-file: SQLite decides again (no reload needed)" "battery staple" auth daniel
+
+# --- user del ---
+run 0 "act-as grant before del" - act-as grant daniel sales
+run 0 "user del daniel" - user del daniel
+run 1 "deleted user is unknown" "battery staple" auth daniel
+if sqlite3 "$db" "SELECT count(*) FROM act_as WHERE identity = 'daniel'" | grep -qx 0; then
+	ok "user del removed the act-as grants"; else not_ok "user del removed the act-as grants"; fi
+run 67 "user del again: no such user" - user del daniel
+
+# --- a locked database: 75 (EX_TEMPFAIL), nothing changed ---
+run 0 "user add bob" "bob pw" user add bob
+mkfifo "$dir/lockfifo"
+sqlite3 "$db" <"$dir/lockfifo" >"$dir/lock.out" 2>&1 &
+lockpid=$!
+exec 3>"$dir/lockfifo"
+echo "BEGIN EXCLUSIVE;" >&3
+i=0
+while sqlite3 "$db" "SELECT count(*) FROM users" >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+if [ $i -lt 100 ]; then ok "a background sqlite3 (pid $lockpid) holds an exclusive lock"; else
+	not_ok "a background sqlite3 holds an exclusive lock"; fi
+run 75 "auth while locked → temporary failure" "bob pw" auth bob
+expect "locked" "auth says the database is locked"
+refute "succeeded" "auth did not succeed while locked"
+run 75 "user add while locked" "x" user add carol
+expect "try again" "locked write says to try again"
+run 75 "user disable while locked" - user disable bob
+run 75 "user list while locked" - user list
+echo "COMMIT;" >&3
+exec 3>&-
+wait "$lockpid" 2>/dev/null
+lockpid=""
+run 0 "lock released: auth bob works" "bob pw" auth bob
+run 0 "user list after the lock" - user list
+expect "bob	enabled" "the locked disable changed nothing"
+refute "carol" "the locked add changed nothing"
+
+# --- a corrupt database ---
+cp "$db" "$dir/good.db"
+printf 'this is not an sqlite database, just garbage bytes.......................................' \
+	| dd of="$db" bs=1 seek=0 conv=notrunc 2>/dev/null
+run 65 "user add on a corrupt database" "x" user add carol
+expect "corrupt" "message says the database is corrupt"
+run 78 "auth with a corrupt database: the store does not open" "bob pw" auth bob
+refute "succeeded" "no success from a corrupt database"
+cp "$dir/good.db" "$db"
+
+# --- config errors ---
+echo 'stores = ( { type = "nosuch"; } );' >"$dir/bad.conf"
+"$CTL" -c "$dir/bad.conf" auth bob </dev/null >"$out" 2>&1; got=$?
+if [ "$got" = 78 ]; then ok "bad config → 78"; else not_ok "bad config → 78 (got $got)"; fi
+"$CTL" -c "$dir/nonexistent.conf" user list </dev/null >"$out" 2>&1; got=$?
+if [ "$got" = 78 ]; then ok "missing -c config → 78"; else not_ok "missing -c config → 78 (got $got)"; fi
+"$CTL" -c "$dir/nonexistent.conf" -d "$db" user list </dev/null >"$out" 2>&1; got=$?
+if [ "$got" = 78 ]; then ok "an explicit -c that is missing is an error even with -d"; else
+	not_ok "explicit missing -c with -d → 78 (got $got)"; fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

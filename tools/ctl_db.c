@@ -1,0 +1,551 @@
+/*
+ * ctl_db.c — relayguardctl: the SQLite store's users, act-as grants and
+ * tenants.
+ *
+ * relayguardctl writes through its own read-write connection (the daemon's
+ * is read-only); SQLite's locking keeps the two apart, and the daemon sees
+ * each committed change at its next lookup.  Every write runs in one
+ * BEGIN IMMEDIATE transaction with the store's busy timeout: if another
+ * process holds the database longer, nothing is changed and the exit code
+ * is 75 (EX_TEMPFAIL: try again).
+ */
+#include <autoconfig.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "ctl.h"
+#include "pwscheme.h"
+
+#define DEFAULT_BUSY_MS 5000
+
+/* Default schema (DESIGN.md §3).  Keys keep grants unique; tenant names
+ * compare case-insensitively, as in the config. */
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS users(\n"
+	"  name TEXT PRIMARY KEY NOT NULL,\n"
+	"  password TEXT NOT NULL,\n"
+	"  enabled INTEGER NOT NULL DEFAULT 1);\n"
+	"CREATE TABLE IF NOT EXISTS act_as(\n"
+	"  identity TEXT NOT NULL,\n"
+	"  as_identity TEXT NOT NULL,\n"
+	"  PRIMARY KEY(identity, as_identity));\n"
+	"CREATE TABLE IF NOT EXISTS tenants(\n"
+	"  name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE);\n"
+	"CREATE TABLE IF NOT EXISTS tenant_authz(\n"
+	"  tenant TEXT NOT NULL COLLATE NOCASE,\n"
+	"  identity TEXT NOT NULL,\n"
+	"  PRIMARY KEY(tenant, identity));\n";
+
+struct db {
+	sqlite3 *h;
+	const char *path;
+};
+
+/* Which database, and how long to wait for a lock. */
+static int db_target(struct ctl *c, const char *explicit_path, const char **path_r, int *busy_r)
+{
+	*busy_r = DEFAULT_BUSY_MS;
+	int rc = ctl_load_config(c, explicit_path == NULL && c->db_path == NULL);
+	if (rc != 0)
+		return rc;
+	const struct rg_store_conf *first = NULL;
+	for (size_t i = 0; c->cfg != NULL && i < c->cfg->n_stores; i++)
+		if (c->cfg->stores[i].type == RG_STORE_SQLITE) {
+			first = &c->cfg->stores[i];
+			break;
+		}
+	*path_r = explicit_path != NULL ? explicit_path : c->db_path;
+	if (*path_r == NULL && first != NULL)
+		*path_r = first->path;
+	if (first != NULL && *path_r != NULL && strcmp(*path_r, first->path) == 0)
+		*busy_r = first->busy_timeout_ms;
+	if (*path_r == NULL) {
+		ctl_err("%s has no sqlite store; add one to stores, or give the database with -d PATH",
+			c->config_path);
+		return EX_CONFIG;
+	}
+	if (first != NULL && first->password_query != NULL && *path_r == first->path)
+		ctl_err("warning: the sqlite store in %s uses custom queries; relayguardctl "
+			"writes the default schema's tables", c->config_path);
+	return 0;
+}
+
+/* Map an SQLite failure to a message and an exit code. */
+static int db_fail(struct db *d, int rc, const char *what)
+{
+	const char *msg = d->h != NULL ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		ctl_err("%s: database %s is locked by another process; nothing changed, try again",
+			what, d->path);
+		return EX_TEMPFAIL;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		ctl_err("%s: %s is corrupt or not an SQLite database (%s); restore it from a backup",
+			what, d->path, msg);
+		return EX_DATAERR;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		ctl_err("%s: cannot write %s (%s); run as a user who may write it and its folder",
+			what, d->path, msg);
+		return EX_NOPERM;
+	case SQLITE_CANTOPEN:
+		ctl_err("%s: cannot open %s (%s)", what, d->path, msg);
+		return access(d->path, F_OK) == 0 ? EX_NOPERM : EX_NOINPUT;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		ctl_err("%s: I/O error on %s (%s)", what, d->path, msg);
+		return EX_IOERR;
+	default:
+		if (strstr(msg, "no such table") != NULL) {
+			ctl_err("%s: %s has no relayguard schema (%s); create it with: relayguardctl "
+				"db init %s", what, d->path, msg, d->path);
+			return EX_DATAERR;
+		}
+		ctl_err("%s: %s: %s", what, d->path, msg);
+		return EX_SOFTWARE;
+	}
+}
+
+static int db_open(struct ctl *c, struct db *d, bool write, bool create, const char *path_arg)
+{
+	int busy, rc;
+
+	memset(d, 0, sizeof(*d));
+	if ((rc = db_target(c, path_arg, &d->path, &busy)) != 0)
+		return rc;
+	if (!create && access(d->path, F_OK) != 0) {
+		ctl_err("database %s does not exist; create it with: relayguardctl db init %s",
+			d->path, d->path);
+		return EX_NOINPUT;
+	}
+	int flags = write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(d->path, &d->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_fail(d, rc, "open");
+		sqlite3_close(d->h);
+		d->h = NULL;
+		return rc;
+	}
+	sqlite3_extended_result_codes(d->h, 1);
+	sqlite3_busy_timeout(d->h, busy);
+	return 0;
+}
+
+static void db_close(struct db *d)
+{
+	if (d->h != NULL)
+		sqlite3_close(d->h);
+	d->h = NULL;
+}
+
+/* Run one statement with text parameters ?1..?n; *changes_r = rows changed.
+ * Returns SQLITE_DONE / SQLITE_ROW (first row only: *row_r set) or an error code. */
+static int db_run(struct db *d, const char *sql, int *changes_r, int n, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int rc = sqlite3_prepare_v2(d->h, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	va_start(ap, n);
+	for (int i = 1; i <= n && rc == SQLITE_OK; i++)
+		rc = sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+	va_end(ap);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (changes_r != NULL)
+		*changes_r = sqlite3_changes(d->h);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static bool failed(int rc)
+{
+	return rc != SQLITE_DONE && rc != SQLITE_ROW && rc != SQLITE_OK;
+}
+
+static int begin(struct db *d)
+{
+	int rc = sqlite3_exec(d->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : db_fail(d, rc, "begin transaction");
+}
+
+static int commit(struct db *d)
+{
+	int rc = sqlite3_exec(d->h, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	rc = db_fail(d, rc, "commit");
+	sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static int rollback(struct db *d, int rc)
+{
+	sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Identities and tenant names: printable, no spaces, at most 255 bytes. */
+static int check_name(const char *what, const char *s)
+{
+	size_t n = strlen(s);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f) {
+			ctl_err("%s must not contain spaces or control characters", what);
+			return EX_DATAERR;
+		}
+	if (n == 0 || n > 255) {
+		ctl_err("%s must be 1 to 255 bytes", what);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+static bool exists(struct db *d, const char *sql, const char *arg, int *rc_r)
+{
+	*rc_r = db_run(d, sql, NULL, 1, arg);
+	return *rc_r == SQLITE_ROW;
+}
+
+int cmd_db_init(struct ctl *c)
+{
+	struct db d;
+	int rc = db_open(c, &d, true, true, c->n_args > 0 ? c->args[0] : NULL);
+
+	if (rc != 0)
+		return rc;
+	if ((rc = begin(&d)) != 0)
+		goto out;
+	int r = sqlite3_exec(d.h, schema_sql, NULL, NULL, NULL);
+	if (r != SQLITE_OK) {
+		rc = rollback(&d, db_fail(&d, r, "create schema"));
+		goto out;
+	}
+	if ((rc = commit(&d)) == 0)
+		printf("db init: %s has the relayguard schema\n", d.path);
+out:
+	db_close(&d);
+	return rc;
+}
+
+/* user add / passwd: hash first (slow, no lock held), then write. */
+static int set_password(struct ctl *c, bool add)
+{
+	const char *name = c->args[0];
+	struct rg_pw_params params;
+	const char *err = NULL;
+	struct db d;
+	char *pw;
+	size_t len;
+	int rc, r, changes = 0;
+
+	if ((rc = check_name("user name", name)) != 0)
+		return rc;
+	if ((rc = db_open(c, &d, true, false, NULL)) != 0)
+		return rc;
+	ctl_pw_params(c, &params);
+	if ((rc = ctl_read_password("New password", true, false, &pw, &len)) != 0)
+		goto out;
+	char *h = rg_pwscheme_hash(pw, len, &params, &err);
+	ctl_password_free(pw);
+	if (h == NULL) {
+		ctl_err("hashing failed: %s", err ? err : "unknown error");
+		rc = EX_SOFTWARE;
+		goto out;
+	}
+	if ((rc = begin(&d)) != 0)
+		goto out_h;
+	if (add) {
+		if (exists(&d, "SELECT 1 FROM users WHERE name = ?1", name, &r)) {
+			ctl_err("user %s exists; change its password with: relayguardctl user passwd %s",
+				name, name);
+			rc = rollback(&d, EX_DATAERR);
+			goto out_h;
+		}
+		r = failed(r) ? r : db_run(&d, "INSERT INTO users(name, password, enabled) "
+					   "VALUES(?1, ?2, 1)", &changes, 2, name, h);
+	} else {
+		r = db_run(&d, "UPDATE users SET password = ?2 WHERE name = ?1", &changes, 2, name, h);
+	}
+	if (failed(r)) {
+		rc = rollback(&d, db_fail(&d, r, add ? "user add" : "user passwd"));
+	} else if (changes == 0) {
+		ctl_err("no user %s in %s; add it with: relayguardctl user add %s", name, d.path,
+			name);
+		rc = rollback(&d, EX_NOUSER);
+	} else if ((rc = commit(&d)) == 0) {
+		printf("user %s: %s\n", name, add ? "added" : "password changed");
+	}
+out_h:
+	free(h);
+out:
+	db_close(&d);
+	return rc;
+}
+
+int cmd_user_add(struct ctl *c) { return set_password(c, true); }
+int cmd_user_passwd(struct ctl *c) { return set_password(c, false); }
+
+/* One transaction of statements, each taking the command's arguments as ?1, ?2.
+ * need_change: if the first statement changes nothing, roll back and return
+ * NOTHING (the caller says why).  *path_r: the database written. */
+#define NOTHING (-1)
+static int write_op(struct ctl *c, const char *what, const char *const *sqls, bool need_change,
+		    const char **path_r)
+{
+	struct db d;
+	int rc, changes = 0, first_changes = 0;
+
+	*path_r = "";
+	for (int i = 0; i < c->n_args; i++)
+		if ((rc = check_name("name", c->args[i])) != 0)
+			return rc;
+	if ((rc = db_open(c, &d, true, false, NULL)) != 0)
+		return rc;
+	*path_r = d.path;
+	if ((rc = begin(&d)) != 0)
+		goto out;
+	for (int i = 0; sqls[i] != NULL; i++) {
+		int r = db_run(&d, sqls[i], &changes, c->n_args, c->args[0],
+			       c->n_args > 1 ? c->args[1] : NULL);
+		if (failed(r)) {
+			rc = rollback(&d, db_fail(&d, r, what));
+			goto out;
+		}
+		if (i == 0)
+			first_changes = changes;
+	}
+	if (first_changes == 0 && need_change)
+		rc = rollback(&d, NOTHING);
+	else
+		rc = commit(&d);
+out:
+	db_close(&d);
+	return rc;
+}
+
+static int user_state(struct ctl *c, const char *what, const char *const *sqls,
+		      const char *done)
+{
+	const char *path;
+	int rc = write_op(c, what, sqls, true, &path);
+
+	if (rc == NOTHING) {
+		ctl_err("no user %s in %s; nothing changed", c->args[0], path);
+		return EX_NOUSER;
+	}
+	if (rc == 0)
+		printf("user %s: %s\n", c->args[0], done);
+	return rc;
+}
+
+int cmd_user_del(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM users WHERE name = ?1",
+		"DELETE FROM act_as WHERE identity = ?1",
+		"DELETE FROM tenant_authz WHERE identity = ?1", NULL };
+	return user_state(c, "user del", sqls, "deleted with its act-as and tenant grants");
+}
+
+int cmd_user_disable(struct ctl *c)
+{
+	static const char *const sqls[] = { "UPDATE users SET enabled = 0 WHERE name = ?1", NULL };
+	return user_state(c, "user disable", sqls, "disabled (logins and mail refused)");
+}
+
+int cmd_user_enable(struct ctl *c)
+{
+	static const char *const sqls[] = { "UPDATE users SET enabled = 1 WHERE name = ?1", NULL };
+	return user_state(c, "user enable", sqls, "enabled");
+}
+
+/* Is args[0] a row of table (users or tenants)?  0 yes, else an exit code. */
+static int must_exist(struct ctl *c, const char *sql, const char *what, int missing_rc,
+		      const char *kind, const char *add_cmd)
+{
+	struct db d;
+	int rc, r;
+
+	if ((rc = check_name("name", c->args[0])) != 0)
+		return rc;
+	if ((rc = db_open(c, &d, false, false, NULL)) != 0)
+		return rc;
+	bool known = exists(&d, sql, c->args[0], &r);
+	rc = failed(r) ? db_fail(&d, r, what) : 0;
+	if (rc == 0 && !known) {
+		ctl_err("no %s %s in %s; add it first (relayguardctl %s %s)", kind, c->args[0],
+			d.path, add_cmd, c->args[0]);
+		rc = missing_rc;
+	}
+	db_close(&d);
+	return rc;
+}
+
+int cmd_act_as_grant(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"INSERT OR IGNORE INTO act_as(identity, as_identity) VALUES(?1, ?2)", NULL };
+	const char *path;
+	int rc = must_exist(c, "SELECT 1 FROM users WHERE name = ?1", "act-as grant", EX_NOUSER,
+			    "user", "user add");
+
+	if (rc == 0 && (rc = write_op(c, "act-as grant", sqls, false, &path)) == 0)
+		printf("act-as: %s may act as %s\n", c->args[0], c->args[1]);
+	return rc;
+}
+
+int cmd_act_as_revoke(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM act_as WHERE identity = ?1 AND as_identity = ?2", NULL };
+	const char *path;
+	int rc = write_op(c, "act-as revoke", sqls, true, &path);
+
+	if (rc == NOTHING) {
+		ctl_err("%s has no act-as grant for %s in %s; nothing changed", c->args[0],
+			c->args[1], path);
+		return EX_DATAERR;
+	}
+	if (rc == 0)
+		printf("act-as: %s may no longer act as %s\n", c->args[0], c->args[1]);
+	return rc;
+}
+
+int cmd_tenant_add(struct ctl *c)
+{
+	static const char *const sqls[] = { "INSERT OR IGNORE INTO tenants(name) VALUES(?1)", NULL };
+	const char *path;
+	int rc = write_op(c, "tenant add", sqls, true, &path);
+
+	if (rc == NOTHING) {
+		ctl_err("tenant %s exists in %s; nothing changed", c->args[0], path);
+		return EX_DATAERR;
+	}
+	if (rc == 0)
+		printf("tenant %s: added (closed: nobody may use it until granted with "
+		       "relayguardctl tenant grant %s USER)\n", c->args[0], c->args[0]);
+	return rc;
+}
+
+int cmd_tenant_del(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM tenants WHERE name = ?1",
+		"DELETE FROM tenant_authz WHERE tenant = ?1", NULL };
+	const char *path;
+	int rc = write_op(c, "tenant del", sqls, true, &path);
+
+	if (rc == NOTHING) {
+		ctl_err("no tenant %s in %s; nothing changed", c->args[0], path);
+		return EX_DATAERR;
+	}
+	if (rc == 0)
+		printf("tenant %s: deleted with its grants\n", c->args[0]);
+	return rc;
+}
+
+int cmd_tenant_grant(struct ctl *c)
+{
+	/* the tenant's own spelling from the tenants table */
+	static const char *const sqls[] = {
+		"INSERT OR IGNORE INTO tenant_authz(tenant, identity) "
+		"SELECT name, ?2 FROM tenants WHERE name = ?1", NULL };
+	const char *path;
+	int rc = must_exist(c, "SELECT 1 FROM tenants WHERE name = ?1", "tenant grant", EX_DATAERR,
+			    "tenant", "tenant add");
+
+	if (rc == 0 && (rc = check_name("user name", c->args[1])) == 0 &&
+	    (rc = write_op(c, "tenant grant", sqls, false, &path)) == 0)
+		printf("tenant %s: %s may use it\n", c->args[0], c->args[1]);
+	return rc;
+}
+
+int cmd_tenant_revoke(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM tenant_authz WHERE tenant = ?1 AND identity = ?2", NULL };
+	const char *path;
+	int rc = write_op(c, "tenant revoke", sqls, true, &path);
+
+	if (rc == NOTHING) {
+		ctl_err("tenant %s has no grant for %s in %s; nothing changed", c->args[0],
+			c->args[1], path);
+		return EX_DATAERR;
+	}
+	if (rc == 0)
+		printf("tenant %s: %s may no longer use it\n", c->args[0], c->args[1]);
+	return rc;
+}
+
+/* ---- listings (read-only) ---- */
+
+static int list(struct ctl *c, const char *what, const char *sql, void (*row)(sqlite3_stmt *))
+{
+	struct db d;
+	sqlite3_stmt *st = NULL;
+	int rc = db_open(c, &d, false, false, NULL);
+
+	if (rc != 0)
+		return rc;
+	int r = sqlite3_prepare_v2(d.h, sql, -1, &st, NULL);
+	if (r == SQLITE_OK)
+		while ((r = sqlite3_step(st)) == SQLITE_ROW)
+			row(st);
+	if (r != SQLITE_DONE)
+		rc = db_fail(&d, r, what);
+	sqlite3_finalize(st);
+	db_close(&d);
+	return rc;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s != NULL ? s : "";
+}
+
+static void user_row(sqlite3_stmt *st)
+{
+	printf("%s\t%s%s%s\n", col(st, 0), sqlite3_column_int(st, 1) ? "enabled" : "disabled",
+	       sqlite3_column_type(st, 2) != SQLITE_NULL ? "\tact-as=" : "", col(st, 2));
+}
+
+int cmd_user_list(struct ctl *c)
+{
+	return list(c, "user list",
+		    "SELECT u.name, u.enabled, (SELECT group_concat(as_identity, ',') FROM "
+		    "(SELECT as_identity FROM act_as WHERE identity = u.name ORDER BY as_identity)) "
+		    "FROM users u ORDER BY u.name", user_row);
+}
+
+static void tenant_row(sqlite3_stmt *st)
+{
+	if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+		printf("%s\t(nobody: closed until granted)\n", col(st, 0));
+	else
+		printf("%s\t%s\n", col(st, 0), col(st, 1));
+}
+
+int cmd_tenant_list(struct ctl *c)
+{
+	return list(c, "tenant list",
+		    "SELECT t.name, (SELECT group_concat(identity, ',') FROM "
+		    "(SELECT identity FROM tenant_authz WHERE tenant = t.name ORDER BY identity)) "
+		    "FROM tenants t ORDER BY t.name", tenant_row);
+}
