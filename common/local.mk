@@ -5,14 +5,15 @@ librelayguard_a_SOURCES += common/log.c common/log.h common/stats.c common/stats
 sbin_PROGRAMS += relayguard
 relayguard_SOURCES = common/main.c
 relayguard_LDADD = librelayguard.a $(MILTER_LIBS) $(RG_LIBS)
-librelayguard_a_SOURCES += common/config_check.c common/config_internal.h
+librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \
+	common/daemon.c common/daemon.h
 
 # tests of the config loader and of `relayguard -n`
 check_PROGRAMS += t/unit/test_config
 t_unit_test_config_SOURCES = t/unit/test_config.c t/tap.h
 t_unit_test_config_LDADD = librelayguard.a $(RG_LIBS)
-TESTS += t/unit/test_config t/config-check.sh
-EXTRA_DIST += t/config-check.sh t/conf/good.conf t/conf/empty.conf t/conf/unknown-key.conf \
+TESTS += t/unit/test_config t/config-check.sh t/daemon.sh
+EXTRA_DIST += t/config-check.sh t/daemon.sh t/conf/good.conf t/conf/empty.conf t/conf/unknown-key.conf \
 	t/conf/wrong-type.conf t/conf/out-of-range.conf t/conf/bad-enum.conf \
 	t/conf/missing-path.conf t/conf/dup-tenant.conf t/conf/syntax.conf t/conf/bad-hash.conf \
 	t/conf/multi.conf

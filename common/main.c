@@ -7,6 +7,7 @@
 #include <autoconfig.h>
 #include "authd.h"
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
 #include "rg_milter.h"
 #include "store.h"
@@ -159,25 +160,50 @@ static void wait_for_stop(void)
 	rg_log(LOG_INFO, "signal %d: stopping", sig);
 }
 
+/* A start-up failure: log it, tell a waiting parent, exit status 1. */
+static int start_failed(const char *what, char *err)
+{
+	rg_log(LOG_ERR, "not starting: %s%s%s", what, err ? ": " : "", err ? err : "");
+	free(err);
+	rg_daemon_ready(false);
+	rg_pidfile_remove();
+	return 1;
+}
+
 static int run(const char *file, bool foreground)
 {
 	struct rg_config *cfg;
+	char *err = NULL, *abs_file;
 	pthread_t tid;
 	sigset_t set;
 	int status = 0;
 	bool authd_running = false;
 
-	rg_log_open("relayguard", "mail", foreground);
-	cfg = load_snapshot(file);
+	/* stderr too until started: a background start reports problems to the terminal */
+	rg_log_open("relayguard", "mail", true);
+	/* reloads re-read the file after chdir("/") */
+	abs_file = realpath(file, NULL);
+	config_file = abs_file ? abs_file : file;
+	cfg = load_snapshot(config_file);
 	if (cfg == NULL) {
 		rg_log(LOG_ERR, "not starting: fix the configuration (check it with: "
 		       "relayguard -n -c %s)", file);
+		free(abs_file);
 		return 1;
 	}
-	rg_log_open(cfg->syslog_ident, cfg->syslog_facility, foreground);
+	rg_log_open(cfg->syslog_ident, cfg->syslog_facility, true);
+
+	if (rg_daemon_make_dirs(cfg, &err) != 0)
+		return start_failed("run directory", err);
+	/* fork before any thread exists */
+	if (!foreground && rg_daemon_background(&err) != 0)
+		return start_failed("background", err);
+	if (rg_pidfile_create(cfg->pidfile, &err) != 0)
+		return start_failed("pidfile", err);
 
 	/* SIGUSR1 is blocked in every thread; the reload thread takes it with sigwait.
-	 * SIGTERM/SIGINT are blocked too when we wait for them ourselves. */
+	 * SIGTERM/SIGINT are blocked too when we wait for them ourselves (without the
+	 * milter; with it, libmilter handles them). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	if (!cfg->milter.enabled) {
@@ -188,28 +214,33 @@ static int run(const char *file, bool foreground)
 	signal(SIGPIPE, SIG_IGN);
 
 	rg_config_current_set(rg_config_acquire(cfg));
-	config_file = file;
 
 	if (cfg->auth.enabled && (*cfg->auth.dovecot_socket || *cfg->auth.saslauthd_socket)) {
-		char *err = NULL;
 		if (rg_authd_start(cfg, &err) != 0) {
-			rg_log(LOG_ERR, "not starting: SASL service: %s", err ? err : "unknown error");
-			free(err);
 			rg_config_current_set(NULL);
 			rg_config_release(cfg);
-			return 1;
+			return start_failed("SASL service", err);
 		}
 		authd_running = true;
 	}
+	/* The SASL sockets are bound; the milter socket is opened by libmilter inside
+	 * rg_milter_main, as the configured user (its directory belongs to that user
+	 * when relayguard created it). */
+	if (rg_daemon_drop_privileges(cfg, &err) != 0) {
+		status = start_failed("dropping privileges", err);
+		goto out;
+	}
+	if (geteuid() == 0)
+		rg_log(LOG_WARNING, "running as root: set user = \"...\" to drop privileges");
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
-		rg_log(LOG_ERR, "not starting: cannot create the reload thread");
-		status = 1;
+		status = start_failed("cannot create the reload thread", NULL);
 		goto out;
 	}
 	pthread_detach(tid);
-	rg_log(LOG_INFO, "started: milter %s, SASL service %s, %zu store(s), %zu tenant(s)",
-	       cfg->milter.enabled ? cfg->milter.socket : "off",
+	rg_log(LOG_INFO, "started (pid %ld): milter %s, SASL service %s, %zu store(s), "
+	       "%zu tenant(s)", (long)getpid(), cfg->milter.enabled ? cfg->milter.socket : "off",
 	       authd_running ? "on" : "off", cfg->n_stores, cfg->tenants.n_list);
+	rg_daemon_ready(true);
 
 	if (cfg->milter.enabled)
 		status = rg_milter_main(cfg);
@@ -218,6 +249,7 @@ static int run(const char *file, bool foreground)
 out:
 	if (authd_running)
 		rg_authd_stop();
+	rg_pidfile_remove();
 	rg_log(LOG_INFO, "stopped");
 	rg_config_release(cfg);
 	rg_config_current_set(NULL);

@@ -341,15 +341,15 @@ static void test_print_keys(void)
 
 /* ---- reference counting and the current snapshot ---------------------------- */
 
-static volatile int stop_readers;
+static int stop_readers;
 
 static void *reader(void *arg)
 {
 	long *reads = arg;
-	while (!stop_readers) {
+	while (!__atomic_load_n(&stop_readers, __ATOMIC_RELAXED)) {
 		struct rg_config *c = rg_config_current_get();
 		if (c && c->tenants.header[0] == 'X')	/* touch the snapshot */
-			(*reads)++;
+			__atomic_add_fetch(reads, 1, __ATOMIC_RELAXED);
 		rg_config_release(c);
 	}
 	return NULL;
@@ -385,17 +385,21 @@ static void test_refcount(void)
 	/* readers acquire/release while the main thread swaps snapshots */
 	pthread_create(&th[0], NULL, reader, &reads[0]);
 	pthread_create(&th[1], NULL, reader, &reads[1]);
-	for (int i = 0; i < 50; i++) {
+	/* at least 50 swaps, and on until both readers have read many snapshots */
+	for (int i = 0; i < 50 || __atomic_load_n(&reads[0], __ATOMIC_RELAXED) < 1000 ||
+		     __atomic_load_n(&reads[1], __ATOMIC_RELAXED) < 1000; i++) {
+		if (i > 100000)
+			break;
 		struct rg_config *n = rg_config_load(fixture(i % 2 ? "good.conf" : "empty.conf"),
 						     &errors);
 		if (n == NULL)
 			break;
 		rg_config_current_set(n);
 	}
-	stop_readers = 1;
+	__atomic_store_n(&stop_readers, 1, __ATOMIC_RELAXED);
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], NULL);
-	ok(reads[0] > 0 && reads[1] > 0, "readers saw valid snapshots during 50 swaps");
+	ok(reads[0] >= 1000 && reads[1] >= 1000, "readers saw valid snapshots during the swaps");
 	now = rg_config_current_get();
 	is_int(now->refs, 2, "after the swaps only current + our reference remain");
 	rg_config_release(now);
