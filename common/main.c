@@ -29,7 +29,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: relayguard [-c FILE] [-n] [-f] [-V] [-h]\n"
+		"usage: relayguard [-c FILE] [-n] [-f] [-V] [-h] [-K]\n"
 		"  -c FILE  configuration file (default %s)\n"
 		"  -n       check the configuration, open the stores, check every stored hash;\n"
 		"           print every problem and exit 0 (fine) or 1 (problems)\n"
