@@ -19,6 +19,17 @@ bench-schemes: bench/bench_schemes$(EXEEXT)
 
 # ---- other benchmarks append here: BENCH_TARGETS += bench-NAME ----
 
+# milter: relayguard vs a null libmilter filter under the same milter-protocol load
+EXTRA_PROGRAMS += bench/milter_load bench/null_milter
+BENCH_TARGETS += bench-milter
+EXTRA_DIST += bench/bench_milter.sh
+bench_milter_load_SOURCES = bench/milter_load.c
+bench_milter_load_LDADD = $(PTHREAD_LIBS)
+bench_null_milter_SOURCES = bench/null_milter.c
+bench_null_milter_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
+bench-milter: bench/milter_load$(EXEEXT) bench/null_milter$(EXEEXT) relayguard$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_milter.sh
+
 # ---- keep last ----
 bench:
 	@set -e; for t in $(BENCH_TARGETS); do \

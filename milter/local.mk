@@ -19,3 +19,4 @@ MILTER_LUA = t/milter/lib.lua t/milter/rules.lua t/milter/sessions.lua \
 TESTS += t/milter/run-miltertest.sh
 EXTRA_DIST += t/milter/run-miltertest.sh $(MILTER_LUA)
 t/milter/run-miltertest.log: relayguard
+EXTRA_DIST += doc/relayguard-milter.txt
