@@ -173,11 +173,12 @@ mkfifo "$dir/lockfifo"
 sqlite3 "$db" <"$dir/lockfifo" >"$dir/lock.out" 2>&1 &
 lockpid=$!
 exec 3>"$dir/lockfifo"
-echo "BEGIN EXCLUSIVE;" >&3
+printf ".timeout 5000\nBEGIN EXCLUSIVE;\n" >&3
 i=0
 while sqlite3 "$db" "SELECT count(*) FROM users" >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 if [ $i -lt 100 ]; then ok "a background sqlite3 (pid $lockpid) holds an exclusive lock"; else
-	not_ok "a background sqlite3 holds an exclusive lock"; fi
+	not_ok "a background sqlite3 holds an exclusive lock"; sed 's/^/#   /' "$dir/lock.out"
+	ps -o pid,stat,args -p "$lockpid" | sed 's/^/#   /'; fi
 run 75 "auth while locked → temporary failure" "bob pw" auth bob
 expect "locked" "auth says the database is locked"
 refute "succeeded" "auth did not succeed while locked"

@@ -6,3 +6,5 @@ relayguardctl_LDADD = librelayguard.a $(RG_LIBS)
 # round trips through relayguardctl and the real stores (TAP shell script)
 TESTS += t/ctl-roundtrip.sh
 EXTRA_DIST += t/ctl-roundtrip.sh
+
+dist_man_MANS += tools/relayguardctl.8

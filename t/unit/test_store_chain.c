@@ -65,10 +65,12 @@ int main(void)
 	/* store 2: passwd-file — alice again (shadowed), broken (bad hash), brokenoff */
 	const char *pf = tl_path("users");
 	char text[2048];
+	char *alice_pf = hash("alice-pf"), *frank_pf = hash("frank-pw");
 	snprintf(text, sizeof(text),
 		 "alice:%s\nbroken:$argon2id$garbage\nbrokenoff:$argon2id$garbage::::::nologin\n"
-		 "frank:%s::::::relayguard_act_as=eve\n",
-		 hash("alice-pf"), hash("frank-pw"));
+		 "frank:%s::::::relayguard_act_as=eve\n", alice_pf, frank_pf);
+	free(alice_pf);
+	free(frank_pf);
 	tl_write(pf, text);
 	tl_add_store(t, RG_STORE_PASSWD_FILE, pf);
 
