@@ -113,7 +113,7 @@ tap_ok $? "Postfix logs the effective identity: sasl_username=daniel" ||
 # holds an exclusive lock on the database: the store cannot answer.
 lockfifo=$dir/lock.fifo
 mkfifo "$lockfifo"
-python3 - "$rg/auth.db" "$lockfifo" <<'EOF' &
+python3 - "$rg/auth.db" "$lockfifo" >/dev/null <<'EOF' &
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("PRAGMA journal_mode=DELETE")
