@@ -118,5 +118,5 @@ done
 pid=$RG_PID
 rg_stop
 kill -0 "$pid" 2>/dev/null
-tap_ok $((! $?)) "relayguard (pid $pid) stopped on SIGTERM"
+tap_ok $((! $?)) "relayguard (pid $pid) gone after SIGTERM"
 tap_done
