@@ -30,6 +30,13 @@ bench_null_milter_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
 bench-milter: bench/milter_load$(EXEEXT) bench/null_milter$(EXEEXT) relayguard$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_milter.sh
 
+# private Postfix throughput (smtp-source → discard): no milter, null milter, relayguard
+BENCH_TARGETS += bench-postfix
+EXTRA_DIST += bench/postfix-throughput.sh
+bench-postfix: bench/null_milter$(EXEEXT) relayguard$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  bash $(top_srcdir)/bench/postfix-throughput.sh $(BENCH_POSTFIX_FLAGS)
+
 # ---- keep last ----
 bench:
 	@set -e; for t in $(BENCH_TARGETS); do \

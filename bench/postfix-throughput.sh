@@ -2,7 +2,8 @@
 # postfix-throughput.sh — messages per second through a private Postfix
 # (t/e2e/postfix-lib.sh, discard(8) delivery) with, in the same run:
 #   1. no milter
-#   2. the null milter (bench/null_milter: accepts everything, does nothing)
+#   2. the null milter (bench/null_milter: accepts everything, does nothing),
+#      also in its "lean" form (negotiates away what relayguard does not use)
 #   3. relayguard's milter (tenant header checked on every message)
 # smtp-source sends N messages over S parallel sessions; each message carries
 # an X-Tenant header for an open tenant, so relayguard runs its header check.
@@ -63,17 +64,24 @@ configs=("none")
 declare -A spec pidof
 spec[none]=""
 
-if [ -x "$NULL_MILTER" ]; then
-	"$NULL_MILTER" -p "unix:$work/null.sock" >"$work/null.log" 2>&1 &
-	pidof[null]=$! && pids+=("$!")
-	if wait_socket "$work/null.sock" "${pidof[null]}"; then
-		chgrp postfix "$work/null.sock" && chmod 660 "$work/null.sock"
-		spec[null]="unix:$work/null.sock" && configs+=("null")
+# null_milter: every callback answers "continue"; "lean" also negotiates away
+# the steps and replies relayguard does without (bench/null_milter.c)
+start_null() { # NAME [lean]
+	local name=$1 sock=$work/$1.sock
+	"$NULL_MILTER" "unix:$sock" ${2:-} >"$work/$name.log" 2>&1 &
+	pidof[$name]=$! && pids+=("$!")
+	if wait_socket "$sock" "${pidof[$name]}"; then
+		chgrp postfix "$sock" && chmod 660 "$sock"
+		spec[$name]="unix:$sock" && configs+=("$name")
 	else
-		say "bench/null_milter did not create its socket:"; cat "$work/null.log" >&2
+		say "bench/null_milter did not create its socket:"; cat "$work/$name.log" >&2
 	fi
+}
+if [ -x "$NULL_MILTER" ]; then
+	start_null null
+	start_null null-lean lean
 else
-	say "bench/null_milter not built: run without the null-milter reference"
+	say "bench/null_milter not built (make bench/null_milter): run without the null-milter reference"
 fi
 
 if [ -x "$RELAYGUARD" ]; then
@@ -172,14 +180,16 @@ for cfg in "${configs[@]}"; do
 		printf "%-12s %12.2f %14.0f %16.0f %18s\n", c, s, n / s, n / t,
 			(m == "" ? "-" : sprintf("%.3f", cpu * 1000 / hz / n)) }'
 done
-if [ -n "${best_total[null]:-}" ] && [ -n "${best_total[relayguard]:-}" ]; then
-	awk -v n="$N" -v t0="${best_total[none]}" -v tn="${best_total[null]}" \
-		-v tr="${best_total[relayguard]}" -v cn="${best_cpu[null]}" -v cr="${best_cpu[relayguard]}" \
-		-v hz="$hz" 'BEGIN {
-		printf "throughput ratio relayguard / null milter: %.3f\n", tn / tr
+for ref in null null-lean; do
+	[ -n "${best_total[$ref]:-}" ] && [ -n "${best_total[relayguard]:-}" ] || continue
+	awk -v ref="$ref" -v n="$N" -v t0="${best_total[none]}" -v tn="${best_total[$ref]}" \
+		-v tr="${best_total[relayguard]}" -v cn="${best_cpu[$ref]}" -v cr="${best_cpu[relayguard]}" \
+		'BEGIN {
+		printf "relayguard vs %s: throughput ratio %.3f", ref, tn / tr
 		dn = (tn - t0) * 1000 / n; dr = (tr - t0) * 1000 / n
-		printf "added wall time per message over no milter: null %.3f ms, relayguard %.3f ms\n", dn, dr
+		printf ", added wall time per message %.3f vs %.3f ms", dr, dn
 		if (cn > 0)
-			printf "milter CPU per message, relayguard / null: %.2f\n", cr / cn
+			printf ", milter CPU per message ratio %.2f", cr / cn
+		printf "\n"
 	}'
-fi
+done
