@@ -185,11 +185,11 @@ for ref in null null-lean; do
 	awk -v ref="$ref" -v n="$N" -v t0="${best_total[none]}" -v tn="${best_total[$ref]}" \
 		-v tr="${best_total[relayguard]}" -v cn="${best_cpu[$ref]}" -v cr="${best_cpu[relayguard]}" \
 		'BEGIN {
-		printf "relayguard vs %s: throughput ratio %.3f", ref, tn / tr
+		printf "relayguard vs %s: msg/s ratio (relayguard / %s) %.3f", ref, ref, tn / tr
 		dn = (tn - t0) * 1000 / n; dr = (tr - t0) * 1000 / n
-		printf ", added wall time per message %.3f vs %.3f ms", dr, dn
+		printf ", added wall time per message over no milter %.3f vs %.3f ms", dr, dn
 		if (cn > 0)
-			printf ", milter CPU per message ratio %.2f", cr / cn
+			printf ", milter CPU per message ratio %.2f (target: within 1.15)", cr / cn
 		printf "\n"
 	}'
 done
