@@ -50,6 +50,19 @@ tap_unlike() {
 }
 
 tap_done() {
+	if [ "$_tap_failed" != 0 ]; then
+		# say why in the test log: the last complaints of Postfix and relayguard
+		if [ -n "${PF_MAILLOG:-}" ] && [ -s "$PF_MAILLOG" ]; then
+			diag "Postfix log ($PF_MAILLOG): warnings (count, text) and last rejects:"
+			diag "$(grep -E 'warning|fatal|panic' "$PF_MAILLOG" | sed 's/^.*\]: //' |
+				sort | uniq -c | sort -rn | head -n 8)"
+			diag "$(grep -E 'reject' "$PF_MAILLOG" | tail -n 6)"
+		fi
+		if [ -n "${RG_LOG:-}" ] && [ -s "$RG_LOG" ]; then
+			diag "relayguard log ($RG_LOG), last lines:"
+			diag "$(tail -n 15 "$RG_LOG")"
+		fi
+	fi
 	echo "1..$_tap_n"
 	[ "$_tap_failed" = 0 ]
 }
@@ -98,7 +111,6 @@ e2e_require_postfix_tools() {
 	pf_have_postfix || skip_all "Postfix not installed (apt-get install postfix)"
 	[ -n "$SWAKS" ] && [ -x "$SWAKS" ] || skip_all "swaks not installed (apt-get install swaks)"
 	command -v openssl >/dev/null || skip_all "openssl not installed"
-	command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
 }
 
 e2e_require_relayguard() {

@@ -40,9 +40,12 @@ pf_have_postfix() {
 		[ "$(id -u)" = 0 ]
 }
 
-pf_port_free() {
-	! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+# Something accepts connections on 127.0.0.1:PORT (bash's /dev/tcp; no iproute2 needed)
+pf_port_open() {
+	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
+
+pf_port_free() { ! pf_port_open "$1"; }
 
 # A free TCP port on 127.0.0.1 in [lo, lo+span).
 pf_pick_port() {
@@ -217,9 +220,7 @@ pf_master_pid() {
 
 pf_running() { pf_master_pid >/dev/null; }
 
-pf_listening() {
-	ss -Hltn "sport = :$PF_PORT" 2>/dev/null | grep -q "127.0.0.1:$PF_PORT"
-}
+pf_listening() { pf_port_open "$PF_PORT"; }
 
 pf_start() {
 	: >>"$PF_MAILLOG"
