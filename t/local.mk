@@ -6,6 +6,12 @@ E2E_TESTS = t/e2e/postfix-harness.sh t/e2e/auth-postfix.sh t/e2e/milter-postfix.
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_LIBS) $(E2E_TESTS) demo/run-demo.sh
 
+# private Sendmail (Debian's packages unpacked by t/e2e/fetch-sendmail.sh)
+SENDMAIL_E2E_TESTS = t/e2e/sendmail-relayguard.sh
+TESTS += $(SENDMAIL_E2E_TESTS)
+EXTRA_DIST += $(SENDMAIL_E2E_TESTS) t/e2e/sendmail-lib.sh t/e2e/fetch-sendmail.sh \
+	t/e2e/sendmail/relayguard-test.mc.in
+
 # private Postfix trees and relayguard configs live under t/tmp while a test runs
 clean-local: clean-local-e2e
 clean-local-e2e:

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# sendmail-relayguard.sh — issue 5's proof through a real, private Sendmail
+# (Debian 12's 8.17, unpacked by t/e2e/fetch-sendmail.sh) built from a .mc
+# with m4 that includes etc/sendmail/relayguard.mc and uses
+# etc/sendmail/Sendmail.conf (socket paths pointed at this test's relayguard):
+#  - Cyrus SASL (pwcheck_method: saslauthd) checks passwords at relayguard's
+#    saslauthd socket; AuthOptions p: no AUTH before STARTTLS
+#  - PLAIN and LOGIN after STARTTLS: right 235, wrong 535, unknown user 535
+#  - INPUT_MAIL_FILTER attaches relayguard's milter: an authorized tenant is
+#    accepted, relayed by AUTH and delivered; an unauthorized tenant, repeated
+#    tenant headers and a tenant header without AUTH get 550 5.7.1; the
+#    "submission" listener ({daemon_name}) refuses mail without AUTH
+#  - a store error: relayguard closes the saslauthd connection without a
+#    reply; libsasl returns SASL_FAIL and Sendmail answers 535 anyway and logs
+#    "generic failure (-1)" (a wrong password logs "authentication failure
+#    (-13)"): Sendmail has no temporary answer for a SASL failure
+. "${top_srcdir:-$(dirname "$0")/../..}/t/e2e/e2e-lib.sh"
+. "$top_srcdir/t/e2e/sendmail-lib.sh"
+
+sm_have_sendmail || skip_all "$SM_WHY"
+[ -n "$SWAKS" ] && [ -x "$SWAKS" ] || skip_all "swaks not installed (apt-get install swaks)"
+perl -MNet::SSLeay -e 1 2>/dev/null || skip_all "swaks --tls needs Net::SSLeay (apt-get install libnet-ssleay-perl)"
+command -v python3 >/dev/null || skip_all "python3 not installed"
+command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
+e2e_require_relayguard
+
+dir=$(e2e_tmpdir sendmail) || skip_all "cannot make a folder under $top_builddir/t/tmp"
+rg=$dir/rg
+mkdir -p "$rg" && chmod 755 "$rg"
+e2e_on_exit sm_stop
+e2e_on_exit rg_stop
+
+h_daniel=$(rg_hash 'daniel-Secret-1') && h_mallory=$(rg_hash 'mallory-Secret-2') ||
+	{ echo "1..1"; echo "not ok 1 - relayguardctl hash failed"; exit 1; }
+
+# Sendmail's SMTP sessions run as root: the sockets need no group.
+cat >"$rg/relayguard.conf" <<EOF
+control_socket = "$rg/control";
+pidfile = "$rg/relayguard.pid";
+socket_mode = "0660";
+syslog_ident = "relayguard-test";
+milter: {
+  socket = "unix:$rg/milter.sock";
+  require_tls_for_auth = true;
+  min_tls_version = "TLSv1.2";
+  require_auth = [ "submission" ];
+  require_known_identity = true;
+};
+auth: {
+  dovecot_socket = "";
+  saslauthd_socket = "$rg/mux";
+  require_tls = true;
+  failure_delay_ms = 0;
+  max_failure_delay_ms = 0;
+};
+stores = (
+  { type = "static"; name = "config";
+    users = (
+      { name = "daniel"; password = "$h_daniel"; },
+      { name = "mallory"; password = "$h_mallory"; }
+    ); },
+  { type = "sqlite"; name = "db"; path = "$rg/auth.db"; busy_timeout_ms = 200; }
+);
+tenants: {
+  header = "X-Tenant";
+  missing = "accept";
+  unknown = "reject";
+  unauthenticated = "reject";
+  accept_repeated_same = false;
+  list = (
+    { name = "acme"; require_authz = [ "daniel", "carol" ]; },
+    { name = "globex"; require_authz = [ "someone-else" ]; }
+  );
+};
+EOF
+RG_CONFIG=$rg/relayguard.conf
+RG_LOG=$rg/relayguard.log
+out=$( { rgctl db init && printf '%s\n' 'carol-Secret-4' | rgctl user add carol; } 2>&1)
+tap_ok $? "relayguardctl db init; user add carol (SQLite)" || diag "$out"
+out=$("$RELAYGUARD" -n -c "$RG_CONFIG" 2>&1)
+tap_ok $? "relayguard -n accepts the test config" || diag "$out"
+
+RG_WAIT_SOCKETS="$rg/mux $rg/milter.sock"
+rg_start "$RG_CONFIG"
+tap_ok $? "relayguard -f starts with its saslauthd and milter sockets" || { tap_done; exit 1; }
+
+SM_SASL_SOCK=$rg/mux SM_MILTER_SOCK=$rg/milter.sock sm_setup "$dir/sm"
+tap_ok $? "sendmail.cf made by m4 from a .mc that includes etc/sendmail/relayguard.mc" ||
+	{ tap_done; exit 1; }
+cf=$(cat "$SM_CF")
+tap_like "$cf" "^Xrelayguard, S=unix:$rg/milter.sock, F=T" "the .cf attaches the milter (F=T: tempfail when it is down)"
+tap_like "$cf" '^O Milter\.macros\.envfrom=i, \{auth_type\}, \{auth_authen\},.*\{tls_version\}' \
+	"the .cf sends the AUTH and TLS macros at MAIL FROM"
+tap_like "$(cat "$SM_DIR/sasl/Sendmail.conf")" "^saslauthd_path: $rg/mux\$" \
+	"Sendmail.conf (etc/sendmail/Sendmail.conf) points at relayguard's saslauthd socket"
+sm_start
+tap_ok $? "private Sendmail listens on 127.0.0.1:$SM_PORT (MTA) and :$SM_MSA_PORT (submission)" ||
+	{ tap_done; exit 1; }
+
+session() { PF_PORT=$SM_PORT smtp_session "$@"; }
+
+# --- AUTH needs TLS (AuthOptions p)
+out=$(sm_swaks --quit-after EHLO)
+tap_like "$out" '250-STARTTLS' "EHLO before STARTTLS offers STARTTLS ..."
+tap_unlike "$out" '250[- ]AUTH' "... but not AUTH"
+out=$(session ehlo plain::daniel:daniel-Secret-1 login:daniel:daniel-Secret-1 quit)
+tap_like "$out" '^plain 503 5\.3\.3' "AUTH PLAIN before STARTTLS: 503 5.3.3 (even with the right password)"
+tap_like "$out" '^login 503 5\.3\.3' "AUTH LOGIN before STARTTLS: 503 5.3.3"
+out=$(sm_swaks --tls --quit-after EHLO)
+tap_like "$out" '250-AUTH (PLAIN LOGIN|LOGIN PLAIN)$' "after STARTTLS, EHLO offers AUTH PLAIN LOGIN"
+
+# --- right / wrong / unknown
+auth_try() { # MECH USER PASSWORD
+	sm_swaks --tls --auth "$1" --auth-user "$2" --auth-password "$3" --quit-after AUTH
+}
+out=$(auth_try PLAIN daniel 'daniel-Secret-1')
+tap_like "$out" '<~ +235 2\.0\.0' "PLAIN, right password: 235"
+out=$(auth_try LOGIN daniel 'daniel-Secret-1')
+tap_like "$out" '<~ +235 2\.0\.0' "LOGIN, right password: 235"
+out=$(auth_try LOGIN carol 'carol-Secret-4')
+tap_like "$out" '<~ +235 2\.0\.0' "LOGIN, SQLite user made by relayguardctl: 235"
+out=$(auth_try PLAIN daniel 'wrong-password')
+tap_like "$out" '<~\* +535 5\.7\.0' "PLAIN, wrong password: 535"
+out=$(auth_try LOGIN daniel 'wrong-password')
+tap_like "$out" '<~\* +535 5\.7\.0' "LOGIN, wrong password: 535"
+out=$(auth_try PLAIN nobody 'daniel-Secret-1')
+tap_like "$out" '<~\* +535 5\.7\.0' "PLAIN, unknown user: 535"
+sm_wait_log 'AUTH=server, relay=[^,]*, authid=daniel, mech=PLAIN' 5
+tap_ok $? "Sendmail logs the successful AUTH: authid=daniel, mech=PLAIN" ||
+	diag "$(grep AUTH "$SM_LOGFILE" | tail -n 5)"
+tap_like "$(grep 'AUTH failure' "$SM_LOGFILE")" 'AUTH failure \(PLAIN\): authentication failure \(-13\).*user=daniel' \
+	"a refusal (NO on the saslauthd wire) is SASL_BADAUTH (-13) in Sendmail's log"
+
+# --- authzid.  Cyrus SASL sends saslauthd only authc (mallory) and her
+#     password; Sendmail's proxy_policy() accepts any authzid and reports
+#     authc to milters as {auth_authen}.  So the login succeeds, but mallory
+#     gains nothing: the tenant check runs for mallory, not daniel.
+azmsg=$dir/authz.eml
+printf 'Subject: authz-%s\r\nX-Tenant: acme\r\n\r\nbody\r\n' "$$" >"$azmsg"
+out=$(session ehlo starttls ehlo plain:daniel:mallory:mallory-Secret-2 \
+	mail:daniel@relayguard.test rcpt:user@localhost data:"$azmsg" quit)
+tap_like "$out" '^plain 235 ' "authc mallory + authzid daniel, mallory's password: 235 (Sendmail does not check authzid)"
+tap_like "$out" '^data 550 5\.7\.1 .*acme' "... but X-Tenant: acme (daniel's tenant) is refused: the session is mallory's"
+tap_like "$(cat "$RG_LOG")" 'milter reject: .*identity=mallory tenant=acme reason=tenant_not_authorized' \
+	"relayguard's verdict names {auth_authen} = mallory (authc), not the authzid"
+
+# --- the milter: tenants (relayed by AUTH: connect from 127.0.0.2, where
+#     Sendmail does not relay without AUTH)
+send() { # TENANT MARKER [swaks args...] — tenant "" sends no header
+	local tenant=$1 marker=$2
+	shift 2
+	sm_swaks --local-interface 127.0.0.2 --from daniel@relayguard.test \
+		--to "rcpt-$marker@remote.example" --header "Subject: $marker" \
+		${tenant:+--header "X-Tenant: $tenant"} --body "body of $marker" "$@"
+}
+delivered() { # MARKER — the delivered copy of the message with that subject
+	local f
+	for f in $(sm_mail_files); do
+		grep -q "^Subject: $1\$" "$f" && { cat "$f"; return 0; }
+	done
+	return 1
+}
+auth_daniel=(--tls --auth PLAIN --auth-user daniel --auth-password daniel-Secret-1)
+
+m0=relay-$$-$RANDOM
+out=$(send "" "$m0" --tls --quit-after RCPT)
+tap_like "$out" '<~\* +550 5\.7\.1 .*Relaying denied' "from 127.0.0.2 without AUTH: relaying denied (550 5.7.1)"
+
+m1=ok-$$-$RANDOM
+out=$(send acme "$m1" "${auth_daniel[@]}")
+tap_like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' \
+	"daniel, X-Tenant: acme (authorized), relayed by AUTH: accepted"
+msg=$(delivered "$m1")
+tap_ok $? "... and delivered" || diag "$(ls -l "$SM_MAILDIR")"
+tap_like "$msg" "^X-Envelope-To: rcpt-$m1@remote.example\$" "the delivered copy went to the relayed recipient"
+tap_like "$msg" '^X-Tenant: acme' "the delivered copy carries its X-Tenant header (remove_header is off)"
+tap_like "$msg" "^body of $m1" "the body arrived intact"
+tap_like "$(cat "$RG_LOG")" "milter accept: .*identity=daniel .*tenant=acme" \
+	"relayguard's verdict names the identity Sendmail sent as {auth_authen}: daniel"
+
+m2=other-$$-$RANDOM
+out=$(send globex "$m2" "${auth_daniel[@]}")
+tap_like "$out" '<~\* +550 5\.7\.1 .*globex' "daniel, X-Tenant: globex (not authorized): 550 5.7.1 naming the tenant"
+tap_unlike "$out" 'someone-else' "the refusal does not reveal who may use globex"
+
+msgf=$dir/repeated.eml
+m3=rep-$$-$RANDOM
+printf 'Subject: %s\r\nX-Tenant: acme\r\nX-Tenant: globex\r\n\r\nbody\r\n' "$m3" >"$msgf"
+out=$(send "" "$m3" "${auth_daniel[@]}" --data "$msgf")
+tap_like "$out" '<~\* +550 5\.7\.1' "repeated tenant header with different values (acme, globex): 550 5.7.1"
+m4=same-$$-$RANDOM
+printf 'Subject: %s\r\nX-Tenant: acme\r\nX-Tenant: acme\r\n\r\nbody\r\n' "$m4" >"$msgf"
+out=$(send "" "$m4" "${auth_daniel[@]}" --data "$msgf")
+tap_like "$out" '<~\* +550 5\.7\.1' "repeated tenant header, same value twice (accept_repeated_same = false): 550 5.7.1"
+
+m5=anon-$$-$RANDOM
+out=$(sm_swaks --tls --from someone@relayguard.test --to "user@localhost" \
+	--header "Subject: $m5" --header "X-Tenant: acme")
+tap_like "$out" '<~\* +550 5\.7\.1' "tenant header on an unauthenticated session (local recipient): 550 5.7.1"
+
+sleep 0.5
+for m in "$m2" "$m3" "$m4" "$m5"; do
+	if delivered "$m" >/dev/null; then tap_ok 1 "refused message $m was not delivered"; else tap_ok 0 "refused message $m was not delivered"; fi
+done
+tap_like "$(cat "$RG_LOG")" 'milter reject: .*identity=daniel tenant=globex reason=tenant_not_authorized' \
+	"relayguard logs the refusal with identity, tenant and reason"
+
+out=$(SM_SWAKS_PORT=$SM_MSA_PORT sm_swaks --tls --from someone@relayguard.test --to user@localhost --quit-after RCPT)
+tap_like "$out" '<~\* +530 5\.7\.0' "submission listener ({daemon_name} = submission), MAIL FROM without AUTH: 530 5.7.0"
+m6=msa-$$-$RANDOM
+out=$(SM_SWAKS_PORT=$SM_MSA_PORT send acme "$m6" "${auth_daniel[@]}")
+tap_like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' "submission listener with AUTH: accepted"
+
+# --- a store error on the saslauthd path
+# An admin transaction holds an exclusive lock on the SQLite store: relayguard
+# cannot answer for carol (a cached user) and closes without a reply.
+lockfifo=$dir/lock.fifo
+mkfifo "$lockfifo"
+python3 - "$rg/auth.db" "$lockfifo" <<'EOF' &
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=DELETE")
+db.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2]).read()          # hold the lock until the test writes to the fifo
+db.execute("ROLLBACK")
+EOF
+lockpid=$!
+e2e_on_exit "kill $lockpid 2>/dev/null"
+sleep 0.5
+nfail=$(grep -c 'generic failure (-1)' "$SM_LOGFILE")
+out=$(auth_try PLAIN carol 'carol-Secret-4')
+tap_like "$out" '<~\* +535 5\.7\.0' "store locked: Sendmail answers 535 5.7.0 (it has no temporary reply for SASL failures)"
+tap_unlike "$out" '<~ +235' "store locked: no stale 235 from the cache"
+sm_wait_log 'AUTH failure \(PLAIN\): generic failure \(-1\).*user=carol' 5
+tap_ok $? "Sendmail logs SASL_FAIL: \"AUTH failure (PLAIN): generic failure (-1)\" (not -13)" ||
+	diag "$(grep 'AUTH failure' "$SM_LOGFILE" | tail -n 3)"
+tap_like "$(grep 'user=carol' "$RG_LOG" | tail -n 1)" 'tempfail|TEMPFAIL|store' \
+	"relayguard logs a temporary failure for carol (store error), not a refusal"
+out=$(auth_try LOGIN nobody 'whatever')
+tap_like "$out" '<~\* +535 5\.7\.0' "store locked: unknown user also 535"
+tap_ok "$([ "$(grep -c 'generic failure (-1)' "$SM_LOGFILE")" -ge $((nfail + 2)) ] && echo 0 || echo 1)" \
+	"... logged as generic failure (-1) as well"
+out=$(auth_try PLAIN daniel 'daniel-Secret-1')
+tap_like "$out" '<~ +235 2\.0\.0' "store locked: a user of the static store (asked first) still logs in"
+
+echo release >"$lockfifo"
+wait "$lockpid"
+out=$(auth_try PLAIN carol 'carol-Secret-4')
+tap_like "$out" '<~ +235 2\.0\.0' "lock released: carol logs in again"
+
+tap_unlike "$(cat "$RG_LOG" "$SM_LOGFILE")" 'Secret-[0-9]|wrong-password' "neither log holds a password"
+
+# --- stop everything; nothing of ours may be left running
+smpid=$SM_PID rgpid=$RG_PID
+sm_stop
+rg_stop
+left=""
+for p in $smpid $rgpid; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+for p in $(_sm_children "$smpid"); do left="$left $p"; done
+tap_ok "$([ -z "$left" ] && echo 0 || echo 1)" "Sendmail and relayguard stopped, no process left${left:+ (left:$left)}"
+tap_done
