@@ -84,7 +84,9 @@ RG_WAIT_SOCKETS="$rg/mux $rg/milter.sock"
 rg_start "$RG_CONFIG"
 tap_ok $? "relayguard -f starts with its saslauthd and milter sockets" || { tap_done; exit 1; }
 
-SM_SASL_SOCK=$rg/mux SM_MILTER_SOCK=$rg/milter.sock sm_setup "$dir/sm"
+SM_SASL_SOCK=$rg/mux
+SM_MILTER_SOCK=$rg/milter.sock
+sm_setup "$dir/sm"
 tap_ok $? "sendmail.cf made by m4 from a .mc that includes etc/sendmail/relayguard.mc" ||
 	{ tap_done; exit 1; }
 cf=$(cat "$SM_CF")
@@ -250,12 +252,42 @@ tap_like "$out" '<~ +235 2\.0\.0' "lock released: carol logs in again"
 
 tap_unlike "$(cat "$RG_LOG" "$SM_LOGFILE")" 'Secret-[0-9]|wrong-password' "neither log holds a password"
 
-# --- stop everything; nothing of ours may be left running
-smpid=$SM_PID rgpid=$RG_PID
+# --- the macros come from relayguard's own request (smfi_setsymlist) too:
+#     rebuild the .cf with every confMILTER_MACROS_* list cut to {if_name}
 sm_stop
+minimal=$dir/relayguard-minimal-macros.mc
+{
+	grep -v confMILTER_MACROS_ "$top_srcdir/etc/sendmail/relayguard.mc"
+	for stage in CONNECT HELO ENVFROM ENVRCPT EOH EOM; do
+		printf "define(\`confMILTER_MACROS_%s', \`\`{if_name}'')dnl\n" "$stage"
+	done
+} >"$minimal"
+SM_SNIPPET_SRC=$minimal sm_setup "$SM_DIR" && sm_start
+tap_ok $? "Sendmail restarted with every confMILTER_MACROS_* list set to {if_name} only" ||
+	{ tap_done; exit 1; }
+tap_unlike "$(grep '^O Milter.macros' "$SM_CF")" 'auth_authen|tls_version|daemon_name' \
+	"... the .cf itself asks for no AUTH, TLS or listener macros"
+m7=sym-$$-$RANDOM
+out=$(send acme "$m7" "${auth_daniel[@]}")
+tap_like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' \
+	"daniel, X-Tenant: acme: accepted (relayguard got {auth_authen} and the TLS macros it requested)"
+m8=sym-$$-$RANDOM
+out=$(send globex "$m8" "${auth_daniel[@]}")
+tap_like "$out" '<~\* +550 5\.7\.1 .*globex' "daniel, X-Tenant: globex: 550 5.7.1"
+tap_like "$(grep 'tenant=globex' "$RG_LOG" | tail -n 1)" 'identity=daniel' "... decided for identity daniel"
+out=$(SM_SWAKS_PORT=$SM_MSA_PORT sm_swaks --tls --from someone@relayguard.test --to user@localhost --quit-after RCPT)
+tap_like "$out" '<~\* +530 5\.7\.0' "submission listener without AUTH: 530 5.7.0 ({daemon_name} from the request)"
+
+# --- relayguard down: the milter is unreachable (F=T) and so is the socket
 rg_stop
+out=$(sm_swaks --from someone@relayguard.test --to user@localhost --quit-after RCPT)
+tap_like "$out" '<\*\* +451 4\.3\.2' "relayguard stopped: MAIL FROM gets 451 4.3.2 (F=T: tempfail, never accept unchecked)"
+
+# --- stop everything; nothing of ours may be left running
+smpid=$SM_PID
+sm_stop
 left=""
-for p in $smpid $rgpid; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+for p in $smpid $(cat "$rg/relayguard.pid" 2>/dev/null); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
 for p in $(_sm_children "$smpid"); do left="$left $p"; done
 tap_ok "$([ -z "$left" ] && echo 0 || echo 1)" "Sendmail and relayguard stopped, no process left${left:+ (left:$left)}"
 tap_done
