@@ -36,8 +36,7 @@ say() { echo "postfix-throughput: $*" >&2; }
 pf_have_postfix || { say "needs root and Postfix (apt-get install postfix)"; exit 77; }
 [ -x "$SMTP_SOURCE" ] || { say "smtp-source not found (Debian: package postfix)"; exit 77; }
 
-work=$(mktemp -d "$top_builddir/bench-postfix.XXXXXX") || exit 1
-chmod 755 "$work"
+work=$(pf_private_dir "$top_builddir/bench/tmp" postfix) || exit 1
 pids=()
 cleanup() {
 	local p

@@ -87,22 +87,32 @@ _e2e_run_cleanups() {
 		eval "${_e2e_cleanups[$i]}" || true
 	done
 	_e2e_cleanups=()
+	_e2e_remove_tmpdirs
 }
 trap '_e2e_run_cleanups' EXIT
 trap 'exit 130' INT TERM HUP
 
 # A private folder under the build tree for one test, reachable by the
 # postfix user; removed at exit unless KEEP=1.
+# Callers use dir=$(e2e_tmpdir NAME): that runs in a subshell, so the folder
+# is recorded in a list file named after the test's PID ($$ is the same in
+# subshells) that the exit trap reads.
+_e2e_tmplist=${TMPDIR:-/tmp}/relayguard-e2e-tmpdirs.$$
 e2e_tmpdir() {
-	local name=$1 d
-	mkdir -p "$top_builddir/t/tmp"
-	chmod 755 "$top_builddir/t/tmp"
-	d=$(mktemp -d "$top_builddir/t/tmp/$name.XXXXXX") || return 1
-	chmod 755 "$d"
+	local d
+	d=$(pf_private_dir "$top_builddir/t/tmp" "$1") || return 1
 	if [ "${KEEP:-0}" != 1 ]; then
-		e2e_on_exit "rm -rf '$d'"
+		echo "$d" >>"$_e2e_tmplist"
 	fi
 	echo "$d"
+}
+_e2e_remove_tmpdirs() {
+	local d
+	[ -f "$_e2e_tmplist" ] || return 0
+	while IFS= read -r d; do
+		case $d in */t/tmp/*.* | /tmp/relayguard-*.*) rm -rf -- "$d" ;; esac
+	done <"$_e2e_tmplist"
+	rm -f "$_e2e_tmplist"
 }
 
 # Checks shared by the Postfix tests; skip_all with the reason.

@@ -15,7 +15,8 @@ tap_ok $? "pf_setup writes a private config in $dir/pf/etc"
 pf_start
 tap_ok $? "postfix -c DIR start: master runs and listens on 127.0.0.1:$PF_PORT" || {
 	tap_done; exit 1; }
-tap_like "$(pf_log)" "daemon started .*configuration $PF_CONF" "master uses the private config dir"
+pf_wait_log "daemon started .*configuration $PF_CONF" 10
+tap_ok $? "master logs that it uses the private config dir"
 
 out=$(swaks_run --quit-after EHLO)
 tap_like "$out" '250-STARTTLS' "EHLO offers STARTTLS"

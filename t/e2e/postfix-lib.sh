@@ -64,6 +64,22 @@ pf_path_reachable() {
 	runuser -u postfix -- test -x "$1" 2>/dev/null
 }
 
+# pf_private_dir PARENT NAME — a fresh private folder PARENT/NAME.XXXXXX that
+# the postfix user can reach and whose socket paths stay short; when PARENT
+# (the build tree) is under a folder closed to others (e.g. /root, mode
+# 0700) or too deep for unix socket paths (108 bytes), /tmp is used instead.
+pf_private_dir() {
+	local parent=$1 name=$2 d
+	mkdir -p "$parent" 2>/dev/null && chmod 755 "$parent" 2>/dev/null
+	if [ ${#parent} -gt 60 ] || ! pf_path_reachable "$parent"; then
+		echo "postfix-lib: $parent is closed to user postfix or too long; using /tmp" >&2
+		parent=/tmp
+		name=relayguard-$name
+	fi
+	d=$(mktemp -d "$parent/$name.XXXXXX") || return 1
+	chmod 755 "$d" && echo "$d"
+}
+
 pf_setup() {
 	PF_DIR=$1
 	case $PF_DIR in /*) ;; *) pf_die "pf_setup needs an absolute path"; return 1 ;; esac
