@@ -109,22 +109,26 @@ tap_ok $? "Postfix logs the effective identity: sasl_username=daniel" ||
 	diag "$(grep sasl_ "$PF_MAILLOG" | tail -n 3)"
 
 # --- a store that breaks while the service runs
-# carol's password is now cached (she logged in above).  An admin transaction
-# holds an exclusive lock on the database: the store cannot answer.
+# carol logs in once more so that her password is cached (the failure above
+# dropped the entry); then an admin transaction holds an exclusive lock on
+# the database: the store cannot answer, and the cache must not either.
+out=$(auth_try PLAIN carol 'carol-Secret-4')
+tap_like "$out" '<~ +235 2\.7\.0' "carol logs in (her password is now in the auth cache)"
 lockfifo=$dir/lock.fifo
 mkfifo "$lockfifo"
-python3 - "$rg/auth.db" "$lockfifo" >/dev/null <<'EOF' &
+python3 - "$rg/auth.db" "$lockfifo" "$dir/locked" <<'EOF' &
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("PRAGMA journal_mode=DELETE")
+db.execute("PRAGMA journal_mode=DELETE")  # rollback journal: EXCLUSIVE blocks readers
 db.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
+open(sys.argv[3], "w").close()    # tell the test the lock is held
 open(sys.argv[2]).read()          # hold the lock until the test writes to the fifo
 db.execute("ROLLBACK")
 EOF
 lockpid=$!
 e2e_on_exit "kill $lockpid 2>/dev/null"
-sleep 0.5
+for i in $(seq 1 50); do [ -e "$dir/locked" ] && break; sleep 0.1; done
+tap_ok "$([ -e "$dir/locked" ] && echo 0 || echo 1)" "another process holds an exclusive lock on the SQLite store"
 out=$(auth_try PLAIN carol 'carol-Secret-4')
 tap_like "$out" '<~\* +454 4\.7\.0' "store locked: cached SQLite user gets 454, not a stale 235"
 pf_wait_log 'Connection lost to authentication server' 5
@@ -134,7 +138,7 @@ tap_like "$out" '<~\* +454 4\.7\.0' "store locked: unknown user gets 454, not 53
 out=$(auth_try PLAIN daniel 'daniel-Secret-1')
 tap_like "$out" '<~ +235 2\.7\.0' "store locked: a user of the static store (asked first) still logs in"
 
-echo release >"$lockfifo"
+timeout 5 bash -c "echo release >\"$lockfifo\"" || kill "$lockpid" 2>/dev/null
 wait "$lockpid"
 out=$(auth_try PLAIN carol 'carol-Secret-4')
 tap_like "$out" '<~ +235 2\.7\.0' "lock released: the next login succeeds (Postfix reconnected)"
