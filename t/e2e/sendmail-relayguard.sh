@@ -236,7 +236,7 @@ tap_unlike "$out" '<~ +235' "store locked: no stale 235 from the cache"
 sm_wait_log 'AUTH failure \(PLAIN\): generic failure \(-1\).*user=carol' 5
 tap_ok $? "Sendmail logs SASL_FAIL: \"AUTH failure (PLAIN): generic failure (-1)\" (not -13)" ||
 	diag "$(grep 'AUTH failure' "$SM_LOGFILE" | tail -n 3)"
-tap_like "$(grep 'user=carol' "$RG_LOG" | tail -n 1)" 'tempfail|TEMPFAIL|store' \
+tap_like "$(grep 'user=carol' "$RG_LOG" | tail -n 1)" 'result=tempfail reason="store error' \
 	"relayguard logs a temporary failure for carol (store error), not a refusal"
 out=$(auth_try LOGIN nobody 'whatever')
 tap_like "$out" '<~\* +535 5\.7\.0' "store locked: unknown user also 535"
@@ -285,9 +285,10 @@ tap_like "$out" '<\*\* +451 4\.3\.2' "relayguard stopped: MAIL FROM gets 451 4.3
 
 # --- stop everything; nothing of ours may be left running
 smpid=$SM_PID
+smkids=$(_sm_children "$SM_PID")
 sm_stop
 left=""
 for p in $smpid $(cat "$rg/relayguard.pid" 2>/dev/null); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-for p in $(_sm_children "$smpid"); do left="$left $p"; done
+for p in $smkids $(_sm_children "$smpid"); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
 tap_ok "$([ -z "$left" ] && echo 0 || echo 1)" "Sendmail and relayguard stopped, no process left${left:+ (left:$left)}"
 tap_done
