@@ -480,7 +480,9 @@ static int sq_foreach_hash(struct rg_store *st,
 	}
 	rc = sqlite3_prepare_v2(s->db, "SELECT name, password FROM users ORDER BY name", -1,
 				&stmt, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(stmt)) {
 		const char *name = (const char *)sqlite3_column_text(stmt, 0);
 		const char *pw = (const char *)sqlite3_column_text(stmt, 1);
 		if (fn(ctx, name ? name : "", pw ? pw : "") < 0)
