@@ -173,8 +173,13 @@ is "$(dv plain carol carol-new)" "FAIL 1 reason=Authentication failed" "user del
 
 # ---- hashing pool: full queue → tempfail at once; cache hits not stalled ----
 write_conf 0 1 1
-kill -USR1 $PID; sleep 0.5
+dv plain daniel Daniel-pw-1 >/dev/null        # cached before the reload
+kill -USR1 $PID
+i=0; while [ "$(logcount 'reload done')" -lt 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+hashed=$(logcount 'user=daniel authc=daniel .*result=ok.*cached=no')
 dv plain daniel Daniel-pw-1 >/dev/null        # warm daniel after the reload
+is "$(logcount 'user=daniel authc=daniel .*result=ok.*cached=no')" $((hashed + 1)) \
+	"reload (SIGUSR1) drops the cache: next login is hashed again"
 before=$(logcount 'hashing queue full')
 FLOOD=
 for i in $(seq 1 12); do dv plain "u$i" "pw$i" > "$W/flood.$i" & FLOOD="$FLOOD $!"; done
@@ -194,8 +199,9 @@ is "$(cat "$W"/flood.* | grep -c FAIL)" 0 "queue-full requests never turn into F
 
 # ---- failure delay grows, same password does not escalate ----
 write_conf 200 2 64
-kill -USR1 $PID; sleep 0.5
-is "$(logcount 'reloaded\|reload')" "$(logcount 'reloaded\|reload')" "reload seen"
+kill -USR1 $PID
+i=0; while [ "$(logcount 'reload done')" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+is "$(logcount 'reload done')" 2 "second reload done (failure_delay_ms = 200)"
 t0=$(date +%s%N)
 dv plain daniel bad1 >/dev/null; dv plain daniel bad2 >/dev/null; dv plain daniel bad3 >/dev/null
 t1=$(date +%s%N)
