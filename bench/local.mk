@@ -37,6 +37,15 @@ bench-postfix: bench/null_milter$(EXEEXT) relayguard$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  bash $(top_srcdir)/bench/postfix-throughput.sh $(BENCH_POSTFIX_FLAGS)
 
+# SASL service: relayguard vs Dovecot's auth service, Dovecot auth protocol load (authd owner)
+EXTRA_PROGRAMS += bench/bench_auth
+BENCH_TARGETS += bench-auth
+EXTRA_DIST += bench/bench_auth.sh
+bench_bench_auth_SOURCES = bench/bench_auth.c
+bench_bench_auth_LDADD = $(SODIUM_LIBS) $(PTHREAD_LIBS)
+bench-auth: bench/bench_auth$(EXEEXT) relayguard$(EXEEXT) relayguardctl$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_auth.sh
+
 # ---- keep last ----
 bench:
 	@set -e; for t in $(BENCH_TARGETS); do \

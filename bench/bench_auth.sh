@@ -1,0 +1,139 @@
+#!/bin/sh
+# bench_auth.sh — `make bench-auth`: relayguard's SASL service against
+# Dovecot's own auth service (private instance: own base_dir, only the auth
+# service; /etc/dovecot untouched), same users, same Argon2id hashes
+# (passwd-file and SQLite), same load generator (bench/bench_auth, Dovecot
+# auth protocol).  Cold = every request a different user (no cache can
+# answer); warm = one user again and again.  Peak RSS = VmHWM.
+# Knobs: BENCH_AUTH_USERS (distinct users, default 200), BENCH_AUTH_WARM (warm
+# requests for relayguard, default 200000), BENCH_AUTH_DOVECOT_N (requests per
+# Dovecot run, default 120), BENCH_AUTH_FLOOD (concurrent wrong-password
+# connections, default 1000).
+set -u
+b=$(cd "${top_builddir:-.}" && pwd)
+RG=$b/relayguard; CTL=$b/relayguardctl; LOAD=$b/bench/bench_auth
+USERS=${BENCH_AUTH_USERS:-200}; WARM=${BENCH_AUTH_WARM:-200000}
+DVN=${BENCH_AUTH_DOVECOT_N:-120}; FLOOD=${BENCH_AUTH_FLOOD:-1000}
+CORES=$(nproc)
+W=$b/bench/tmp-auth.$$
+mkdir -p "$W"
+RGPID=; DVPID=
+stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && { i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; kill -9 "$1" 2>/dev/null; }; true; }
+cleanup() { stop_pid "$RGPID"; stop_pid "$DVPID"; rm -rf "$W"; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+ulimit -n 8192 2>/dev/null || true
+hwm() { awk '/VmHWM/ {print $2}' /proc/$1/status 2>/dev/null; }   # kB
+hwm_tree() { # sum of VmHWM over a process and its children
+	t=0; for p in $1 $(ps -o pid= --ppid "$1"); do v=$(hwm "$p"); t=$((t + ${v:-0})); done; echo $t; }
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+cat > "$W/rg.conf" <<CONF
+control_socket = "$W/control";
+pidfile = "$W/rg.pid";
+milter: { enabled = false; };
+auth: {
+  dovecot_socket = "$W/rg-auth"; saslauthd_socket = "";
+  hash_threads = 0; hash_queue = 64; failure_delay_ms = 0;
+  max_connections = 4096;
+  cache: { ttl = 3600; size = 100000; };
+};
+stores = ( { type = "sqlite"; path = "$W/users.db"; } );
+CONF
+echo "auth bench: creating $USERS users (Argon2id, relayguard's default parameters) ..."
+"$CTL" -c "$W/rg.conf" db init >/dev/null
+i=0; while [ $i -lt "$USERS" ]; do printf "pw$i" | "$CTL" -c "$W/rg.conf" user add "b$i" >/dev/null; i=$((i+1)); done
+sqlite3 "$W/users.db" "SELECT name || ':{ARGON2ID}' || password FROM users" > "$W/passwd"
+echo "hash: $(sqlite3 "$W/users.db" "SELECT substr(password,1,30) FROM users LIMIT 1")..."
+
+# ---- relayguard ----
+"$RG" -c "$W/rg.conf" -f >"$W/rg.log" 2>&1 & RGPID=$!
+i=0; while [ ! -S "$W/rg-auth" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+one=$("$LOAD" -s "$W/rg-auth" -c 1 -n 20 -U 20)          # 20 distinct users, one at a time
+VERIFY_MS=$(field "$one" p50_ms)
+LIMIT=$(echo "$CORES $VERIFY_MS" | awk '{printf "%.1f", $1 * 1000 / $2}')
+echo "single verify (p50, 1 connection, uncached): $VERIFY_MS ms → hashing limit $CORES cores / verify = $LIMIT auth/s"
+# the single-verify run cached its 20 users; a reload (new cache key) clears that
+kill -USR1 $RGPID; sleep 0.5
+rg_cold=$("$LOAD" -s "$W/rg-auth" -c $((CORES * 4)) -n "$USERS" -U "$USERS")
+rg_warm=$("$LOAD" -s "$W/rg-auth" -c 8 -n "$WARM" -U 1)
+rg_hwm=$(hwm $RGPID)
+rg_flood=$("$LOAD" -s "$W/rg-auth" -c "$FLOOD" -n $((FLOOD * 3)) -U "$USERS" -x)
+rg_flood_hwm=$(hwm $RGPID)
+stop_pid $RGPID; RGPID=
+
+# ---- Dovecot auth (private instance) ----
+dovecot_run() { # passdb-block name → prints "cold-line|warm-line|hwm"
+	rm -rf "$W/dv"; mkdir -p "$W/dv"
+	cat > "$W/dovecot.conf" <<CONF
+base_dir = $W/dv
+state_dir = $W/dv/state
+instance_name = rgbench$$
+protocols =
+ssl = no
+log_path = $W/dovecot.log
+auth_mechanisms = plain login
+disable_plaintext_auth = no
+auth_cache_size = 10M
+auth_cache_ttl = 1 hour
+auth_failure_delay = 0
+$1
+userdb {
+  driver = static
+  args = uid=65534 gid=65534 home=/nonexistent
+}
+service auth {
+  unix_listener auth-bench {
+    mode = 0666
+  }
+}
+service anvil {
+  chroot =
+}
+CONF
+	cat > "$W/dovecot-sql.conf.ext" <<CONF
+driver = sqlite
+connect = $W/users.db
+password_query = SELECT name AS user, '{ARGON2ID}' || password AS password FROM users WHERE name = '%u' AND enabled = 1
+CONF
+	dovecot -F -c "$W/dovecot.conf" >>"$W/dovecot.log" 2>&1 & DVPID=$!
+	i=0; while [ ! -S "$W/dv/auth-bench" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+	[ -S "$W/dv/auth-bench" ] || { echo "dovecot did not start: $(tail -3 "$W/dovecot.log")" >&2; return 1; }
+	c=$("$LOAD" -s "$W/dv/auth-bench" -c $((CORES * 4)) -n "$DVN" -U "$DVN")
+	w=$("$LOAD" -s "$W/dv/auth-bench" -c $((CORES * 4)) -n "$DVN" -U 1)
+	h=$(hwm_tree $DVPID)
+	stop_pid $DVPID; DVPID=
+	echo "$c|$w|$h"
+}
+PF='passdb {
+  driver = passwd-file
+  args = '"$W"'/passwd
+}'
+SQ='passdb {
+  driver = sql
+  args = '"$W"'/dovecot-sql.conf.ext
+}'
+dv_pf=$(dovecot_run "$PF")
+dv_sq=$(dovecot_run "$SQ")
+
+# ---- report ----
+row() { # name line hwm
+	printf "%-34s %10s %9s %9s %10s  %s\n" "$1" "$(field "$2" rate)" "$(field "$2" p50_ms)" \
+		"$(field "$2" p99_ms)" "${3:-}" "ok=$(field "$2" ok) fail=$(field "$2" fail) closed=$(field "$2" closed)"; }
+echo
+printf "%-34s %10s %9s %9s %10s\n" "run" "auth/s" "p50 ms" "p99 ms" "peakRSS kB"
+row "relayguard cold (uncached)" "$rg_cold" ""
+row "relayguard warm (cached)" "$rg_warm" "$rg_hwm"
+row "dovecot passwd-file cold" "${dv_pf%%|*}" ""
+x=${dv_pf#*|}; row "dovecot passwd-file warm" "${x%%|*}" "${x#*|}"
+row "dovecot sqlite cold" "${dv_sq%%|*}" ""
+x=${dv_sq#*|}; row "dovecot sqlite warm" "${x%%|*}" "${x#*|}"
+row "relayguard flood: $FLOOD conns wrong pw" "$rg_flood" "$rg_flood_hwm"
+echo
+cold=$(field "$rg_cold" rate | tr -d '/s'); warm=$(field "$rg_warm" rate | tr -d '/s')
+x=${dv_pf#*|}; dvw=$(field "${x%%|*}" rate | tr -d '/s')
+x=${dv_sq#*|}; dvs=$(field "${x%%|*}" rate | tr -d '/s')
+awk -v c="$cold" -v l="$LIMIT" -v w="$warm" -v d="$dvw" -v s="$dvs" 'BEGIN {
+	printf "uncached: %.1f auth/s = %.0f%% of the hashing limit %.1f (target: within 10%%)\n", c, 100*c/l, l;
+	printf "cached:   %.0f auth/s = %.0fx Dovecot passwd-file warm, %.0fx Dovecot sqlite warm (target: >= 100x)\n", w, w/d, w/s }'
+echo "flood:    peak RSS $rg_flood_hwm kB after $FLOOD concurrent wrong-password connections (before: $rg_hwm kB)"
