@@ -202,14 +202,16 @@ static int run(const char *file, bool foreground)
 		return start_failed("pidfile", err);
 
 	/* SIGUSR1 is blocked in every thread; the reload thread takes it with sigwait.
-	 * SIGTERM/SIGINT are blocked too when we wait for them ourselves (without the
-	 * milter; with it, libmilter handles them). */
+	 * SIGTERM/SIGINT/SIGHUP are blocked in every thread, always: with the
+	 * milter, libmilter's own signal thread takes them with sigwait, and a
+	 * thread created before smfi_main (reload, SASL service) must not catch
+	 * them with the default action, which would kill the process without
+	 * removing sockets and pidfile. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
-	if (!cfg->milter.enabled) {
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGINT);
-	}
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -223,9 +225,12 @@ static int run(const char *file, bool foreground)
 		}
 		authd_running = true;
 	}
-	/* The SASL sockets are bound; the milter socket is opened by libmilter inside
-	 * rg_milter_main, as the configured user (its directory belongs to that user
-	 * when relayguard created it). */
+	/* The SASL sockets are bound; open the milter socket too while still root,
+	 * so that its owner, group and mode can be set like theirs. */
+	if (cfg->milter.enabled && rg_milter_open(cfg) != 0) {
+		status = start_failed("milter socket", NULL);
+		goto out;
+	}
 	if (rg_daemon_drop_privileges(cfg, &err) != 0) {
 		status = start_failed("dropping privileges", err);
 		goto out;
@@ -243,7 +248,7 @@ static int run(const char *file, bool foreground)
 	rg_daemon_ready(true);
 
 	if (cfg->milter.enabled)
-		status = rg_milter_main(cfg);
+		status = rg_milter_run();
 	else
 		wait_for_stop();
 out:

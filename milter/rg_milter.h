@@ -12,4 +12,11 @@
  * Returns the process exit status. */
 int rg_milter_main(const struct rg_config *cfg);
 
+/* The same in two steps, so that the daemon can open the socket (and set its
+ * owner, group and mode) as root, then drop privileges, then run:
+ * rg_milter_open returns 0 or -1 (logged); rg_milter_run blocks in smfi_main
+ * and returns the exit status. */
+int rg_milter_open(const struct rg_config *cfg);
+int rg_milter_run(void);
+
 #endif

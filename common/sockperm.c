@@ -1,0 +1,120 @@
+/* sockperm.c — owner, group and mode of the unix sockets (see sockperm.h). */
+#include <autoconfig.h>
+#include "sockperm.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char **error_r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(error_r, fmt, ap) < 0)
+		*error_r = NULL;
+	va_end(ap);
+	return -1;
+}
+
+static bool set(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+int rg_socket_set_perms(const char *path, const char *owner, const char *group, unsigned mode,
+			char **error_r)
+{
+	char buf[16384];
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	*error_r = NULL;
+	if (set(owner)) {
+		struct passwd pw, *pwp = NULL;
+		if (getpwnam_r(owner, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
+			return fail(error_r, "%s: socket owner \"%s\": no such user", path, owner);
+		uid = pw.pw_uid;
+	}
+	if (set(group)) {
+		struct group gr, *grp = NULL;
+		if (getgrnam_r(group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
+			return fail(error_r, "%s: socket group \"%s\": no such group", path, group);
+		gid = gr.gr_gid;
+	}
+	/* chown first: on some systems chown clears mode bits */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && lchown(path, uid, gid) != 0)
+		return fail(error_r, "%s: cannot set owner %s / group %s: %s", path,
+			    set(owner) ? owner : "(unchanged)", set(group) ? group : "(unchanged)",
+			    strerror(errno));
+	if (chmod(path, (mode_t)(mode & 07777)) != 0)
+		return fail(error_r, "%s: chmod %04o: %s", path, mode, strerror(errno));
+	return 0;
+}
+
+/* The configured group, else the user's primary group; "" when no user. */
+static int user_group(const struct rg_config *cfg, char *out, size_t n, char **error_r)
+{
+	char buf[16384];
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+
+	out[0] = '\0';
+	if (!set(cfg->user))
+		return 0;
+	if (set(cfg->group)) {
+		snprintf(out, n, "%s", cfg->group);
+		return 0;
+	}
+	if (getpwnam_r(cfg->user, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
+		return fail(error_r, "user \"%s\": no such user", cfg->user);
+	if (getgrgid_r(pw.pw_gid, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
+		return fail(error_r, "user \"%s\": primary group %ld has no name", cfg->user,
+			    (long)pw.pw_gid);
+	snprintf(out, n, "%s", gr.gr_name);
+	return 0;
+}
+
+int rg_socket_apply_perms(const char *path, const struct rg_config *cfg, char **error_r)
+{
+	char group[256];
+	const char *owner = set(cfg->socket_owner) ? cfg->socket_owner : cfg->user;
+
+	*error_r = NULL;
+	if (set(cfg->socket_group))
+		snprintf(group, sizeof(group), "%s", cfg->socket_group);
+	else if (user_group(cfg, group, sizeof(group), error_r) != 0)
+		return -1;
+	return rg_socket_set_perms(path, owner, group, cfg->socket_mode, error_r);
+}
+
+int rg_socket_apply_control_perms(const char *path, const struct rg_config *cfg,
+				  char **error_r)
+{
+	char group[256];
+
+	*error_r = NULL;
+	if (user_group(cfg, group, sizeof(group), error_r) != 0)
+		return -1;
+	return rg_socket_set_perms(path, cfg->user, group, 0600, error_r);
+}
+
+const char *rg_socket_unix_path(const char *spec)
+{
+	if (spec == NULL)
+		return NULL;
+	if (spec[0] == '/')
+		return spec;
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return NULL;
+}
