@@ -257,6 +257,9 @@ int main(int argc, char **argv)
 			else failc++;
 		}
 		printf("ok=%d fail=%d ids=%s\n", okc, failc, inorder ? "matched" : "mismatched");
+		free(all);
+		free(resp);
+		close(r.fd);
 		return 0;
 	}
 	if (strcmp(mode, "concurrent") == 0 && argc >= 6) {
@@ -276,6 +279,8 @@ int main(int argc, char **argv)
 			closedc += w[i].result == 'C';
 		}
 		printf("ok=%d fail=%d closed=%d\n", okc, failc, closedc);
+		free(w);
+		free(t);
 		return 0;
 	}
 	fprintf(stderr, "dvclient: bad arguments\n");
