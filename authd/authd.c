@@ -26,6 +26,7 @@
 #include "proto_saslauthd.h"
 
 #include "log.h"
+#include "sockperm.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -48,7 +49,12 @@
 #define CONN_STACK (256 * 1024)
 #define PARTIAL_LINE_TIMEOUT_MS 60000	/* a started line must finish within this */
 #define SASLAUTHD_TIMEOUT_MS 10000	/* a whole saslauthd request */
-#define SASLAUTHD_FIFTH_WAIT_MS 100	/* after four fields: wait this long for a fifth */
+/* After four fields, wait this long for an optional fifth (the client address,
+ * Cyrus SASL >= 2.1.27).  libsasl's checkpw.c writes the whole request with one
+ * writev, so a fifth field is normally already buffered; the short wait only
+ * covers clients that write field by field.  Sendmail's libsasl sends four
+ * fields, so this is added to every Sendmail AUTH: keep it small. */
+#define SASLAUTHD_FIFTH_WAIT_MS 10
 #define STOP_WAIT_MS 5000
 
 enum proto { PROTO_DOVECOT, PROTO_SASLAUTHD };
@@ -390,40 +396,6 @@ static void *accept_main(void *arg)
 
 /* ---- sockets ---- */
 
-static int set_owner(const struct rg_config *cfg, const char *path, char **error_r)
-{
-	char buf[1024], msg[600];
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
-
-	if (cfg->socket_owner != NULL && cfg->socket_owner[0] != '\0') {
-		struct passwd pw, *pwp = NULL;
-		if (getpwnam_r(cfg->socket_owner, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL) {
-			snprintf(msg, sizeof(msg), "%s: socket_owner %s: no such user", path,
-				 cfg->socket_owner);
-			*error_r = strdup(msg);
-			return -1;
-		}
-		uid = pw.pw_uid;
-	}
-	if (cfg->socket_group != NULL && cfg->socket_group[0] != '\0') {
-		struct group gr, *grp = NULL;
-		if (getgrnam_r(cfg->socket_group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL) {
-			snprintf(msg, sizeof(msg), "%s: socket_group %s: no such group", path,
-				 cfg->socket_group);
-			*error_r = strdup(msg);
-			return -1;
-		}
-		gid = gr.gr_gid;
-	}
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) < 0) {
-		snprintf(msg, sizeof(msg), "%s: chown: %s", path, strerror(errno));
-		*error_r = strdup(msg);
-		return -1;
-	}
-	return 0;
-}
-
 static int open_listener(const struct rg_config *cfg, const char *path, enum proto proto,
 			 char **error_r)
 {
@@ -447,16 +419,19 @@ static int open_listener(const struct rg_config *cfg, const char *path, enum pro
 		unlink(path);
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, cfg->socket_mode ? (mode_t)cfg->socket_mode : 0660) < 0 ||
-	    listen(fd, 128) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
 		*error_r = strdup(msg);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	if (set_owner(cfg, path, error_r) < 0) {
+	/* owner, group, mode from the config (common/sockperm.c), before listen() */
+	if (rg_socket_apply_perms(path, cfg, error_r) < 0 || listen(fd, 128) < 0) {
+		if (*error_r == NULL) {
+			snprintf(msg, sizeof(msg), "%s: listen: %s", path, strerror(errno));
+			*error_r = strdup(msg);
+		}
 		close(fd);
 		unlink(path);
 		return -1;
@@ -534,8 +509,10 @@ void rg_authd_stop(void)
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += STOP_WAIT_MS / 1000;
 	pthread_mutex_lock(&conns_lock);
+	/* SHUT_RD: an idle connection sees end-of-file and ends; one busy with a
+	 * request still writes its answer, then sees end-of-file */
 	for (struct conn *c = conns; c != NULL; c = c->next)
-		shutdown(c->fd, SHUT_RDWR);
+		shutdown(c->fd, SHUT_RD);
 	while (n_conns > 0 &&
 	       pthread_cond_timedwait(&conns_cond, &conns_lock, &deadline) != ETIMEDOUT)
 		;
