@@ -523,6 +523,7 @@ static void walk_group(struct rg_load_ctx *ctx, const struct rg_key_table *t,
 /* ---- load ------------------------------------------------------------------------- */
 
 static uint64_t generation_counter;
+static long total_refs;		/* over every snapshot: rg_config_references() */
 
 struct rg_config *rg_config_load(const char *file, char **errors_r)
 {
@@ -581,6 +582,7 @@ struct rg_config *rg_config_load(const char *file, char **errors_r)
 		return NULL;
 	}
 	ctx.cfg->refs = 1;
+	__atomic_add_fetch(&total_refs, 1, __ATOMIC_RELAXED);
 	ctx.cfg->generation = __atomic_add_fetch(&generation_counter, 1, __ATOMIC_RELAXED);
 	return ctx.cfg;
 }
@@ -623,15 +625,25 @@ int rg_config_open_stores(struct rg_config *cfg, char **error_r)
 
 struct rg_config *rg_config_acquire(struct rg_config *cfg)
 {
-	if (cfg)
+	if (cfg) {
 		__atomic_add_fetch(&cfg->refs, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&total_refs, 1, __ATOMIC_RELAXED);
+	}
 	return cfg;
 }
 
 void rg_config_release(struct rg_config *cfg)
 {
-	if (cfg && __atomic_sub_fetch(&cfg->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (cfg == NULL)
+		return;
+	__atomic_sub_fetch(&total_refs, 1, __ATOMIC_RELAXED);
+	if (__atomic_sub_fetch(&cfg->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		config_free(cfg);
+}
+
+long rg_config_references(void)
+{
+	return __atomic_load_n(&total_refs, __ATOMIC_ACQUIRE);
 }
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -171,6 +171,10 @@ char *rg_config_warnings(const struct rg_config *cfg);
 struct rg_config *rg_config_acquire(struct rg_config *cfg);
 void rg_config_release(struct rg_config *cfg);
 
+/* References held on all snapshots together.  A graceful stop waits until
+ * only its own are left: every request in flight holds one. */
+long rg_config_references(void);
+
 /* The process-wide current snapshot.  _get returns a new reference (release
  * it); _set takes over the caller's reference and releases the old one. */
 struct rg_config *rg_config_current_get(void);

@@ -6,7 +6,8 @@ sbin_PROGRAMS += relayguard
 relayguard_SOURCES = common/main.c
 relayguard_LDADD = librelayguard.a $(MILTER_LIBS) $(RG_LIBS)
 librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \
-	common/daemon.c common/daemon.h common/sockperm.c common/sockperm.h
+	common/daemon.c common/daemon.h common/sockperm.c common/sockperm.h \
+	common/control.c common/control.h
 
 # tests of the config loader and of `relayguard -n`
 check_PROGRAMS += t/unit/test_config

@@ -1,15 +1,24 @@
 /*
  * main.c — the relayguard daemon: options, config check (-n), start-up,
- * reload on SIGUSR1, stop on SIGTERM/SIGINT.
+ * reload (SIGUSR1, control socket), graceful stop (SIGTERM, SIGINT, SIGHUP).
  *
- *   relayguard [-c FILE] [-n] [-f] [-V] [-h]
+ *   relayguard [-c FILE] [-n] [-f] [-V] [-h] [-K]
+ *
+ * Life cycle: load and check the config, create run directories, fork (unless
+ * -f), lock the pidfile, bind every socket as root (SASL, milter, control),
+ * drop privileges, serve.  A stop closes the listeners, lets requests in
+ * flight finish on the snapshot they hold (bounded), removes sockets and
+ * pidfile.  See relayguard(8).
  */
 #include <autoconfig.h>
 #include "authd.h"
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "rg_milter.h"
+#include "sockperm.h"
+#include "stats.h"
 #include "store.h"
 
 #include <errno.h>
@@ -19,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYSCONFDIR
@@ -93,19 +104,41 @@ static void log_lines(int priority, const char *prefix, const char *text)
 	}
 }
 
-/* Load and open a snapshot; NULL (logged) on any problem. */
-static struct rg_config *load_snapshot(const char *file)
+/* Append "prefix line" for each line of text to *acc (malloc'd, may be NULL). */
+static void append_lines(char **acc, const char *prefix, const char *text)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+		char *next = NULL;
+		if (asprintf(&next, "%s%s%.*s\n", *acc ? *acc : "", prefix, len, p) >= 0) {
+			free(*acc);
+			*acc = next;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/* Load and open a snapshot; NULL (logged, and the problems in *errors_r when
+ * errors_r is not NULL) on any problem. */
+static struct rg_config *load_snapshot(const char *file, char **errors_r)
 {
 	char *errors = NULL, *warnings;
 	struct rg_config *cfg = rg_config_load(file, &errors);
 
 	if (cfg == NULL) {
 		log_lines(LOG_ERR, "config error: ", errors);
+		if (errors_r)
+			append_lines(errors_r, "config error: ", errors);
 		free(errors);
 		return NULL;
 	}
 	if (rg_config_open_stores(cfg, &errors) != 0) {
 		log_lines(LOG_ERR, "store error: ", errors);
+		if (errors_r)
+			append_lines(errors_r, "store error: ", errors);
 		free(errors);
 		rg_config_release(cfg);
 		return NULL;
@@ -116,9 +149,110 @@ static struct rg_config *load_snapshot(const char *file)
 	return cfg;
 }
 
-/* ---- signals: one thread waits for SIGUSR1 (reload) ------------------------ */
+/* ---- reload: SIGUSR1 and the control socket's RELOAD ------------------------- */
 
 static const char *config_file;
+/* one reload at a time; held for good once the daemon stops */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool str_differs(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+/* Settings read only at start: a reload cannot apply them.  Say so. */
+static void note_restart_needed(const struct rg_config *old, const struct rg_config *cfg,
+				char **text)
+{
+	static const char *const restart = " changed: takes effect after a restart";
+	struct { const char *name; bool changed; } keys[] = {
+		{ "control_socket", str_differs(old->control_socket, cfg->control_socket) },
+		{ "pidfile", str_differs(old->pidfile, cfg->pidfile) },
+		{ "user", str_differs(old->user, cfg->user) },
+		{ "group", str_differs(old->group, cfg->group) },
+		{ "socket_owner", str_differs(old->socket_owner, cfg->socket_owner) },
+		{ "socket_group", str_differs(old->socket_group, cfg->socket_group) },
+		{ "socket_mode", old->socket_mode != cfg->socket_mode },
+		{ "syslog_facility", str_differs(old->syslog_facility, cfg->syslog_facility) },
+		{ "syslog_ident", str_differs(old->syslog_ident, cfg->syslog_ident) },
+		{ "milter.enabled", old->milter.enabled != cfg->milter.enabled },
+		{ "milter.socket", str_differs(old->milter.socket, cfg->milter.socket) },
+		{ "milter.timeout", old->milter.timeout != cfg->milter.timeout },
+		{ "auth.enabled", old->auth.enabled != cfg->auth.enabled },
+		{ "auth.dovecot_socket", str_differs(old->auth.dovecot_socket,
+						     cfg->auth.dovecot_socket) },
+		{ "auth.saslauthd_socket", str_differs(old->auth.saslauthd_socket,
+						       cfg->auth.saslauthd_socket) },
+		{ "auth.hash_threads", old->auth.hash_threads != cfg->auth.hash_threads },
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!keys[i].changed)
+			continue;
+		rg_log(LOG_WARNING, "reload: %s%s", keys[i].name, restart);
+		char line[200];
+		snprintf(line, sizeof(line), "%s%s", keys[i].name, restart);
+		append_lines(text, "warning: ", line);
+	}
+}
+
+/* Load config_file into a new snapshot and make it current; requests in
+ * flight finish on the snapshot they hold.  0, or -1 when the new
+ * configuration is refused (the running one stays).  *text_r: what
+ * happened, for the control socket (malloc'd). */
+static int reload(const char *origin, char **text_r)
+{
+	struct rg_config *old, *cfg;
+	char *errors = NULL, *text = NULL, *warnings = NULL;
+	int status = 0;
+
+	pthread_mutex_lock(&reload_lock);
+	old = rg_config_current_get();
+	rg_log(LOG_INFO, "reload requested (%s): loading %s", origin, config_file);
+	cfg = load_snapshot(config_file, &errors);
+	if (cfg == NULL) {
+		rg_log(LOG_ERR, "reload failed: keeping the running configuration "
+		       "(generation %llu)", old ? (unsigned long long)old->generation : 0ULL);
+		rg_stats_inc("config.reload.failed");
+		if (asprintf(&text, "reload failed: %s has errors; keeping the running "
+			     "configuration (generation %llu)\n%s", config_file,
+			     old ? (unsigned long long)old->generation : 0ULL,
+			     errors ? errors : "") < 0)
+			text = NULL;
+		status = -1;
+	} else {
+		if (old != NULL)
+			note_restart_needed(old, cfg, &warnings);
+		rg_config_current_set(cfg);
+		rg_authd_reload();	/* drops the auth cache and penalties */
+		rg_stats_inc("config.reload.ok");
+		rg_stats_set("config.generation", (int64_t)cfg->generation);
+		rg_log(LOG_INFO, "reload done: configuration generation %llu",
+		       (unsigned long long)cfg->generation);
+		if (asprintf(&text, "reload done: configuration generation %llu\n%s",
+			     (unsigned long long)cfg->generation, warnings ? warnings : "") < 0)
+			text = NULL;
+	}
+	rg_config_release(old);
+	pthread_mutex_unlock(&reload_lock);
+	free(errors);
+	free(warnings);
+	/* no trailing newline: the control socket adds its own */
+	if (text != NULL && *text && text[strlen(text) - 1] == '\n')
+		text[strlen(text) - 1] = '\0';
+	if (text_r != NULL)
+		*text_r = text;
+	else
+		free(text);
+	return status;
+}
+
+static int control_reload(char **text_r)
+{
+	return reload("control socket", text_r);
+}
+
+/* ---- signals -------------------------------------------------------------------- */
 
 static void *reload_thread(void *arg)
 {
@@ -129,24 +263,14 @@ static void *reload_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	for (;;) {
-		struct rg_config *cfg;
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		rg_log(LOG_INFO, "reload requested (SIGUSR1): loading %s", config_file);
-		cfg = load_snapshot(config_file);
-		if (cfg == NULL) {
-			rg_log(LOG_ERR, "reload failed: keeping the running configuration");
-			continue;
-		}
-		rg_config_current_set(cfg);
-		rg_authd_reload();
-		rg_log(LOG_INFO, "reload done: configuration generation %llu",
-		       (unsigned long long)cfg->generation);
+		if (sigwait(&set, &sig) == 0)
+			(void)reload("SIGUSR1", NULL);
 	}
 	return NULL;
 }
 
-/* Wait for SIGTERM/SIGINT when the milter (which owns them) is not running. */
+/* Without the milter: wait for SIGTERM, SIGINT or SIGHUP (with the milter,
+ * libmilter's signal thread takes them, and each one stops it). */
 static void wait_for_stop(void)
 {
 	sigset_t set;
@@ -155,9 +279,54 @@ static void wait_for_stop(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	while (sigwait(&set, &sig) != 0)
 		;
-	rg_log(LOG_INFO, "signal %d: stopping", sig);
+	rg_log(LOG_INFO, "signal %d (%s): stopping", sig, strsignal(sig));
+}
+
+/* ---- stop ----------------------------------------------------------------------- */
+
+#define DRAIN_WAIT_MS 10000	/* milter connections still holding a snapshot */
+
+/* Every request in flight holds a snapshot reference; wait (bounded) until
+ * only ours (own_refs) are left. */
+static void drain_requests(long own_refs)
+{
+	struct timespec step = { .tv_nsec = 20 * 1000000L };
+	long left = rg_config_references() - own_refs;
+	int waited = 0;
+
+	if (left > 0)
+		rg_log(LOG_INFO, "stopping: waiting for %ld request(s) in flight", left);
+	while (left > 0 && waited < DRAIN_WAIT_MS) {
+		nanosleep(&step, NULL);
+		waited += 20;
+		left = rg_config_references() - own_refs;
+	}
+	if (left > 0)
+		rg_log(LOG_WARNING, "stopping: %ld request(s) still in flight after %d ms; "
+		       "their MTA sessions see a temporary failure", left, DRAIN_WAIT_MS);
+}
+
+/* Stop every front end, let requests in flight finish, remove the sockets.
+ * cfg: main's own reference (the start-up snapshot). */
+static void stop_services(const struct rg_config *cfg, bool authd_running, bool milter_open)
+{
+	rg_control_stop();
+	if (authd_running)
+		rg_authd_stop();	/* bounded wait for its requests; unlinks its sockets */
+	pthread_mutex_lock(&reload_lock);	/* no reload from here on */
+	rg_config_current_set(NULL);
+	drain_requests(1);
+	if (milter_open) {
+		/* libmilter removes its unix socket only when not running as root */
+		const char *path = rg_socket_unix_path(cfg->milter.socket);
+		struct stat st;
+		if (path != NULL && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    unlink(path) != 0)
+			rg_log(LOG_WARNING, "cannot remove %s: %s", path, strerror(errno));
+	}
 }
 
 /* A start-up failure: log it, tell a waiting parent, exit status 1. */
@@ -177,14 +346,14 @@ static int run(const char *file, bool foreground)
 	pthread_t tid;
 	sigset_t set;
 	int status = 0;
-	bool authd_running = false;
+	bool authd_running = false, milter_open = false;
 
 	/* stderr too until started: a background start reports problems to the terminal */
 	rg_log_open("relayguard", "mail", true);
 	/* reloads re-read the file after chdir("/") */
 	abs_file = realpath(file, NULL);
 	config_file = abs_file ? abs_file : file;
-	cfg = load_snapshot(config_file);
+	cfg = load_snapshot(config_file, NULL);
 	if (cfg == NULL) {
 		rg_log(LOG_ERR, "not starting: fix the configuration (check it with: "
 		       "relayguard -n -c %s)", file);
@@ -201,12 +370,11 @@ static int run(const char *file, bool foreground)
 	if (rg_pidfile_create(cfg->pidfile, &err) != 0)
 		return start_failed("pidfile", err);
 
-	/* SIGUSR1 is blocked in every thread; the reload thread takes it with sigwait.
-	 * SIGTERM/SIGINT/SIGHUP are blocked in every thread, always: with the
-	 * milter, libmilter's own signal thread takes them with sigwait, and a
-	 * thread created before smfi_main (reload, SASL service) must not catch
-	 * them with the default action, which would kill the process without
-	 * removing sockets and pidfile. */
+	/* Blocked in every thread, before the first thread exists: SIGUSR1 (the
+	 * reload thread takes it with sigwait) and SIGTERM/SIGINT/SIGHUP (main
+	 * or, with the milter, libmilter's signal thread takes them).  A thread
+	 * with one of them unblocked would let its default action kill the
+	 * process without removing sockets and pidfile. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
@@ -216,19 +384,26 @@ static int run(const char *file, bool foreground)
 	signal(SIGPIPE, SIG_IGN);
 
 	rg_config_current_set(rg_config_acquire(cfg));
+	rg_stats_set("config.generation", (int64_t)cfg->generation);
 
+	/* Every socket is bound while still root, so that socket_owner,
+	 * socket_group and socket_mode can be applied (common/sockperm.c). */
 	if (cfg->auth.enabled && (*cfg->auth.dovecot_socket || *cfg->auth.saslauthd_socket)) {
 		if (rg_authd_start(cfg, &err) != 0) {
-			rg_config_current_set(NULL);
-			rg_config_release(cfg);
-			return start_failed("SASL service", err);
+			status = start_failed("SASL service", err);
+			goto out;
 		}
 		authd_running = true;
 	}
-	/* The SASL sockets are bound; open the milter socket too while still root,
-	 * so that its owner, group and mode can be set like theirs. */
-	if (cfg->milter.enabled && rg_milter_open(cfg) != 0) {
-		status = start_failed("milter socket", NULL);
+	if (cfg->milter.enabled) {
+		if (rg_milter_open(cfg) != 0) {
+			status = start_failed("milter socket (see the message above)", NULL);
+			goto out;
+		}
+		milter_open = true;
+	}
+	if (rg_control_start(cfg, control_reload, &err) != 0) {
+		status = start_failed("control socket", err);
 		goto out;
 	}
 	if (rg_daemon_drop_privileges(cfg, &err) != 0) {
@@ -242,22 +417,24 @@ static int run(const char *file, bool foreground)
 		goto out;
 	}
 	pthread_detach(tid);
-	rg_log(LOG_INFO, "started (pid %ld): milter %s, SASL service %s, %zu store(s), "
-	       "%zu tenant(s)", (long)getpid(), cfg->milter.enabled ? cfg->milter.socket : "off",
-	       authd_running ? "on" : "off", cfg->n_stores, cfg->tenants.n_list);
+	rg_log(LOG_INFO, "started (pid %ld): milter %s, SASL service %s, control %s, "
+	       "%zu store(s), %zu tenant(s)", (long)getpid(),
+	       cfg->milter.enabled ? cfg->milter.socket : "off", authd_running ? "on" : "off",
+	       *cfg->control_socket ? cfg->control_socket : "off", cfg->n_stores,
+	       cfg->tenants.n_list);
 	rg_daemon_ready(true);
 
 	if (cfg->milter.enabled)
-		status = rg_milter_run();
+		status = rg_milter_run();	/* until SIGTERM, SIGINT or SIGHUP */
 	else
 		wait_for_stop();
+	rg_log(LOG_INFO, "stopping: no new connections; finishing requests in flight");
 out:
-	if (authd_running)
-		rg_authd_stop();
+	stop_services(cfg, authd_running, milter_open);
 	rg_pidfile_remove();
 	rg_log(LOG_INFO, "stopped");
 	rg_config_release(cfg);
-	rg_config_current_set(NULL);
+	free(abs_file);
 	return status;
 }
 
