@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "ctl.h"
+#include "ctl_control.h"
 #include "log.h"
 #include "pwscheme.h"
 
@@ -60,6 +61,10 @@ static const struct command commands[] = {
 	  "let USER send mail for TENANT" },
 	{ "tenant", "revoke", 2, 2, false, cmd_tenant_revoke, "TENANT USER", "take that back" },
 	{ "tenant", "list", 0, 0, false, cmd_tenant_list, "", "list tenants and who may use them" },
+	{ "reload", NULL, 0, 0, false, cmd_reload, "",
+	  "ask the running daemon to reload its config (control socket)" },
+	{ "stats", NULL, 0, 1, false, cmd_stats, "[--prometheus]",
+	  "the running daemon's counters (control socket)" },
 };
 
 void ctl_err(const char *fmt, ...)

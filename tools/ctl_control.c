@@ -1,0 +1,171 @@
+/*
+ * ctl_control.c — `relayguardctl reload` and `relayguardctl stats`: one
+ * command line to the daemon's control socket (control_socket in the
+ * config, default /run/relayguard/control), its answer to stdout/stderr.
+ */
+#include <autoconfig.h>
+#include "ctl_control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DEFAULT_CONTROL_SOCKET "/run/relayguard/control"
+#define ANSWER_TIMEOUT_S 60	/* a reload opens every store */
+
+/* The socket to use: the config's control_socket, or the default when no
+ * config file exists.  NULL (message printed, *rc_r set) when disabled. */
+static const char *control_path(struct ctl *c, int *rc_r)
+{
+	if ((*rc_r = ctl_load_config(c, false)) != 0)
+		return NULL;
+	if (c->cfg == NULL)
+		return DEFAULT_CONTROL_SOCKET;
+	if (c->cfg->control_socket[0] == '\0') {
+		ctl_err("control_socket is \"\" in %s: the daemon has no control socket",
+			c->config_path);
+		*rc_r = EX_CONFIG;
+		return NULL;
+	}
+	return c->cfg->control_socket;
+}
+
+/* Send one command line; the whole answer (malloc'd) in *answer_r.
+ * Returns 0 or an exit code (message printed). */
+static int converse(const char *path, const char *command, char **answer_r)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = ANSWER_TIMEOUT_S };
+	char *buf = NULL;
+	size_t have = 0, size = 0;
+	int fd;
+
+	*answer_r = NULL;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		ctl_err("%s: path too long for a unix socket", path);
+		return EX_CONFIG;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+		ctl_err("cannot connect to %s: %s%s", path, strerror(e),
+			e == ENOENT || e == ECONNREFUSED ? " (is relayguard running?)" :
+			e == EACCES ? " (run as root or as the daemon's user)" : "");
+		if (fd >= 0)
+			close(fd);
+		return EX_TEMPFAIL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	size_t len = strlen(command);
+	if (send(fd, command, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		ctl_err("%s: cannot send the command: %s", path, strerror(errno));
+		close(fd);
+		return EX_TEMPFAIL;
+	}
+	for (;;) {
+		if (size - have < 4096) {
+			char *p = realloc(buf, size + 65536);
+			if (p == NULL) {
+				free(buf);
+				close(fd);
+				ctl_err("out of memory");
+				return EX_SOFTWARE;
+			}
+			buf = p;
+			size += 65536;
+		}
+		ssize_t n = recv(fd, buf + have, size - have - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ctl_err("%s: no complete answer: %s", path,
+				errno == EAGAIN ? "timed out" : strerror(errno));
+			free(buf);
+			close(fd);
+			return EX_TEMPFAIL;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fd);
+	buf[have] = '\0';
+	if (strncmp(buf, "OK", 2) != 0 && strncmp(buf, "ERR", 3) != 0) {
+		ctl_err("%s: unexpected answer from the daemon", path);
+		free(buf);
+		return EX_TEMPFAIL;
+	}
+	*answer_r = buf;
+	return 0;
+}
+
+/* "OK text\nrest" → print text and rest to out. */
+static void print_answer(FILE *out, const char *answer)
+{
+	const char *text = answer + (answer[0] == 'O' ? 2 : 3);
+	if (*text == ' ')
+		text++;
+	fputs(text, out);
+	if (*text && text[strlen(text) - 1] != '\n')
+		fputc('\n', out);
+}
+
+int cmd_reload(struct ctl *c)
+{
+	char *answer;
+	int rc;
+	const char *path = control_path(c, &rc);
+
+	if (path == NULL)
+		return rc;
+	if ((rc = converse(path, "RELOAD\n", &answer)) != 0)
+		return rc;
+	if (strncmp(answer, "OK", 2) == 0) {
+		print_answer(stdout, answer);
+		rc = 0;
+	} else {
+		fputs("relayguardctl: ", stderr);
+		print_answer(stderr, answer);
+		rc = strstr(answer, "reload failed") != NULL ? EX_CONFIG : CTL_REFUSED;
+	}
+	free(answer);
+	return rc;
+}
+
+int cmd_stats(struct ctl *c)
+{
+	char *answer;
+	int rc;
+	const char *path;
+	bool prometheus = false;
+
+	if (c->n_args == 1) {
+		if (strcmp(c->args[0], "--prometheus") != 0) {
+			ctl_err("usage: relayguardctl stats [--prometheus]");
+			return EX_USAGE;
+		}
+		prometheus = true;
+	}
+	if ((path = control_path(c, &rc)) == NULL)
+		return rc;
+	if ((rc = converse(path, prometheus ? "STATS prometheus\n" : "STATS\n", &answer)) != 0)
+		return rc;
+	if (strncmp(answer, "OK", 2) == 0) {
+		const char *body = strchr(answer, '\n');
+		fputs(body ? body + 1 : "", stdout);
+		rc = 0;
+	} else {
+		fputs("relayguardctl: ", stderr);
+		print_answer(stderr, answer);
+		rc = CTL_REFUSED;
+	}
+	free(answer);
+	return rc;
+}
