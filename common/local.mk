@@ -18,3 +18,10 @@ EXTRA_DIST += t/config-check.sh t/daemon.sh t/conf/good.conf t/conf/empty.conf t
 	t/conf/wrong-type.conf t/conf/out-of-range.conf t/conf/bad-enum.conf \
 	t/conf/missing-path.conf t/conf/dup-tenant.conf t/conf/syntax.conf t/conf/bad-hash.conf \
 	t/conf/multi.conf
+
+# operations: control socket, reload under load, graceful stop (TAP shell
+# scripts; they drive the built daemon with t/authd/dvclient and miltertest)
+OPS_TESTS = t/ops/control.sh t/ops/reload-loop.sh t/ops/stop.sh
+TESTS += $(OPS_TESTS)
+EXTRA_DIST += $(OPS_TESTS) t/ops/ops-lib.sh t/ops/milter-loop.lua t/ops/snapshot.lua \
+	t/ops/inflight.lua
