@@ -235,11 +235,13 @@ static const struct rg_key root_keys[] = {
 	K_STR(C, "group", group, 0, "", rg_check_token,
 	      "drop privileges to this group (\"\" = the user's primary group)"),
 	K_STR(C, "socket_owner", socket_owner, 0, "", rg_check_token,
-	      "owner of the unix sockets (\"\" = the process user)"),
+	      "owner of the SASL and milter unix sockets (\"\" = user, when set)"),
 	K_STR(C, "socket_group", socket_group, 0, "", rg_check_token,
-	      "group of the unix sockets (\"\" = the process group)"),
+	      "group of the SASL and milter unix sockets (\"\" = group, or the user's primary "
+	      "group, when user is set)"),
 	{ .name = "socket_mode", .type = RG_KEY_MODE, .def_int = 0660, .min = 0, .max = 0777,
-	  .offset = offsetof(C, socket_mode), .desc = "mode of the unix sockets (octal string)" },
+	  .offset = offsetof(C, socket_mode), .desc = "mode of the SASL and milter unix sockets (octal string; the control socket "
+		   "is always 0600)" },
 	K_STR(C, "syslog_facility", syslog_facility, RG_KF_NONEMPTY, "mail", rg_check_facility,
 	      "syslog facility (mail, daemon, auth, local0..local7, ...)"),
 	K_STR(C, "syslog_ident", syslog_ident, RG_KF_NONEMPTY, "relayguard", rg_check_token,
