@@ -2,7 +2,7 @@
 # the daemon's key table (relayguard -K) by gen-conf-man.sh, and kept in the
 # source tree and the tarball; `make update-man` regenerates it, and
 # t/ops/man.sh fails when it no longer matches the built daemon.
-dist_man_MANS += doc/relayguard.8 doc/relayguard.conf.5 doc/relayguardctl.8
+dist_man_MANS += doc/relayguard.8 doc/relayguard.conf.5
 EXTRA_DIST += doc/relayguard.conf.5.in doc/gen-conf-man.sh doc/relayguard-auth.txt \
 	doc/sendmail.txt
 

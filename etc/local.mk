@@ -26,3 +26,15 @@ uninstall-relayguard-conf:
 	    echo " rm -f $$f"; rm -f "$$f"; \
 	  fi; \
 	done
+
+# systemd unit, made from relayguard.service.in with the install paths
+# (override the folder with: make install systemdunitdir=DIR)
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = etc/relayguard.service
+EXTRA_DIST += etc/relayguard.service.in etc/postfix/main.cf.snippet \
+	etc/postfix/master.cf.snippet etc/sendmail/Sendmail.conf etc/sendmail/relayguard.mc
+CLEANFILES += etc/relayguard.service
+etc/relayguard.service: $(srcdir)/etc/relayguard.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/etc/relayguard.service.in >$@.tmp && mv -f $@.tmp $@

@@ -2,8 +2,8 @@
 # man.sh — the man pages: relayguard.conf(5) is what doc/gen-conf-man.sh
 # makes from the key table of the built daemon (so no key can be missing or
 # stale), every page renders without groff warnings, relayguard(8) names
-# every option of `relayguard -h` and relayguardctl(8) every command of
-# `relayguardctl -h`.  TAP.
+# every option of `relayguard -h` and relayguardctl(8) (tools/) every
+# command of `relayguardctl -h` and its exit codes.  TAP.
 . "${top_srcdir:-$(dirname "$0")/../..}/t/ops/ops-lib.sh"
 
 [ -x "$RG" ] && [ -x "$CTL" ] || skip_all "relayguard / relayguardctl not built"
@@ -25,16 +25,17 @@ done
 test -z "$missing"
 ok $? "relayguard.conf(5) has an entry for each of the $("$RG" -K | wc -l) keys" || diag "missing:$missing"
 
-for page in relayguard.8 relayguard.conf.5 relayguardctl.8; do
-	groff -man -Tutf8 -ww -z "$doc/$page" >"$dir/groff.out" 2>&1
+# relayguardctl(8) lives with the tool, in tools/
+for page in doc/relayguard.8 doc/relayguard.conf.5 tools/relayguardctl.8; do
+	groff -man -Tutf8 -ww -z "$top_srcdir/$page" >"$dir/groff.out" 2>&1
 	test $? = 0 && test ! -s "$dir/groff.out"
 	ok $? "$page renders without groff warnings" || diag "$(head -n 10 "$dir/groff.out")"
 done
 
-text() { groff -man -Tascii -P-cbu "$doc/$1" 2>/dev/null; }
+text() { groff -man -Tascii -P-cbu "$top_srcdir/$1" 2>/dev/null; }
 missing=""
 for opt in $("$RG" -h | sed -n 's/^  \(-[A-Za-z]\).*/\1/p'); do
-	text relayguard.8 | grep -q -- "^ *$opt" || missing="$missing $opt"
+	text doc/relayguard.8 | grep -q -- "^ *$opt" || missing="$missing $opt"
 done
 test -z "$missing"
 ok $? "relayguard(8) documents every option of relayguard -h" || diag "missing:$missing"
@@ -44,12 +45,16 @@ missing=""
 while IFS= read -r cmd; do
 	set -- $cmd
 	case ${2:-} in [a-z]*) c="$1 $2" ;; *) c=$1 ;; esac
-	text relayguardctl.8 | grep -q "^ *$c\( \|$\)" || missing="$missing '$c'"
+	# "user add NAME", or grouped as "user add|passwd NAME"
+	if [ -n "${2:-}" ]; then re="^ *$1 \([a-z-]*|\)*$2\(|\| \|$\)"; else re="^ *$1\( \|$\)"; fi
+	text tools/relayguardctl.8 | grep -q "$re" || missing="$missing '$c'"
 done <"$dir/commands"
 test -s "$dir/commands" && test -z "$missing"
 ok $? "relayguardctl(8) documents every command of relayguardctl -h ($(wc -l <"$dir/commands"))" || diag "missing:$missing"
+missing=""
+exits=$(text tools/relayguardctl.8 | sed -n '/^EXIT STATUS/,/^SEE ALSO/p' | tr '\n' ' ' | tr -s ' ')
 for code in 0 1 64 75 78; do
-	text relayguardctl.8 | grep -q "^ *$code\( \|$\)" || missing="$missing $code"
+	echo "$exits" | grep -q "[ ;]$code [a-z(]" || missing="$missing $code"
 done
 test -z "$missing"
 ok $? "relayguardctl(8) explains exit codes 0, 1, 64, 75, 78" || diag "missing:$missing"
