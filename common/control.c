@@ -128,8 +128,10 @@ static void serve(int fd)
 		return;
 	}
 	char safe[MAX_LINE + 40];
-	rg_log(LOG_INFO, "control: %s (uid %ld)", rg_log_safe(safe, sizeof(safe), line),
-	       (long)cred.uid);
+	/* STATS may be polled every few seconds by monitoring: not worth a line */
+	if (strncasecmp(line, "STATS", 5) != 0)
+		rg_log(LOG_INFO, "control: %s (uid %ld)", rg_log_safe(safe, sizeof(safe), line),
+		       (long)cred.uid);
 	rg_control_command(line, out, reload_cb);
 	fclose(out);
 	write_all(fd, answer, answer_len);
