@@ -43,7 +43,7 @@ BENCH_TARGETS += bench-auth
 EXTRA_DIST += bench/bench_auth.sh
 bench_bench_auth_SOURCES = bench/bench_auth.c
 bench_bench_auth_LDADD = $(SODIUM_LIBS) $(PTHREAD_LIBS)
-bench-auth: bench/bench_auth$(EXEEXT) relayguard$(EXEEXT) relayguardctl$(EXEEXT)
+bench-auth: bench/bench_auth$(EXEEXT) bench/bench_schemes$(EXEEXT) relayguard$(EXEEXT) relayguardctl$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_auth.sh
 
 # ---- keep last ----
