@@ -1,6 +1,7 @@
 /* hashpool.c — fixed worker threads, bounded FIFO of waiting jobs. */
 #include <autoconfig.h>
 #include "hashpool.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -49,6 +50,7 @@ static void *worker(void *arg)
 		if (p->head == NULL)
 			p->tail = NULL;
 		p->waiting--;
+		rg_stats_set("hashpool.queue_depth", (int64_t)p->waiting);
 		pthread_mutex_unlock(&p->lock);
 
 		j->fn(j->arg);
@@ -166,6 +168,7 @@ enum rg_hashpool_status rg_hashpool_run(struct rg_hashpool *p, void (*fn)(void *
 		p->head = &j;
 	p->tail = &j;
 	p->waiting++;
+	rg_stats_set("hashpool.queue_depth", (int64_t)p->waiting);
 	pthread_cond_signal(&p->work);
 	while (!j.done)
 		pthread_cond_wait(&j.cond, &p->lock);

@@ -6,6 +6,7 @@
 #include <autoconfig.h>
 #include "config.h"
 #include "config_internal.h"
+#include "sockperm.h"
 #include "pwscheme.h"
 #include "store.h"
 
@@ -36,27 +37,14 @@ static void pw_params(const struct rg_config *cfg, struct rg_pw_params *p)
 
 /* ---- front ends and auth settings -------------------------------------------- */
 
-static const char *unix_path(const char *spec)
-{
-	if (spec == NULL || *spec == '\0')
-		return NULL;
-	if (*spec == '/')
-		return spec;
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	return NULL;
-}
-
 static void check_front_ends(struct rg_load_ctx *ctx)
 {
 	const struct rg_config *cfg = ctx->cfg;
 	const char *paths[4] = {
-		unix_path(cfg->milter.enabled ? cfg->milter.socket : NULL),
-		unix_path(cfg->auth.enabled ? cfg->auth.dovecot_socket : NULL),
-		unix_path(cfg->auth.enabled ? cfg->auth.saslauthd_socket : NULL),
-		unix_path(cfg->control_socket),
+		rg_socket_unix_path(cfg->milter.enabled ? cfg->milter.socket : NULL),
+		rg_socket_unix_path(cfg->auth.enabled ? cfg->auth.dovecot_socket : NULL),
+		rg_socket_unix_path(cfg->auth.enabled ? cfg->auth.saslauthd_socket : NULL),
+		rg_socket_unix_path(cfg->control_socket),
 	};
 	static const char *const keys[4] = {
 		"milter.socket", "auth.dovecot_socket", "auth.saslauthd_socket", "control_socket",

@@ -3,7 +3,9 @@
  * Everything here runs in main's thread before or while the daemon starts.
  */
 #include <autoconfig.h>
+#include "log.h"
 #include "daemon.h"
+#include "sockperm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,17 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int fail(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **error_r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(error_r, fmt, ap) < 0)
-		*error_r = NULL;
-	va_end(ap);
-	return -1;
-}
 
 /* Look up cfg->user / cfg->group.  *uid_r = -1 when no user is set. */
 static int lookup_ids(const struct rg_config *cfg, uid_t *uid_r, gid_t *gid_r, char **error_r)
@@ -43,12 +34,12 @@ static int lookup_ids(const struct rg_config *cfg, uid_t *uid_r, gid_t *gid_r, c
 	if (cfg->user == NULL || cfg->user[0] == '\0')
 		return 0;
 	if (getpwnam_r(cfg->user, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
-		return fail(error_r, "user \"%s\": no such user", cfg->user);
+		return rg_error_r(error_r, "user \"%s\": no such user", cfg->user);
 	*uid_r = pw.pw_uid;
 	*gid_r = pw.pw_gid;
 	if (cfg->group && cfg->group[0]) {
 		if (getgrnam_r(cfg->group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
-			return fail(error_r, "group \"%s\": no such group", cfg->group);
+			return rg_error_r(error_r, "group \"%s\": no such group", cfg->group);
 		*gid_r = gr.gr_gid;
 	}
 	return 0;
@@ -75,9 +66,9 @@ static int make_parent(const char *file, uid_t uid, gid_t gid, char **error_r)
 		*p = '\0';
 		if (mkdir(dir, 0755) == 0) {
 			if (uid != (uid_t)-1 && chown(dir, uid, gid) != 0)
-				return fail(error_r, "chown %s: %s", dir, strerror(errno));
+				return rg_error_r(error_r, "chown %s: %s", dir, strerror(errno));
 		} else if (errno != EEXIST) {
-			return fail(error_r, "mkdir %s: %s", dir, strerror(errno));
+			return rg_error_r(error_r, "mkdir %s: %s", dir, strerror(errno));
 		}
 		if (last)
 			break;
@@ -86,26 +77,13 @@ static int make_parent(const char *file, uid_t uid, gid_t gid, char **error_r)
 	return 0;
 }
 
-static const char *unix_path(const char *spec)
-{
-	if (spec == NULL)
-		return NULL;
-	if (spec[0] == '/')
-		return spec;
-	if (strncmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	return NULL;
-}
-
 int rg_daemon_make_dirs(const struct rg_config *cfg, char **error_r)
 {
 	const char *files[] = {
 		cfg->pidfile, cfg->control_socket,
-		cfg->milter.enabled ? unix_path(cfg->milter.socket) : NULL,
-		cfg->auth.enabled ? unix_path(cfg->auth.dovecot_socket) : NULL,
-		cfg->auth.enabled ? unix_path(cfg->auth.saslauthd_socket) : NULL,
+		cfg->milter.enabled ? rg_socket_unix_path(cfg->milter.socket) : NULL,
+		cfg->auth.enabled ? rg_socket_unix_path(cfg->auth.dovecot_socket) : NULL,
+		cfg->auth.enabled ? rg_socket_unix_path(cfg->auth.saslauthd_socket) : NULL,
 	};
 	uid_t uid;
 	gid_t gid;
@@ -129,10 +107,10 @@ int rg_daemon_background(char **error_r)
 	pid_t pid;
 
 	if (pipe(fds) != 0)
-		return fail(error_r, "pipe: %s", strerror(errno));
+		return rg_error_r(error_r, "pipe: %s", strerror(errno));
 	pid = fork();
 	if (pid < 0)
-		return fail(error_r, "fork: %s", strerror(errno));
+		return rg_error_r(error_r, "fork: %s", strerror(errno));
 	if (pid > 0) {
 		char status = 0;
 		ssize_t n;
@@ -147,9 +125,9 @@ int rg_daemon_background(char **error_r)
 	close(fds[0]);
 	ready_fd = fds[1];
 	if (setsid() < 0)
-		return fail(error_r, "setsid: %s", strerror(errno));
+		return rg_error_r(error_r, "setsid: %s", strerror(errno));
 	if (chdir("/") != 0)
-		return fail(error_r, "chdir /: %s", strerror(errno));
+		return rg_error_r(error_r, "chdir /: %s", strerror(errno));
 	return 0;
 }
 
@@ -190,7 +168,7 @@ int rg_pidfile_create(const char *path, char **error_r)
 		return 0;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
-		return fail(error_r, "pidfile %s: %s", path, strerror(errno));
+		return rg_error_r(error_r, "pidfile %s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		int e = errno;
 		ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -198,16 +176,16 @@ int rg_pidfile_create(const char *path, char **error_r)
 		buf[strcspn(buf, "\n")] = '\0';
 		close(fd);
 		if (e == EWOULDBLOCK)
-			return fail(error_r, "pidfile %s: relayguard is already running (pid %s)",
+			return rg_error_r(error_r, "pidfile %s: relayguard is already running (pid %s)",
 				    path, buf[0] ? buf : "?");
-		return fail(error_r, "pidfile %s: lock: %s", path, strerror(e));
+		return rg_error_r(error_r, "pidfile %s: lock: %s", path, strerror(e));
 	}
 	/* a file left by a process that died is unlocked: take it over */
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
 		int e = errno;
 		close(fd);
-		return fail(error_r, "pidfile %s: write: %s", path, strerror(e));
+		return rg_error_r(error_r, "pidfile %s: write: %s", path, strerror(e));
 	}
 	pid_fd = fd;
 	pid_path = strdup(path);
@@ -245,12 +223,12 @@ int rg_daemon_drop_privileges(const struct rg_config *cfg, char **error_r)
 		/* not fatal: the pidfile simply stays root's */
 	}
 	if (initgroups(cfg->user, gid) != 0)
-		return fail(error_r, "initgroups %s: %s", cfg->user, strerror(errno));
+		return rg_error_r(error_r, "initgroups %s: %s", cfg->user, strerror(errno));
 	if (setresgid(gid, gid, gid) != 0)
-		return fail(error_r, "setgid %ld: %s", (long)gid, strerror(errno));
+		return rg_error_r(error_r, "setgid %ld: %s", (long)gid, strerror(errno));
 	if (setresuid(uid, uid, uid) != 0)
-		return fail(error_r, "setuid %s: %s", cfg->user, strerror(errno));
+		return rg_error_r(error_r, "setuid %s: %s", cfg->user, strerror(errno));
 	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
-		return fail(error_r, "could regain root after dropping privileges");
+		return rg_error_r(error_r, "could regain root after dropping privileges");
 	return 0;
 }

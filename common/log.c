@@ -67,6 +67,17 @@ void rg_log(int priority, const char *fmt, ...)
 	}
 }
 
+int rg_error_r(char **error_r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(error_r, fmt, ap) < 0)
+		*error_r = NULL;
+	va_end(ap);
+	return -1;
+}
+
 const char *rg_log_safe(char *buf, size_t n, const char *s)
 {
 	size_t o = 0;

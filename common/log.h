@@ -15,6 +15,9 @@ void rg_log_open(const char *ident, const char *facility, bool to_stderr);
 /* Only stderr (tools, tests); no syslog. */
 void rg_log_stderr_only(void);
 void rg_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set *error_r to a malloc'd formatted message (Dovecot-style error_r
+ * outputs); returns -1 so that callers can `return rg_error_r(...)`. */
+int rg_error_r(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Facility name → LOG_* value, or -1. */
 int rg_log_facility(const char *name);
 

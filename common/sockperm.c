@@ -1,5 +1,6 @@
 /* sockperm.c — owner, group and mode of the unix sockets (see sockperm.h). */
 #include <autoconfig.h>
+#include "log.h"
 #include "sockperm.h"
 
 #include <errno.h>
@@ -12,17 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(char **error_r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(error_r, fmt, ap) < 0)
-		*error_r = NULL;
-	va_end(ap);
-	return -1;
-}
 
 static bool set(const char *s)
 {
@@ -40,22 +30,22 @@ int rg_socket_set_perms(const char *path, const char *owner, const char *group, 
 	if (set(owner)) {
 		struct passwd pw, *pwp = NULL;
 		if (getpwnam_r(owner, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
-			return fail(error_r, "%s: socket owner \"%s\": no such user", path, owner);
+			return rg_error_r(error_r, "%s: socket owner \"%s\": no such user", path, owner);
 		uid = pw.pw_uid;
 	}
 	if (set(group)) {
 		struct group gr, *grp = NULL;
 		if (getgrnam_r(group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
-			return fail(error_r, "%s: socket group \"%s\": no such group", path, group);
+			return rg_error_r(error_r, "%s: socket group \"%s\": no such group", path, group);
 		gid = gr.gr_gid;
 	}
 	/* chown first: on some systems chown clears mode bits */
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && lchown(path, uid, gid) != 0)
-		return fail(error_r, "%s: cannot set owner %s / group %s: %s", path,
+		return rg_error_r(error_r, "%s: cannot set owner %s / group %s: %s", path,
 			    set(owner) ? owner : "(unchanged)", set(group) ? group : "(unchanged)",
 			    strerror(errno));
 	if (chmod(path, (mode_t)(mode & 07777)) != 0)
-		return fail(error_r, "%s: chmod %04o: %s", path, mode, strerror(errno));
+		return rg_error_r(error_r, "%s: chmod %04o: %s", path, mode, strerror(errno));
 	return 0;
 }
 
@@ -74,9 +64,9 @@ static int user_group(const struct rg_config *cfg, char *out, size_t n, char **e
 		return 0;
 	}
 	if (getpwnam_r(cfg->user, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
-		return fail(error_r, "user \"%s\": no such user", cfg->user);
+		return rg_error_r(error_r, "user \"%s\": no such user", cfg->user);
 	if (getgrgid_r(pw.pw_gid, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
-		return fail(error_r, "user \"%s\": primary group %ld has no name", cfg->user,
+		return rg_error_r(error_r, "user \"%s\": primary group %ld has no name", cfg->user,
 			    (long)pw.pw_gid);
 	snprintf(out, n, "%s", gr.gr_name);
 	return 0;

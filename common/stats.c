@@ -51,6 +51,17 @@ void rg_stats_set(const char *name, int64_t value)
 	pthread_mutex_unlock(&stats_lock);
 }
 
+void rg_stats_gauge_add(const char *name, int64_t delta)
+{
+	pthread_mutex_lock(&stats_lock);
+	struct stat_entry *e = find_or_add(name);
+	if (e != NULL) {
+		e->value += delta;
+		e->gauge = 1;
+	}
+	pthread_mutex_unlock(&stats_lock);
+}
+
 int64_t rg_stats_get(const char *name)
 {
 	int64_t v = 0;

@@ -15,6 +15,8 @@ void rg_stats_add(const char *name, int64_t delta);
 static inline void rg_stats_inc(const char *name) { rg_stats_add(name, 1); }
 /* A gauge: set the current value (queue depth, connections). */
 void rg_stats_set(const char *name, int64_t value);
+/* A gauge moved up or down (connections open). */
+void rg_stats_gauge_add(const char *name, int64_t delta);
 /* "name value\n" lines, sorted by name. */
 void rg_stats_print(FILE *out);
 /* Prometheus text format: relayguard_<name with . → _> value. */

@@ -38,6 +38,7 @@ static struct rg_mconn *conn_start(SMFICTX *ctx)
 		return NULL;
 	}
 	rg_stats_inc("milter.connections");
+	rg_stats_gauge_add("milter.connections_open", 1);
 	return c;
 }
 
@@ -268,6 +269,7 @@ static sfsistat rg_xxfi_close(SMFICTX *ctx)
 	if (c != NULL) {
 		(void)smfi_setpriv(ctx, NULL);
 		rg_mconn_free(c);	/* releases the config snapshot */
+		rg_stats_gauge_add("milter.connections_open", -1);
 	}
 	return SMFIS_CONTINUE;
 }

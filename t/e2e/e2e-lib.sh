@@ -158,12 +158,12 @@ rg_stop() {
 	[ -n "${RG_PID:-}" ] || return 0
 	local i
 	kill -TERM "$RG_PID" 2>/dev/null
-	for i in $(seq 1 50); do
+	for i in $(seq 1 150); do
 		kill -0 "$RG_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$RG_PID" 2>/dev/null; then
-		diag "relayguard (pid $RG_PID) ignored SIGTERM for 5 s; killing it"
+		diag "relayguard (pid $RG_PID) ignored SIGTERM for 15 s; killing it"
 		kill -KILL "$RG_PID" 2>/dev/null
 	fi
 	wait "$RG_PID" 2>/dev/null

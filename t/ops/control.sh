@@ -86,6 +86,9 @@ echo "$prom" | grep -qx '# TYPE relayguard_login_ok counter' &&
 	echo "$prom" | grep -qx 'relayguard_login_ok 2' &&
 	echo "$prom" | grep -qx '# TYPE relayguard_config_generation gauge'
 ok $? "stats --prometheus: Prometheus text format" || diag "$prom"
+echo "$stats" | grep -qx 'hashpool.queue_depth 0' &&
+	echo "$prom" | grep -qx '# TYPE relayguard_hashpool_queue_depth gauge'
+ok $? "hashing-pool queue depth is a gauge, back to 0 when idle" || diag "$stats"
 "$CTL" -c "$conf" stats --json >/dev/null 2>&1
 ok $(($? != 64)) "stats with an unknown option: exit 64"
 
