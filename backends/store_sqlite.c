@@ -31,10 +31,13 @@
  * is RG_LOOKUP_ERROR with a clear error text — never NOTFOUND or FOUND.
  * A database locked by a writer while the store opens does not stop the
  * open (the queries are then prepared and checked at the first lookup).
- * Every lookup stats the path: if the file was replaced (new inode) the
- * store reconnects; if it has gone, lookups fail (SQLite would otherwise go
- * on reading the unlinked old file).  One mutex per store serialises the
- * prepared statements; lookups are microseconds.
+ * Every lookup stats the path (before taking the store's mutex, so the
+ * mutex is held only for SQLite's own work): if the file was replaced (new
+ * inode) the store reconnects; if it has gone, lookups fail (SQLite would
+ * otherwise go on reading the unlinked old file).  One mutex per store
+ * serialises the prepared statements; lookups are microseconds.  Nothing is
+ * cached between lookups: each one is its own read transaction (the two
+ * queries of a tenant lookup share one), so it sees the file as it is now.
  */
 #include <autoconfig.h>
 #include "store.h"
@@ -78,6 +81,7 @@ struct sq_store {
 	pthread_mutex_t lock;
 	sqlite3 *db;
 	sqlite3_stmt *stmt[Q_COUNT];
+	sqlite3_stmt *begin, *commit;	/* one read transaction for several queries */
 	dev_t dev;
 	ino_t ino;
 };
@@ -112,6 +116,9 @@ static void sq_disconnect(struct sq_store *s)
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
 	}
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
+	s->begin = s->commit = NULL;
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	s->db = NULL;
@@ -219,6 +226,14 @@ static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
 			return busy ? -2 : -1;
 		}
 	}
+	if ((rc = sqlite3_prepare_v3(s->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &s->begin,
+				     NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v3(s->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &s->commit,
+				     NULL)) != SQLITE_OK) {
+		snprintf(msg, msglen, "%s: %s (%s)", s->path, sq_explain(rc), sqlite3_errmsg(s->db));
+		sq_disconnect(s);
+		return -1;
+	}
 	s->dev = sb.st_dev;
 	s->ino = sb.st_ino;
 	return 0;
@@ -278,18 +293,34 @@ fail:
 	return -1;
 }
 
-/* With the lock held: make sure we read the file now at path. */
-static int sq_check_file(struct sq_store *s)
+/* Before taking the lock: where the path points now (stat costs a system
+ * call; no reason to make the other threads wait for it). */
+struct sq_file_now {
+	int err;	/* errno of stat(), 0 if it worked */
+	dev_t dev;
+	ino_t ino;
+};
+
+static void sq_stat_path(const struct sq_store *s, struct sq_file_now *now)
 {
 	struct stat sb;
+
+	now->err = stat(s->path, &sb) < 0 ? errno : 0;
+	now->dev = now->err == 0 ? sb.st_dev : 0;
+	now->ino = now->err == 0 ? sb.st_ino : 0;
+}
+
+/* With the lock held: make sure we read the file that was at path. */
+static int sq_check_file(struct sq_store *s, const struct sq_file_now *now)
+{
 	char msg[512];
 
-	if (stat(s->path, &sb) < 0) {
+	if (now->err != 0) {
 		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: database file has gone: %s", s->path,
-			 strerror(errno));
+			 strerror(now->err));
 		return -1;
 	}
-	if (s->db != NULL && sb.st_dev == s->dev && sb.st_ino == s->ino)
+	if (s->db != NULL && now->dev == s->dev && now->ino == s->ino)
 		return 0;
 	/* replaced (or an earlier reconnect failed): connect again */
 	sq_disconnect(s);
@@ -300,18 +331,62 @@ static int sq_check_file(struct sq_store *s)
 	return 0;
 }
 
+/* Stat the path, then take the lock and check it.  The lock is held on
+ * return, also on failure (-1, sq_errbuf set). */
+static int sq_lock_checked(struct sq_store *s)
+{
+	struct sq_file_now now;
+
+	sq_stat_path(s, &now);
+	pthread_mutex_lock(&s->lock);
+	return sq_check_file(s, &now);
+}
+
 static void sq_fail(struct sq_store *s, int rc)
 {
 	snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: %s (%s)", s->path, sq_explain(rc),
 		 sqlite3_errmsg(s->db));
 }
 
+/* Several queries in one read transaction: SQLite then takes and checks
+ * its file lock once, and the queries see the same state of the file. */
+static int sq_begin(struct sq_store *s)
+{
+	int rc = sqlite3_step(s->begin);
+
+	sqlite3_reset(s->begin);
+	if (rc != SQLITE_DONE) {
+		sq_fail(s, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* End the read transaction (it must not outlive the lookup: it would hold
+ * the read lock and hide later changes).  Cannot end it: disconnect, so
+ * the next lookup starts on a fresh connection. */
+static int sq_end(struct sq_store *s)
+{
+	int rc = sqlite3_step(s->commit);
+
+	sqlite3_reset(s->commit);
+	if (rc == SQLITE_DONE)
+		return 0;
+	sq_fail(s, rc);
+	(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(s->db))
+		sq_disconnect(s);
+	return -1;
+}
+
+/* SQLITE_STATIC: value outlives the query (bindings are cleared before
+ * the lookup returns), so SQLite need not copy it. */
 static int bind_text(sqlite3_stmt *stmt, const char *param, const char *value)
 {
 	int idx = sqlite3_bind_parameter_index(stmt, param);
 	if (idx == 0)
 		return SQLITE_OK;
-	return sqlite3_bind_text(stmt, idx, value, -1, SQLITE_TRANSIENT);
+	return sqlite3_bind_text(stmt, idx, value, -1, SQLITE_STATIC);
 }
 
 /* Run an existence query.  FOUND if a row, NOTFOUND if none, ERROR otherwise. */
@@ -408,8 +483,7 @@ static enum rg_lookup sq_lookup_user(struct rg_store *st, const char *user,
 
 	rec_r->password = NULL;
 	rec_r->enabled = false;
-	pthread_mutex_lock(&s->lock);
-	r = sq_check_file(s) < 0 ? RG_LOOKUP_ERROR : sq_lookup_locked(s, user, rec_r);
+	r = sq_lock_checked(s) < 0 ? RG_LOOKUP_ERROR : sq_lookup_locked(s, user, rec_r);
 	pthread_mutex_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR)
 		*error_r = sq_errbuf;
@@ -422,8 +496,7 @@ static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const
 	struct sq_store *s = st->priv;
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 
-	pthread_mutex_lock(&s->lock);
-	if (sq_check_file(s) < 0)
+	if (sq_lock_checked(s) < 0)
 		r = RG_LOOKUP_ERROR;
 	else if (s->stmt[Q_ACT_AS] != NULL)
 		r = sq_exists(s, Q_ACT_AS, user, as, NULL);
@@ -440,17 +513,22 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 
 	*allowed_r = false;
-	pthread_mutex_lock(&s->lock);
-	if (sq_check_file(s) < 0) {
+	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
 	} else if (s->stmt[Q_TENANT] != NULL) {
-		r = sq_exists(s, Q_TENANT, NULL, NULL, tenant);
-		if (r == RG_LOOKUP_FOUND) {
-			enum rg_lookup a = sq_exists(s, Q_TENANT_AUTHZ, user, NULL, tenant);
-			if (a == RG_LOOKUP_ERROR)
+		if (sq_begin(s) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else {
+			r = sq_exists(s, Q_TENANT, NULL, NULL, tenant);
+			if (r == RG_LOOKUP_FOUND) {
+				enum rg_lookup a = sq_exists(s, Q_TENANT_AUTHZ, user, NULL, tenant);
+				if (a == RG_LOOKUP_ERROR)
+					r = RG_LOOKUP_ERROR;
+				else
+					*allowed_r = a == RG_LOOKUP_FOUND;
+			}
+			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
-			else
-				*allowed_r = a == RG_LOOKUP_FOUND;
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -472,8 +550,7 @@ static int sq_foreach_hash(struct rg_store *st,
 
 	if (s->custom)
 		return 0;
-	pthread_mutex_lock(&s->lock);
-	if (sq_check_file(s) < 0) {
+	if (sq_lock_checked(s) < 0) {
 		*error_r = strdup(sq_errbuf);
 		pthread_mutex_unlock(&s->lock);
 		return -1;
