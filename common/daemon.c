@@ -145,6 +145,7 @@ void rg_daemon_ready(bool ok)
 		dup2(devnull, STDERR_FILENO);
 		if (devnull > STDERR_FILENO)
 			close(devnull);
+		rg_log_set_stderr(false);	/* stderr is /dev/null now: syslog only */
 	}
 	if (write(ready_fd, &c, 1) != 1) {
 		/* the parent is gone: nothing to tell */

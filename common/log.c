@@ -48,6 +48,11 @@ void rg_log_stderr_only(void)
 	log_stderr = true;
 }
 
+void rg_log_set_stderr(bool on)
+{
+	__atomic_store_n(&log_stderr, on, __ATOMIC_RELAXED);	/* other threads log concurrently */
+}
+
 void rg_log(int priority, const char *fmt, ...)
 {
 	char line[2048];
@@ -58,7 +63,7 @@ void rg_log(int priority, const char *fmt, ...)
 	va_end(ap);
 	if (log_syslog)
 		syslog(priority, "%s", line);
-	if (log_stderr) {
+	if (__atomic_load_n(&log_stderr, __ATOMIC_RELAXED)) {
 		static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 		pthread_mutex_lock(&lock);
 		fprintf(stderr, "%s: %s\n", log_ident, line);

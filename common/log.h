@@ -14,6 +14,8 @@
 void rg_log_open(const char *ident, const char *facility, bool to_stderr);
 /* Only stderr (tools, tests); no syslog. */
 void rg_log_stderr_only(void);
+/* Turn the copy to stderr on or off (off once the daemon is in the background). */
+void rg_log_set_stderr(bool on);
 void rg_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Set *error_r to a malloc'd formatted message (Dovecot-style error_r
  * outputs); returns -1 so that callers can `return rg_error_r(...)`. */
