@@ -90,6 +90,20 @@ static void test_default_schema(struct tl_config *t, const char *path)
 	is_int(st->ops->tenant_authz(st, "nope", "alice", &allowed, &err), RG_LOOKUP_NOTFOUND,
 	       "sqlite: unknown tenant not found");
 
+	/* lookups end their read transactions: a writer gets an exclusive lock at
+	 * once (no busy wait), after every kind of lookup */
+	{
+		sqlite3 *w = NULL;
+		sqlite3_open(path, &w);
+		sqlite3_busy_timeout(w, 0);
+		is_int(sqlite3_exec(w, "BEGIN EXCLUSIVE; COMMIT;", NULL, NULL, NULL), SQLITE_OK,
+		       "sqlite: no read lock left behind by user and tenant lookups");
+		st->ops->tenant_authz(st, "acme", "alice", &allowed, &err);
+		is_int(sqlite3_exec(w, "BEGIN EXCLUSIVE; COMMIT;", NULL, NULL, NULL), SQLITE_OK,
+		       "sqlite: no read lock left behind by a granted tenant lookup");
+		sqlite3_close(w);
+	}
+
 	/* a write through another connection is seen at once */
 	db_exec(path, "INSERT INTO users VALUES('dave', '$6$salt$dave', 1);"
 		"UPDATE users SET enabled = 0 WHERE name = 'alice';");
