@@ -26,6 +26,7 @@
 #include "proto_saslauthd.h"
 
 #include "log.h"
+#include "logins.h"
 #include "sockperm.h"
 #include "stats.h"
 
@@ -137,6 +138,7 @@ static void serve_dovecot(int fd)
 	char *buf = NULL;
 	size_t have = 0, max_line;
 	unsigned mechs;
+	pid_t peer = rg_peer_pid(fd);	/* the MTA process (Postfix: one smtpd) */
 
 	if (take_config(&cfg) == NULL)
 		return;
@@ -202,6 +204,8 @@ static void serve_dovecot(int fd)
 			}
 			rg_auth_check(c, &ev->req, &res);
 			rg_config_release(cfg);
+			if (res.status == RG_AUTH_OK)	/* for the milter: common/logins.h */
+				rg_logins_record(peer, ev->req.authc, res.identity);
 			rg_dv_event_wipe(ev);
 			if (res.status == RG_AUTH_FAIL && res.delay_ms > 0)
 				sleep_ms(res.delay_ms);
@@ -300,6 +304,8 @@ static void serve_saslauthd(int fd)
 		goto done;
 	rg_auth_check(cfg, &r->req, &res);
 	rg_config_release(cfg);
+	if (res.status == RG_AUTH_OK)	/* for the milter: common/logins.h */
+		rg_logins_record(rg_peer_pid(fd), r->req.authc, res.identity);
 	rg_sa_request_wipe(r);
 	if (res.status == RG_AUTH_FAIL && res.delay_ms > 0)
 		sleep_ms(res.delay_ms);

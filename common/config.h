@@ -63,6 +63,13 @@ struct rg_tenant {
 
 enum rg_tenant_action { RG_TENANT_ACCEPT = 0, RG_TENANT_REJECT = 1 };
 
+/* milter.uncorrelated_auth: a session whose login the SASL service of this
+ * process did not record (common/logins.h) */
+enum rg_uncorrelated_action {
+	RG_UNCORRELATED_CHECK_IDENTITY = 0,
+	RG_UNCORRELATED_TEMPFAIL = 1,
+};
+
 enum rg_tls_version {
 	RG_TLS_NONE = 0, RG_TLS_1_0 = 10, RG_TLS_1_1 = 11, RG_TLS_1_2 = 12, RG_TLS_1_3 = 13,
 };
@@ -93,7 +100,9 @@ struct rg_config {
 		enum rg_tls_version min_tls_version;
 		char **require_auth;	/* {daemon_name} values */
 		size_t n_require_auth;
+		int min_cipher_bits;	/* {cipher_bits} below this: not TLS */
 		bool require_known_identity;
+		enum rg_uncorrelated_action uncorrelated_auth;
 		int timeout;		/* seconds, smfi_settimeout */
 	} milter;
 

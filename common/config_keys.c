@@ -23,6 +23,10 @@ static const struct rg_key_value mechanisms[] = {
 static const struct rg_key_value tenant_actions[] = {
 	{"accept", RG_TENANT_ACCEPT}, {"reject", RG_TENANT_REJECT}, {NULL, 0},
 };
+static const struct rg_key_value uncorrelated_actions[] = {
+	{"check_identity", RG_UNCORRELATED_CHECK_IDENTITY}, {"tempfail", RG_UNCORRELATED_TEMPFAIL},
+	{NULL, 0},
+};
 static const struct rg_key_value store_types[] = {
 	{"static", RG_STORE_STATIC}, {"passwd-file", RG_STORE_PASSWD_FILE},
 	{"sqlite", RG_STORE_SQLITE}, {NULL, 0},
@@ -71,8 +75,17 @@ static const struct rg_key milter_keys[] = {
 	       "weaker TLS ({tls_version}) counts as no TLS for AUTH purposes"),
 	K_LIST(C, "require_auth", milter.require_auth, milter.n_require_auth, 0, rg_check_token,
 	       "{daemon_name} values whose mail must be authenticated"),
+	K_INT(C, "min_cipher_bits", milter.min_cipher_bits, 128, 0, 4096,
+	      "a TLS session whose {cipher_bits} is below this counts as no TLS for AUTH purposes"),
 	K_BOOL(C, "require_known_identity", milter.require_known_identity, true,
-	       "{auth_authen} must still be an enabled user of the stores"),
+	       "at every MAIL FROM, {auth_authen} must still be an enabled user of the stores and, "
+	       "when the login acted as it, the login must still be enabled and hold the act_as grant"),
+	K_ENUM(C, "uncorrelated_auth", milter.uncorrelated_auth, 0, RG_UNCORRELATED_CHECK_IDENTITY,
+	       uncorrelated_actions,
+	       "an authenticated session whose login this process did not see (inet milter socket, "
+	       "SASL service in another process): check_identity checks {auth_authen} alone unless "
+	       "some login has acted as that identity (then tempfail); tempfail refuses them all "
+	       "temporarily"),
 	K_INT(C, "timeout", milter.timeout, 7210, 1, 86400,
 	      "seconds to wait for the MTA (smfi_settimeout)"),
 };

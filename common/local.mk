@@ -1,6 +1,7 @@
 # common/: config, log, stats, policy, hash pool, daemon main  (owner: config/daemon work)
 librelayguard_a_SOURCES += common/log.c common/log.h common/stats.c common/stats.h \
-	common/config.c common/config.h common/config_keys.c common/config_keys.h
+	common/config.c common/config.h common/config_keys.c common/config_keys.h \
+	common/logins.c common/logins.h
 
 sbin_PROGRAMS += relayguard
 relayguard_SOURCES = common/main.c

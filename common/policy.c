@@ -70,9 +70,26 @@ int rg_tls_version_parse(const char *s)
 	s += 5;
 	if (*s == '\0')
 		return RG_TLS_1_0;
-	if (*s != '.' || s[1] < '0' || s[1] > '9' || s[2] != '\0')
+	/* only versions that exist: "TLSv1.4" is not "better than 1.3", it is
+	 * something we cannot judge */
+	if (*s != '.' || s[1] < '0' || s[1] > '3' || s[2] != '\0')
 		return -1;
 	return RG_TLS_1_0 + (s[1] - '0');
+}
+
+/* {cipher_bits}: a decimal number of secret bits, or -1. */
+static long cipher_bits_parse(const char *s)
+{
+	long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
 }
 
 bool rg_policy_tls_sufficient(const struct rg_config *cfg, const struct rg_facts *f)
@@ -80,6 +97,10 @@ bool rg_policy_tls_sufficient(const struct rg_config *cfg, const struct rg_facts
 	int have;
 
 	if (!nonempty(f->tls_version) && !nonempty(f->cipher))
+		return false;
+	/* a NULL cipher (0 bits) or a weak one is no protection, whatever the version */
+	if (f->cipher_bits != NULL &&
+	    cipher_bits_parse(f->cipher_bits) < (long)cfg->milter.min_cipher_bits)
 		return false;
 	if (!nonempty(f->tls_version))	/* cipher only: version unknown */
 		return cfg->milter.min_tls_version <= RG_TLS_NONE;
@@ -103,6 +124,51 @@ static bool listener_requires_auth(const struct rg_config *cfg, const char *daem
 }
 
 /* ---- MAIL FROM ---- */
+
+/* The login behind {auth_authen} (set when it acted as another identity):
+ * still enabled, still holding the act_as grant.  A session whose login is
+ * not known: see milter.uncorrelated_auth.  false: *v is set. */
+static bool mail_login_ok(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+			  const struct rg_facts *f, struct rg_verdict *v)
+{
+	bool disabled = false;
+	const char *error = NULL;
+	enum rg_lookup r;
+
+	if (f->login_authc == NULL) {
+		if (f->login_act_as_seen ||
+		    cfg->milter.uncorrelated_auth == RG_UNCORRELATED_TEMPFAIL) {
+			/* it may be an act-as session we cannot check */
+			verdict_tempfail(v, "login_not_correlated");
+			return false;
+		}
+		return true;	/* the identity logged in as itself, as far as we know */
+	}
+	if (strcmp(f->login_authc, f->auth_authen) == 0)
+		return true;	/* checked above */
+	r = lk->user_enabled(cfg, f->login_authc, &disabled, &error);
+	if (r == RG_LOOKUP_ERROR) {
+		verdict_tempfail(v, "store_error");
+		return false;
+	}
+	if (r != RG_LOOKUP_FOUND) {
+		verdict_set(v, RG_REJECT, "550", "5.7.1",
+			    disabled ? "login_disabled" : "login_unknown",
+			    "Sender identity is not permitted to send");
+		return false;
+	}
+	r = lk->may_act_as(cfg, f->login_authc, f->auth_authen, &error);
+	if (r == RG_LOOKUP_ERROR) {
+		verdict_tempfail(v, "store_error");
+		return false;
+	}
+	if (r != RG_LOOKUP_FOUND) {
+		verdict_set(v, RG_REJECT, "550", "5.7.1", "act_as_revoked",
+			    "Sender identity is not permitted to send");
+		return false;
+	}
+	return true;
+}
 
 void rg_policy_mail(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
 		    const struct rg_facts *f, struct rg_verdict *v)
@@ -157,6 +223,8 @@ void rg_policy_mail(const struct rg_config *cfg, const struct rg_policy_lookups 
 				    "Sender identity is not permitted to send");
 			return;
 		}
+		if (!mail_login_ok(cfg, lk, f, v))
+			return;
 	}
 	verdict_pass(v, RG_CONTINUE, "mail_ok");
 }

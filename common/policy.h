@@ -7,10 +7,11 @@
  * of lookups (struct rg_policy_lookups) so unit tests can inject store errors;
  * the daemon passes rg_policy_store_lookups (the rg_stores_* chain).
  *
- * Replies (DESIGN.md §5):
+ * Replies:
  *   AUTH without (sufficient) TLS            MAIL   530 5.7.0
  *   listener requires AUTH, none given       MAIL   530 5.7.0 Authentication required
- *   identity unknown or disabled             MAIL   550 5.7.1
+ *   identity (or the login acting as it)
+ *   unknown or disabled, act_as revoked      MAIL   550 5.7.1
  *   tenant not authorized / header problems  EOH    550 5.7.1
  *   store error, missing macros              any    451 4.7.1 (tempfail)
  */
@@ -47,8 +48,10 @@ struct rg_policy_lookups {
 				       bool *disabled_r, const char **error_r);
 	enum rg_lookup (*tenant_authz)(const struct rg_config *cfg, const char *tenant,
 				       const char *user, bool *allowed_r, const char **error_r);
+	enum rg_lookup (*may_act_as)(const struct rg_config *cfg, const char *authc,
+				     const char *authz, const char **error_r);
 };
-/* The real chain (rg_stores_user_enabled, rg_stores_tenant_authz). */
+/* The real chain (rg_stores_user_enabled, rg_stores_tenant_authz, rg_stores_may_act_as). */
 extern const struct rg_policy_lookups rg_policy_store_lookups;
 
 /*
@@ -64,10 +67,16 @@ struct rg_facts {
 	bool connect_macros_seen;	/* any of j {daemon_name} {daemon_addr} _ */
 	const char *tls_version;	/* {tls_version}, from HELO or MAIL stage */
 	const char *cipher;		/* {cipher} */
+	const char *cipher_bits;	/* {cipher_bits}: secret bits of the cipher */
 	bool mail_macros_seen;		/* any of i {mail_addr} {auth_*} ... at MAIL */
 	const char *auth_type;		/* {auth_type}: SASL mechanism */
 	const char *auth_authen;	/* {auth_authen}: authenticated identity */
 	const char *auth_author;	/* {auth_author}: AUTH= of MAIL FROM (logged only) */
+	/* The login behind {auth_authen} on this session, as the SASL service
+	 * recorded it (common/logins.h): NULL when it could not be tied to the
+	 * session.  login_act_as_seen: some login has acted as {auth_authen}. */
+	const char *login_authc;
+	bool login_act_as_seen;
 };
 
 /* "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "TLSv1.0", "SSLv3", "SSLv2",
@@ -75,15 +84,26 @@ struct rg_facts {
  * i.e. below every TLS version), or -1 when the text is not a known form. */
 int rg_tls_version_parse(const char *s);
 
-/* TLS present (either macro set) and, when {tls_version} is known, not
- * below cfg->milter.min_tls_version.  An unparseable version counts as
- * insufficient. */
+/* TLS present (either macro set); when {tls_version} is sent, a known
+ * version not below cfg->milter.min_tls_version (an unknown or unparseable
+ * version counts as insufficient); when {cipher_bits} is sent, a number not
+ * below cfg->milter.min_cipher_bits (0 = a NULL cipher; a non-number counts as
+ * insufficient). */
 bool rg_policy_tls_sufficient(const struct rg_config *cfg, const struct rg_facts *f);
 
 /* The session authenticated ({auth_type} or {auth_authen} non-empty). */
 bool rg_policy_authenticated(const struct rg_facts *f);
 
-/* At MAIL FROM (every MAIL FROM, including the null sender). */
+/* At MAIL FROM (every MAIL FROM, including the null sender).  Every store
+ * question is asked again here, of the snapshot current at this MAIL FROM:
+ * a user disabled, a grant revoked or a reload since the login reaches the
+ * session's next message.  With require_known_identity:
+ *   {auth_authen} unknown or disabled             550 5.7.1
+ *   the login behind it (act-as) disabled, or its
+ *   act_as grant revoked                          550 5.7.1
+ *   login not tied to the session, and some login
+ *   has acted as {auth_authen} (or uncorrelated_auth
+ *   = tempfail)                                   451 4.7.1 */
 void rg_policy_mail(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
 		    const struct rg_facts *f, struct rg_verdict *v);
 

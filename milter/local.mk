@@ -6,6 +6,7 @@ relayguard_SOURCES += milter/rg_milter.h milter/milter_main.c \
 	milter/milter_callbacks.c milter/milter_callbacks.h \
 	milter/milter_ctx.c milter/milter_ctx.h \
 	milter/milter_macros.c milter/milter_macros.h \
+	milter/milter_peer.c milter/milter_peer.h \
 	milter/milter_reply.c milter/milter_reply.h
 
 check_PROGRAMS += t/unit/test_policy
@@ -17,6 +18,6 @@ t_unit_test_policy_LDADD = librelayguard.a $(RG_LIBS)
 MILTER_LUA = t/milter/lib.lua t/milter/rules.lua t/milter/sessions.lua \
 	t/milter/hostile.lua t/milter/storeerr.lua t/milter/headers.lua
 TESTS += t/milter/run-miltertest.sh
-EXTRA_DIST += t/milter/run-miltertest.sh $(MILTER_LUA)
+EXTRA_DIST += t/milter/run-miltertest.sh $(MILTER_LUA) t/milter/milter_client.py
 t/milter/run-miltertest.log: relayguard
 EXTRA_DIST += doc/relayguard-milter.txt

@@ -11,7 +11,9 @@
 #include <sys/un.h>
 
 #include "log.h"
+#include "logins.h"
 #include "milter_ctx.h"
+#include "milter_peer.h"
 #include "milter_macros.h"
 #include "milter_reply.h"
 #include "policy.h"
@@ -23,7 +25,8 @@ static struct rg_mconn *conn_get(SMFICTX *ctx)
 }
 
 /* First callback of a connection (negotiate, or connect when the MTA does
- * not negotiate): create the state and take the config snapshot. */
+ * not negotiate): create the state, take the snapshot the connection is
+ * negotiated with, and find the MTA process behind it. */
 static struct rg_mconn *conn_start(SMFICTX *ctx)
 {
 	struct rg_mconn *c = conn_get(ctx);
@@ -37,6 +40,8 @@ static struct rg_mconn *conn_start(SMFICTX *ctx)
 		rg_mconn_free(c);
 		return NULL;
 	}
+	if (c->cfg != NULL)
+		c->peer_pid = rg_milter_peer_pid(ctx, c->cfg->milter.socket);
 	rg_stats_inc("milter.connections");
 	rg_stats_gauge_add("milter.connections_open", 1);
 	return c;
@@ -107,6 +112,11 @@ static sfsistat rg_xxfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *h
 	(void)hostname;
 	if (c == NULL)
 		return SMFIS_CONTINUE;	/* no state: envfrom tempfails */
+	/* A connection reused for a new SMTP session (SMFIC_QUIT_NC) must not
+	 * carry the previous session's client, listener or TLS facts. */
+	if (c->session_started)
+		rg_mconn_new_session(c);
+	c->session_started = true;
 	addr_string(hostaddr, c->client_addr, sizeof(c->client_addr));
 	dn = rg_macro(ctx, "{daemon_name}");
 	c->connect_macros_seen = dn != NULL || rg_macro(ctx, "j") != NULL ||
@@ -165,7 +175,12 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	rg_mmsg_reset(m);	/* a new MAIL FROM starts a new message */
 	m->active = true;
 	c->messages++;
-	if (c->cfg == NULL)
+	/* policy from the snapshot current now, not the one the connection
+	 * started with: a reload reaches open sessions at their next message */
+	m->cfg = rg_config_current_get();
+	if (m->cfg == NULL && c->cfg != NULL)
+		m->cfg = rg_config_acquire(c->cfg);
+	if (m->cfg == NULL)
 		return rg_milter_tempfail(ctx, c, "no_config");
 	take_tls(ctx, c);
 	err |= rg_mset(&m->queue_id, rg_macro(ctx, "i"), false);
@@ -179,8 +194,13 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 			      rg_macro(ctx, "{mail_addr}") != NULL ||
 			      rg_macro(ctx, "{mail_host}") != NULL ||
 			      rg_macro(ctx, "{mail_mailer}") != NULL;
+	if (m->auth_authen != NULL) {
+		m->login_known = rg_logins_find(c->peer_pid, m->auth_authen, m->login_authc,
+						sizeof(m->login_authc));
+		m->login_act_as_seen = rg_logins_act_as_seen(m->auth_authen);
+	}
 	rg_mconn_facts(c, &f);
-	rg_policy_mail(c->cfg, &rg_policy_store_lookups, &f, &v);
+	rg_policy_mail(m->cfg, &rg_policy_store_lookups, &f, &v);
 	if (v.action == RG_TEMPFAIL && v.reason != NULL)
 		warn_missing_macros(c, v.reason);
 	return rg_milter_verdict(ctx, c, &v, SMFIS_CONTINUE);
@@ -190,8 +210,8 @@ static sfsistat rg_xxfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct rg_mconn *c = conn_get(ctx);
 
-	if (c != NULL && c->cfg != NULL && c->msg.active)
-		rg_policy_header(c->cfg, &c->msg.tenant, name, value, value ? strlen(value) : 0);
+	if (c != NULL && c->msg.cfg != NULL && c->msg.active)
+		rg_policy_header(c->msg.cfg, &c->msg.tenant, name, value, value ? strlen(value) : 0);
 	return reply_noreply(c, SMFIP_NR_HDR);
 }
 
@@ -201,13 +221,13 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 	struct rg_mmsg *m;
 	struct rg_facts f;
 
-	if (c == NULL || c->cfg == NULL)
+	if (c == NULL || c->msg.cfg == NULL)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	m = &c->msg;
 	if (rg_macro(ctx, "i") != NULL && rg_mset(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	rg_mconn_facts(c, &f);
-	rg_policy_eoh(c->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict, &m->edits);
+	rg_policy_eoh(m->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict, &m->edits);
 	if (m->verdict.action == RG_ACCEPT && rg_header_edits_any(&m->edits)) {
 		m->edits_pending = true;	/* decided; changes are only allowed at EOM */
 		return SMFIS_CONTINUE;
@@ -232,18 +252,18 @@ static sfsistat rg_xxfi_eom(SMFICTX *ctx)
 	struct rg_mmsg *m;
 	sfsistat st;
 
-	if (c == NULL || c->cfg == NULL)
+	if (c == NULL || c->msg.cfg == NULL)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	m = &c->msg;
 	if (!m->edits_pending)	/* EOH accepted without edits; not reached */
 		return SMFIS_CONTINUE;
 	if (rg_macro(ctx, "i") != NULL && rg_mset(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
 		return rg_milter_tempfail(ctx, c, "internal_error");
-	if (delete_all(ctx, c->cfg->tenants.header, m->edits.remove_tenant) < 0 ||
+	if (delete_all(ctx, m->cfg->tenants.header, m->edits.remove_tenant) < 0 ||
 	    (m->edits.remove_added > 0 &&
-	     delete_all(ctx, c->cfg->tenants.add_header, m->edits.remove_added) < 0) ||
+	     delete_all(ctx, m->cfg->tenants.add_header, m->edits.remove_added) < 0) ||
 	    (m->edits.add_value != NULL &&
-	     smfi_addheader(ctx, c->cfg->tenants.add_header, (char *)m->edits.add_value) != MI_SUCCESS)) {
+	     smfi_addheader(ctx, m->cfg->tenants.add_header, (char *)m->edits.add_value) != MI_SUCCESS)) {
 		/* promised changes did not happen: do not let the message pass */
 		st = rg_milter_tempfail(ctx, c, "header_change_failed");
 	} else {

@@ -27,6 +27,8 @@ struct rg_mconn *rg_mconn_new(void)
 
 void rg_mmsg_reset(struct rg_mmsg *m)
 {
+	if (m->cfg != NULL)
+		rg_config_release(m->cfg);
 	free(m->queue_id);
 	free(m->auth_type);
 	free(m->auth_authen);
@@ -36,15 +38,25 @@ void rg_mmsg_reset(struct rg_mmsg *m)
 	rg_tenant_msg_init(&m->tenant);
 }
 
-void rg_mconn_free(struct rg_mconn *c)
+void rg_mconn_new_session(struct rg_mconn *c)
 {
-	if (c == NULL)
-		return;
 	rg_mmsg_reset(&c->msg);
 	free(c->daemon_name);
 	free(c->tls_version);
 	free(c->cipher);
 	free(c->cipher_bits);
+	c->daemon_name = c->tls_version = c->cipher = c->cipher_bits = NULL;
+	c->client_addr[0] = '\0';
+	c->connect_macros_seen = false;
+	c->warned_mail_macros = c->warned_connect_macros = false;
+	c->messages = 0;
+}
+
+void rg_mconn_free(struct rg_mconn *c)
+{
+	if (c == NULL)
+		return;
+	rg_mconn_new_session(c);
 	if (c->cfg != NULL)
 		rg_config_release(c->cfg);
 	free(c);
@@ -77,7 +89,10 @@ void rg_mconn_facts(const struct rg_mconn *c, struct rg_facts *f)
 	f->connect_macros_seen = c->connect_macros_seen;
 	f->tls_version = c->tls_version;
 	f->cipher = c->cipher;
+	f->cipher_bits = c->cipher_bits;
 	f->mail_macros_seen = c->msg.mail_macros_seen;
+	f->login_authc = c->msg.login_known ? c->msg.login_authc : NULL;
+	f->login_act_as_seen = c->msg.login_act_as_seen;
 	f->auth_type = c->msg.auth_type;
 	f->auth_authen = c->msg.auth_authen;
 	f->auth_author = c->msg.auth_author;

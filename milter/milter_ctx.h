@@ -1,26 +1,38 @@
 /*
  * milter_ctx.h — per-connection and per-message state of the milter.
  *
- * One struct rg_mconn per MTA connection (libmilter's private pointer): the
- * config snapshot taken when the connection started, connection facts
- * (client, listener, TLS — TLS facts survive a repeated EHLO and every
- * message), and the current message.  The message part is reset at every
- * MAIL FROM, at abort (RSET, client gone) and after end of message.
+ * One struct rg_mconn per MTA connection (libmilter's private pointer):
+ * connection facts (client, listener, TLS — TLS facts survive a repeated EHLO
+ * and every message; the MTA process behind the connection), the snapshot
+ * the connection was negotiated with, and the current message.
+ *
+ * Policy comes from the snapshot current at each MAIL FROM, held by the
+ * message until it ends: a reload reaches the next message of an open
+ * session.  The message part is reset at every MAIL FROM, at abort (RSET,
+ * client gone) and after end of message; the connection part when the MTA
+ * starts a new SMTP session (connect, or SMFIC_QUIT_NC on a reused connection).
  */
 #ifndef RG_MILTER_CTX_H
 #define RG_MILTER_CTX_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include "config.h"
 #include "policy.h"
 
+#define RG_MILTER_NAME 256
+
 struct rg_mmsg {
 	bool active;		/* between MAIL FROM and EOM/abort */
+	struct rg_config *cfg;	/* snapshot taken at MAIL FROM, released at reset */
 	char *queue_id;
 	char *auth_type;
 	char *auth_authen;
 	char *auth_author;
 	bool mail_macros_seen;
+	char login_authc[RG_MILTER_NAME];	/* the login behind auth_authen, "" = unknown */
+	bool login_known;
+	bool login_act_as_seen;
 	struct rg_tenant_msg tenant;
 	struct rg_header_edits edits;	/* planned at EOH, applied at EOM */
 	bool edits_pending;
@@ -28,7 +40,8 @@ struct rg_mmsg {
 };
 
 struct rg_mconn {
-	struct rg_config *cfg;	/* snapshot reference, released at close */
+	struct rg_config *cfg;	/* snapshot of negotiation, released at close */
+	pid_t peer_pid;		/* MTA process on a unix socket, 0 = unknown */
 	char client_addr[64];
 	char *daemon_name;
 	bool connect_macros_seen;
@@ -38,7 +51,8 @@ struct rg_mconn {
 	unsigned long protocol;	/* SMFIP_* bits agreed at negotiation */
 	bool warned_mail_macros;	/* logged once per connection */
 	bool warned_connect_macros;
-	unsigned messages;	/* MAIL FROMs seen on this connection */
+	unsigned messages;	/* MAIL FROMs seen in this SMTP session */
+	bool session_started;	/* connect seen: the next one is a new session */
 	struct rg_mmsg msg;
 };
 
@@ -47,6 +61,9 @@ struct rg_mconn {
 struct rg_mconn *rg_mconn_new(void);
 void rg_mconn_free(struct rg_mconn *c);
 void rg_mmsg_reset(struct rg_mmsg *m);
+/* A new SMTP session on this connection: forget the previous session's
+ * facts (client, listener, TLS) and message; keep what was negotiated. */
+void rg_mconn_new_session(struct rg_mconn *c);
 
 /* Replace *slot with a copy of value (value NULL leaves *slot unchanged
  * when keep_old, else clears it).  Returns -1 on allocation failure. */

@@ -26,6 +26,31 @@ mail(c, "alice@relayguard.test", "alice")
 expect(c, SMFIR_REPLYCODE, "auth_tls_too_weak", "530 5.7.0", "AUTH over TLSv1.1")
 mt.disconnect(c)
 
+-- a TLS version that does not exist is not "better than TLSv1.3"
+for _, v in ipairs({ "TLSv1.4", "TLSv1.9" }) do
+	c = connect("smtpd", v)
+	mail(c, "alice@relayguard.test", "alice")
+	expect(c, SMFIR_REPLYCODE, "auth_tls_too_weak", "530 5.7.0", "AUTH over unknown " .. v)
+	mt.disconnect(c)
+end
+
+-- a NULL cipher ({cipher_bits} = 0) or a weak one is no protection
+local function tls_bits(bits, r, reason, what)
+	c = mt.connect(socket, 50, 0.1)
+	if c == nil then fatal("mt.connect failed") end
+	mt.macro(c, SMFIC_CONNECT, "j", "mx.relayguard.test", "{daemon_name}", "smtpd")
+	if mt.conninfo(c, "client.example", "192.0.2.7") ~= nil then fatal("mt.conninfo failed") end
+	mt.macro(c, SMFIC_HELO, "{tls_version}", "TLSv1.3", "{cipher}", "NULL-SHA256",
+		"{cipher_bits}", bits)
+	if mt.helo(c, "client.example") ~= nil then fatal("mt.helo failed") end
+	mail(c, "alice@relayguard.test", "alice")
+	expect(c, r, reason, reason and "530 5.7.0" or nil, what)
+	mt.disconnect(c)
+end
+tls_bits("0", SMFIR_REPLYCODE, "auth_tls_too_weak", "TLSv1.3 with {cipher_bits}=0 (NULL cipher)")
+tls_bits("56", SMFIR_REPLYCODE, "auth_tls_too_weak", "TLSv1.3 with a 56-bit cipher")
+tls_bits("128", SMFIR_CONTINUE, nil, "TLSv1.3 with a 128-bit cipher")
+
 -- re-EHLO after STARTTLS: first EHLO plain, second with TLS macros
 c = connect("smtpd", nil)
 ehlo(c, "TLSv1.2")

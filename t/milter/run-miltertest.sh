@@ -115,6 +115,25 @@ for s in "${scripts[@]}"; do
 	run_lua "$top_srcdir/t/milter/$s"
 done
 
+# A connection reused for a new SMTP session (SMFIC_QUIT_NC, which miltertest
+# cannot send): the second session must not inherit the first one's TLS.
+# libmilter accepts QUIT_NC only after end of message, so the first message
+# goes to EOM (the header-editing config above removes X-Tenant).
+out=$(python3 "$top_srcdir/t/milter/milter_client.py" "$dir/milter.sock" negotiate \
+	"macro:C:j=mx.relayguard.test,{daemon_name}=submission" connect:client.example:192.0.2.7 \
+	"macro:H:{tls_version}=TLSv1.3,{cipher}=TLS_AES_256_GCM_SHA384,{cipher_bits}=256" \
+	helo:client.example "macro:M:i=REUSE1,{auth_type}=PLAIN,{auth_authen}=alice" \
+	mail:alice@relayguard.test header:X-Tenant:acme eoh eom quit_nc \
+	"macro:C:j=mx.relayguard.test,{daemon_name}=submission" connect:other.example:192.0.2.8 \
+	helo:other.example "macro:M:i=REUSE2,{auth_type}=PLAIN,{auth_authen}=alice" \
+	mail:alice@relayguard.test quit 2>&1)
+echo "$out" | grep -qx "eom continue"
+tap_ok $? "QUIT_NC: the first session (TLS, AUTH) passes to end of message" || diag "$out"
+echo "$out" | grep -q "^mail replycode 530 5.7.0" &&
+	grep -q "REUSE2: milter reject: .*reason=auth_without_tls" "$RG_LOG"
+tap_ok $? "QUIT_NC: the next session on the same connection has no TLS: 530, auth_without_tls" ||
+	diag "$out / $(grep REUSE "$RG_LOG")"
+
 pid=$RG_PID
 rg_stop
 kill -0 "$pid" 2>/dev/null

@@ -1,12 +1,18 @@
--- snapshot.lua — a milter connection keeps the configuration snapshot it
--- started with across a reload; new connections get the new one
--- (t/ops/control.sh).  Globals: socket, reload (shell command that reloads
+-- snapshot.lua — a message is judged by the configuration snapshot current
+-- at its MAIL FROM; a reload reaches the next message of a connection that
+-- was open before it, and new connections (t/ops/control.sh).  Globals: socket, reload (shell command that reloads
 -- into a config where tenant acme no longer admits alice).
 -- Prints "ok - ..." / "not ok - ..." lines.
 
 local function check(cond, what)
 	print((cond and "ok - " or "not ok - ") .. what)
 	io.stdout:flush()
+end
+
+local function mail(conn, qid)
+	mt.macro(conn, SMFIC_MAIL, "i", qid, "{mail_addr}", "alice@relayguard.test",
+		"{auth_type}", "PLAIN", "{auth_authen}", "alice")
+	assert(mt.mailfrom(conn, "<alice@relayguard.test>") == nil)
 end
 
 local function open_to_mail()
@@ -36,10 +42,13 @@ end
 
 local old = open_to_mail()
 local r = os.execute(reload)
-check(r == true or r == 0, "reload while a connection is open")
+check(r == true or r == 0, "reload while a connection is open, a message under way")
 local new = open_to_mail()
 check(tenant_verdict(old) == SMFIR_ACCEPT,
-	"the connection opened before the reload still uses the old snapshot (accept)")
+	"the message whose MAIL FROM came before the reload is judged by the old snapshot (accept)")
+mail(old, "SNAP2")
+check(tenant_verdict(old) == SMFIR_REPLYCODE,
+	"the next message on that same connection is judged by the new snapshot (reject)")
 check(tenant_verdict(new) == SMFIR_REPLYCODE,
 	"a connection opened after the reload uses the new one (reject)")
 mt.disconnect(old)

@@ -19,6 +19,7 @@
 /* ---- injected lookups: a few users and grants, or an error on demand ---- */
 
 static bool fail_store;
+static bool carol_enabled = true;	/* carol may act as erin (grant_carol_erin) */
 static int calls_user, calls_tenant;
 
 static enum rg_lookup fake_user_enabled(const struct rg_config *cfg, const char *user,
@@ -31,7 +32,8 @@ static enum rg_lookup fake_user_enabled(const struct rg_config *cfg, const char 
 		*error_r = "injected failure";
 		return RG_LOOKUP_ERROR;
 	}
-	if (strcmp(user, "alice") == 0 || strcmp(user, "erin") == 0)
+	if (strcmp(user, "alice") == 0 || strcmp(user, "erin") == 0 ||
+	    (strcmp(user, "carol") == 0 && carol_enabled))
 		return RG_LOOKUP_FOUND;
 	if (strcmp(user, "bob") == 0) {
 		*disabled_r = true;
@@ -61,13 +63,31 @@ static enum rg_lookup fake_tenant_authz(const struct rg_config *cfg, const char 
 	return RG_LOOKUP_NOTFOUND;
 }
 
-static const struct rg_policy_lookups fake = { fake_user_enabled, fake_tenant_authz };
+/* mallory and carol may act as erin; nobody else may act as anyone */
+static bool grant_mallory_erin = true, grant_carol_erin = true;
+static enum rg_lookup fake_may_act_as(const struct rg_config *cfg, const char *authc,
+				      const char *authz, const char **error_r)
+{
+	(void)cfg;
+	if (fail_store) {
+		*error_r = "injected failure";
+		return RG_LOOKUP_ERROR;
+	}
+	if (strcmp(authz, "erin") != 0)
+		return RG_LOOKUP_NOTFOUND;
+	return (grant_mallory_erin && strcmp(authc, "mallory") == 0) ||
+	       (grant_carol_erin && strcmp(authc, "carol") == 0) ? RG_LOOKUP_FOUND : RG_LOOKUP_NOTFOUND;
+}
+
+static const struct rg_policy_lookups fake = { fake_user_enabled, fake_tenant_authz,
+					       fake_may_act_as };
 
 static char *require_auth_list[] = { "submission" };
 
 static void cfg_defaults(struct rg_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->milter.min_cipher_bits = 128;
 	cfg->milter.enabled = true;
 	cfg->milter.require_tls_for_auth = true;
 	cfg->milter.min_tls_version = RG_TLS_1_2;
@@ -121,7 +141,8 @@ static void test_tls_parse(void)
 	is_int(rg_tls_version_parse("tlsv1.2"), RG_TLS_1_2, "case-insensitive");
 	ok(rg_tls_version_parse("SSLv3") >= 0 && rg_tls_version_parse("SSLv3") < RG_TLS_1_0,
 	   "SSLv3 parses below every TLS version");
-	is_int(rg_tls_version_parse("TLSv1.4"), RG_TLS_1_3 + 1, "a future TLSv1.4 ranks above 1.3");
+	is_int(rg_tls_version_parse("TLSv1.4"), -1, "TLSv1.4 (no such version) is unknown, not above 1.3");
+	is_int(rg_tls_version_parse("TLSv1.9"), -1, "TLSv1.9 is unknown");
 	is_int(rg_tls_version_parse("TLSv1.2x"), -1, "trailing junk refused");
 	is_int(rg_tls_version_parse(""), -1, "empty refused");
 	is_int(rg_tls_version_parse(NULL), -1, "NULL refused");
@@ -144,6 +165,28 @@ static void test_tls_sufficient(void)
 	ok(!rg_policy_tls_sufficient(&cfg, &f), "SSLv3 insufficient");
 	f.tls_version = "QUIC-ish";
 	ok(!rg_policy_tls_sufficient(&cfg, &f), "unparseable version insufficient");
+	f.tls_version = "TLSv1.4";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "unknown TLSv1.4 insufficient");
+	f.tls_version = "TLSv1.3";
+	cfg.milter.min_cipher_bits = 128;
+	f.cipher_bits = "256";
+	ok(rg_policy_tls_sufficient(&cfg, &f), "256-bit cipher >= 128");
+	f.cipher_bits = "128";
+	ok(rg_policy_tls_sufficient(&cfg, &f), "128-bit cipher >= 128");
+	f.cipher_bits = "0";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "{cipher_bits}=0 (NULL cipher) is not TLS");
+	f.cipher_bits = "56";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "56-bit cipher insufficient");
+	f.cipher_bits = "12x";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "non-numeric {cipher_bits} insufficient");
+	f.cipher_bits = "";
+	ok(!rg_policy_tls_sufficient(&cfg, &f), "empty {cipher_bits} insufficient");
+	cfg.milter.min_cipher_bits = 0;
+	f.cipher_bits = "0";
+	ok(rg_policy_tls_sufficient(&cfg, &f), "min_cipher_bits = 0 admits a NULL cipher");
+	cfg.milter.min_cipher_bits = 128;
+	f.cipher_bits = NULL;
+	ok(rg_policy_tls_sufficient(&cfg, &f), "no {cipher_bits} sent: the version decides");
 	f.tls_version = NULL;
 	ok(!rg_policy_tls_sufficient(&cfg, &f), "cipher without version: unknown version insufficient");
 	cfg.milter.min_tls_version = RG_TLS_NONE;
@@ -153,6 +196,80 @@ static void test_tls_sufficient(void)
 	f.tls_version = "";
 	f.cipher = "";
 	ok(!rg_policy_tls_sufficient(&cfg, &f), "empty macros: no TLS");
+}
+
+/* The login behind the identity (act-as sessions), re-checked at MAIL FROM. */
+static void test_mail_login(void)
+{
+	struct rg_config cfg;
+	struct rg_facts f;
+	struct rg_verdict v;
+
+	cfg_defaults(&cfg);
+	fail_store = false;
+	grant_mallory_erin = true;
+
+	facts_auth(&f, "erin");
+	f.login_authc = "mallory";
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "login_unknown",
+		"erin by mallory, mallory not an enabled user");
+
+	facts_auth(&f, "erin");
+	f.login_authc = "carol";
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "erin by carol (enabled, granted)");
+	grant_carol_erin = false;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "act_as_revoked", "erin by carol after the grant is revoked");
+	grant_carol_erin = true;
+	carol_enabled = false;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "login_unknown", "erin by carol after carol is deleted");
+	carol_enabled = true;
+
+	facts_auth(&f, "erin");
+	f.login_authc = "alice";	/* enabled, but holds no grant */
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "act_as_revoked", "erin by alice without a grant");
+
+	facts_auth(&f, "erin");
+	f.login_authc = "bob";	/* disabled */
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "login_disabled", "erin by disabled bob");
+
+	facts_auth(&f, "erin");
+	f.login_authc = "erin";
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "erin by erin");
+
+	facts_auth(&f, "erin");
+	f.login_authc = "bob";
+	fail_store = true;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "store_error", "store error: tempfail");
+	fail_store = false;
+
+	/* not tied to a login */
+	facts_auth(&f, "erin");
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "uncorrelated, nobody acted as erin: identity check");
+	f.login_act_as_seen = true;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "login_not_correlated",
+		"uncorrelated, someone acted as erin: tempfail");
+	f.login_act_as_seen = false;
+	cfg.milter.uncorrelated_auth = RG_UNCORRELATED_TEMPFAIL;
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.7.1", "login_not_correlated",
+		"uncorrelated_auth = tempfail");
+	cfg.milter.uncorrelated_auth = RG_UNCORRELATED_CHECK_IDENTITY;
+
+	/* the identity itself is checked first */
+	facts_auth(&f, "bob");
+	f.login_authc = "mallory";
+	rg_policy_mail(&cfg, &fake, &f, &v);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "identity_disabled", "disabled identity, whoever logged in");
 }
 
 static void test_mail(void)
@@ -606,6 +723,7 @@ int main(void)
 	test_tls_parse();
 	test_tls_sufficient();
 	test_mail();
+	test_mail_login();
 	test_normalize();
 	test_tenant();
 	test_real_stores();
