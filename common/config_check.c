@@ -258,6 +258,20 @@ static void collect_warnings(struct rg_load_ctx *ctx)
 		WARN(ctx, rg_load_line(ctx, "milter.require_known_identity"),
 		     "milter.require_known_identity is off: mail from identities disabled since "
 		     "they logged in is accepted");
+	if (cfg->milter.enabled && cfg->milter.min_cipher_bits < 128)
+		WARN(ctx, rg_load_line(ctx, "milter.min_cipher_bits"),
+		     "milter.min_cipher_bits is below 128: weak ciphers count as TLS for AUTH");
+	/* act-as sessions are tied to their login through the peer credentials
+	 * of two unix sockets of this one process (common/logins.h) */
+	if (cfg->milter.enabled && cfg->milter.require_known_identity &&
+	    cfg->milter.uncorrelated_auth == RG_UNCORRELATED_CHECK_IDENTITY &&
+	    (!cfg->auth.enabled || rg_socket_unix_path(cfg->milter.socket) == NULL))
+		WARN(ctx, line_or(ctx, "milter.uncorrelated_auth", "milter.socket"),
+		     "the milter cannot tie a session to the login behind it (%s): an act-as login "
+		     "disabled or a grant revoked after login is not refused on open sessions "
+		     "unless milter.uncorrelated_auth = \"tempfail\"",
+		     cfg->auth.enabled ? "the milter listens on an inet socket"
+				       : "the SASL service runs in another process");
 	if (cfg->milter.enabled && cfg->tenants.unauthenticated == RG_TENANT_ACCEPT)
 		WARN(ctx, rg_load_line(ctx, "tenants.unauthenticated"),
 		     "tenants.unauthenticated is accept: a %s header on an unauthenticated "

@@ -15,6 +15,12 @@ check_PROGRAMS += t/unit/test_config
 t_unit_test_config_SOURCES = t/unit/test_config.c t/tap.h
 t_unit_test_config_LDADD = librelayguard.a $(RG_LIBS)
 TESTS += t/unit/test_config t/config-check.sh t/daemon.sh
+
+# the record of logins behind MTA processes (common/logins.c)
+check_PROGRAMS += t/unit/test_logins
+t_unit_test_logins_SOURCES = t/unit/test_logins.c t/tap.h
+t_unit_test_logins_LDADD = librelayguard.a $(RG_LIBS)
+TESTS += t/unit/test_logins
 EXTRA_DIST += t/config-check.sh t/daemon.sh t/conf/good.conf t/conf/empty.conf t/conf/unknown-key.conf \
 	t/conf/wrong-type.conf t/conf/out-of-range.conf t/conf/bad-enum.conf \
 	t/conf/missing-path.conf t/conf/dup-tenant.conf t/conf/syntax.conf t/conf/bad-hash.conf \

@@ -48,6 +48,21 @@ has "$conf/good.conf:30: warning: tenant \"Open-Tenant\" has no require_authz: o
 ok $? "good.conf: warns about the tenant open to every identity, with its line"
 [ "$status" -eq 0 ] || show
 
+# a milter that cannot tie sessions to their login (inet socket, or the SASL
+# service in another process) is warned about, unless it tempfails them
+printf 'milter: { socket = "inet:8891@127.0.0.1"; };\nauth: { dovecot_socket = "%s/a"; saslauthd_socket = ""; };\nstores = ( { type = "passwd-file"; path = "/dev/null"; } );\n' "$tmp" >"$tmp/inet.conf"
+run "$tmp/inet.conf"
+has "$tmp/inet.conf:1: warning: the milter cannot tie a session to the login behind it (the milter listens on an inet socket)"
+ok $? "inet milter socket: -n warns that act-as revocation cannot reach open sessions" || show
+printf 'milter: { socket = "unix:%s/m"; };\nauth: { enabled = false; };\nstores = ( { type = "passwd-file"; path = "/dev/null"; } );\n' "$tmp" >"$tmp/split.conf"
+run "$tmp/split.conf"
+has "(the SASL service runs in another process)"
+ok $? "milter without the SASL service: the same warning" || show
+printf 'milter: { socket = "unix:%s/m"; };\nauth: { dovecot_socket = "%s/a"; saslauthd_socket = ""; };\nstores = ( { type = "passwd-file"; path = "/dev/null"; } );\n' "$tmp" "$tmp" >"$tmp/unix.conf"
+run "$tmp/unix.conf"
+! has "cannot tie a session"
+ok $? "unix milter socket with the SASL service in the same process: no such warning" || show
+
 run "$srcdir/etc/relayguard.conf"
 ok $((status != 0)) "etc/relayguard.conf (the sample) is accepted"
 [ "$status" -eq 0 ] || show
