@@ -33,6 +33,9 @@ milter: {
   require_tls_for_auth = true;
   min_tls_version = "TLSv1.2";
   require_known_identity = true;
+  # every authenticated message must be tied to its login (the SASL
+  # service in this process saw it): proves the tie on this MTA
+  uncorrelated_auth = "tempfail";
 };
 auth: {
   dovecot_socket = "$rg/auth";

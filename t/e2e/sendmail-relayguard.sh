@@ -45,6 +45,9 @@ milter: {
   min_tls_version = "TLSv1.2";
   require_auth = [ "submission" ];
   require_known_identity = true;
+  # every authenticated message must be tied to its login (the SASL
+  # service in this process saw it): proves the tie on this MTA
+  uncorrelated_auth = "tempfail";
 };
 auth: {
   dovecot_socket = "";
