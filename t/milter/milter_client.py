@@ -5,7 +5,8 @@ session, which libmilter supports and some MTAs use).
 
   milter_client.py SOCKET STEP...
 
-  negotiate                    SMFIC_OPTNEG (version 6, every action, no protocol flags)
+  negotiate[:FLAGS]            SMFIC_OPTNEG (version 6, every action, protocol flags
+                               FLAGS, default 0: the MTA waits for every reply)
   macro:STAGE:NAME=VALUE,...   SMFIC_MACRO for stage C, H, M, N or E
   connect:HOST:ADDR            SMFIC_CONNECT (IPv4 ADDR, port 25)
   helo:NAME                    SMFIC_HELO
@@ -51,14 +52,26 @@ def reply(s):
         return cmd, data
 
 
+NR = {"connect": 0x1000, "helo": 0x2000, "mail": 0x4000, "header": 0x80, "eoh": 0x40000}
+
+
 def main():
+    protocol = 0
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
     s.connect(sys.argv[1])
     for step in sys.argv[2:]:
         name, _, arg = step.partition(":")
         if name == "negotiate":
-            send(s, b"O", struct.pack("!III", 6, 0x1FF, 0))
+            offered = int(arg, 0) if arg else 0
+            send(s, b"O", struct.pack("!III", 6, 0x1FF, offered))
+            cmd, data = reply(s)
+            if cmd != b"O" or len(data) < 12:
+                print("negotiate failed", flush=True)
+                return 2
+            protocol = struct.unpack("!I", data[8:12])[0]
+            print("negotiate protocol=0x%x" % protocol, flush=True)
+            continue
         elif name == "macro":
             stage, _, pairs = arg.partition(":")
             data = stage.encode()
@@ -94,6 +107,9 @@ def main():
         else:
             print("bad step %s" % step, file=sys.stderr)
             return 2
+        if protocol & NR.get(name, 0):
+            print("%s noreply" % name, flush=True)
+            continue
         cmd, data = reply(s)
         text = data.rstrip(b"\0").decode(errors="replace") if cmd == b"y" else ""
         print(("%s %s %s" % (name, NAMES.get(cmd, cmd.decode(errors="replace")), text)).rstrip(),
