@@ -59,7 +59,7 @@ stores = (
   { type = "sqlite"; path = "$db"; busy_timeout_ms = 300; }
 );
 EOF
-: >"$users"
+echo "# no users yet" >"$users"
 
 # --- usage and config errors ---
 run 64 "no command is a usage error" - 
@@ -157,7 +157,15 @@ run 0 "passwd-file (first store) now decides daniel" "file password" auth daniel
 expect "passwd-file:$users" "auth names the passwd-file store"
 run 1 "the SQLite password no longer counts for daniel" "battery staple" auth daniel
 : >"$users"
-run 0 "emptied passwd-file: SQLite decides again (no reload needed)" "battery staple" auth daniel
+run 78 "a 0-byte passwd-file (a rewrite caught half-way) does not open" "battery staple" auth daniel
+expect "empty (0 bytes" "it says the file is empty"
+refute "succeeded" "no success from the SQLite store behind it"
+echo "daniel:$hash" | head -c 20 >"$users"
+run 78 "a passwd-file whose last line has no newline does not open" "battery staple" auth daniel
+expect "last line has no newline" "it says the file is incomplete"
+refute "succeeded" "no success from the SQLite store behind it"
+echo "# no users" >"$users.new" && mv "$users.new" "$users"
+run 0 "passwd-file with no users (a comment line): SQLite decides again" "battery staple" auth daniel
 
 # --- user del ---
 run 0 "act-as grant before del" - act-as grant daniel sales
