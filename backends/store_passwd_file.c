@@ -22,11 +22,11 @@
  * field is an error (lock an account with relayguard_disabled=yes instead).
  * A user listed twice is an error.  This store knows no tenants.
  *
- * A known key written in another case (NoLogin), an unknown relayguard_*
- * key, or a known key in one of the fields uid..shell (too few ':', or a
- * shell of /usr/sbin/nologin) means nothing here, as in Dovecot; each is
- * logged as a warning with file:line and the value, at every read of the
- * file (so `relayguard -n` prints them too).
+ * Keys are case-sensitive.  A known key in another case (NoLogin), an
+ * unknown relayguard_* key, a known key in one of the fields uid..shell (a
+ * ':' too few or too many) and a shell such as /usr/sbin/nologin have no
+ * effect; each is logged as a warning with file:line and the value, at
+ * every read of the file (so `relayguard -n` prints them too).
  *
  * A file caught in the middle of a rewrite must not be taken for a
  * complete one: users it does not list yet would fall through to the next

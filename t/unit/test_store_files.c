@@ -332,7 +332,7 @@ static void test_passwd_file_warnings(void)
 		diag_lines(log);
 	/* warn, do not guess: what the keys would have meant is not applied */
 	tl_lookup(st, "bob", NULL, 0, &enabled, &err);
-	ok(enabled, "warnings: NoLogin does not disable bob (Dovecot would not either)");
+	ok(enabled, "warnings: NoLogin does not disable bob (warned about, not guessed)");
 	is_int(st->ops->may_act_as(st, "carol", "x", &err), RG_LOOKUP_FOUND,
 	       "warnings: the well-spelled key beside it still counts");
 
