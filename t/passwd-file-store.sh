@@ -26,7 +26,6 @@ skip_all() {
 	echo "1..0 # SKIP $*"; exit 0
 }
 [ -x "$RG" ] && [ -x "$CTL" ] && [ -x "$DV" ] || skip_all "relayguard, relayguardctl or t/authd/dvclient not built"
-[ -x "$TSA" ] || skip_all "testsaslauthd not installed (apt-get install sasl2-bin)"
 
 mkdir -p "$b/t/tmp"
 W=$(mktemp -d "$b/t/tmp/passwd-file-store.XXXXXX")
@@ -46,6 +45,10 @@ n=0
 failed=0
 pass() { n=$((n+1)); echo "ok $n - $1"; }
 fail() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# one check that needs testsaslauthd: skipped without it (a failure under CI)
+skip_one() {
+	if [ "${CI:-}" = true ]; then fail "required but missing (CI=true): $1"; else
+		n=$((n+1)); echo "ok $n # SKIP $1"; fi; }
 is() { if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got:  '$1'" "want: '$2'"; fi; }
 has() { # FILE FIXED-STRING NAME
 	if grep -qF -- "$2" "$1"; then pass "$3"; else fail "$3" "no '$2' in $1:" "$(tail -5 "$1")"; fi; }
@@ -120,10 +123,13 @@ is "$(dv plain daniel daniel-sqlite-pw)" "CLOSED" \
 	"file cut mid-line: daniel's SQLite password does not fall through (closed: tempfail)"
 is "$(dv plain daniel daniel-file-pw)" "CLOSED" "file cut mid-line: daniel's file password: closed"
 is "$(dv plain erin erin-pw)" "CLOSED" "file cut mid-line: users behind it: closed, never a guess"
-is "$(tsa -u daniel -p daniel-sqlite-pw) $(cat "$W/tsa.err")" "0: size read failed" \
-	"file cut mid-line: saslauthd closes without a reply (testsaslauthd: size read failed)"
+if [ -x "$TSA" ]; then
+	is "$(tsa -u daniel -p daniel-sqlite-pw) $(cat "$W/tsa.err")" "0: size read failed" \
+		"file cut mid-line: saslauthd closes without a reply (testsaslauthd: size read failed)"
+else skip_one "testsaslauthd not installed (apt-get install sasl2-bin)"; fi
 has "$W/rg.log" "$U:1: the last line has no newline" "the log says the file is incomplete"
-is "$(grep daniel "$W/rg.log" | grep -c tempfail)" 3 "the daemon logs three tempfails for daniel"
+want=2; [ -x "$TSA" ] && want=3
+is "$(grep daniel "$W/rg.log" | grep -c tempfail)" $want "the daemon logs a tempfail for each of daniel's logins"
 
 # ---- the first state of an in-place rewrite: 0 bytes ----
 : >"$U"
@@ -141,7 +147,9 @@ is "$(dv plain daniel daniel-new-pw)" "OK 1 user=daniel" "file replaced by renam
 is "$(dv plain daniel daniel-file-pw)" "FAIL 1 reason=Authentication failed" "... the old one does not"
 is "$(dv plain daniel daniel-sqlite-pw)" "FAIL 1 reason=Authentication failed" \
 	"... and daniel is still shadowed (SQLite password refused)"
-is "$(tsa -u daniel -p daniel-new-pw)" '0: OK "Success."' "testsaslauthd: the new password works"
+if [ -x "$TSA" ]; then
+	is "$(tsa -u daniel -p daniel-new-pw)" '0: OK "Success."' "testsaslauthd: the new password works"
+else skip_one "testsaslauthd not installed (apt-get install sasl2-bin)"; fi
 is "$(dv plain erin erin-pw)" "OK 1 user=erin" "users behind the file work again"
 has "$W/rg.log" "store passwd-file:$U: file readable again" "the store read the new file by itself"
 
