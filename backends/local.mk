@@ -20,3 +20,7 @@ t_unit_test_store_sqlite_SOURCES = t/unit/test_store_sqlite.c t/unit/store_testl
 t_unit_test_store_sqlite_LDADD = librelayguard.a $(RG_LIBS)
 t_unit_test_store_chain_SOURCES = t/unit/test_store_chain.c t/unit/store_testlib.h t/tap.h
 t_unit_test_store_chain_LDADD = librelayguard.a $(RG_LIBS)
+
+# the passwd-file store in the real daemon: an incomplete file is a tempfail, a renamed one is read
+TESTS += t/passwd-file-store.sh
+EXTRA_DIST += t/passwd-file-store.sh

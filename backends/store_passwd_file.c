@@ -22,12 +22,26 @@
  * field is an error (lock an account with relayguard_disabled=yes instead).
  * A user listed twice is an error.  This store knows no tenants.
  *
+ * Keys are case-sensitive.  A known key in another case (NoLogin), an
+ * unknown relayguard_* key, a known key in one of the fields uid..shell (a
+ * ':' too few or too many) and a shell such as /usr/sbin/nologin have no
+ * effect; each is logged as a warning with file:line and the value, at
+ * every read of the file (so `relayguard -n` prints them too).
+ *
+ * A file caught in the middle of a rewrite must not be taken for a
+ * complete one: users it does not list yet would fall through to the next
+ * store.  So a 0-byte file (the first state of a rewrite with O_TRUNC) and
+ * a last line without its newline are errors; a file that lists no users
+ * on purpose says so with a comment line ("# no users").  A rewrite can
+ * still stop at a line end, which no reader can tell from a complete file:
+ * replace the file by rename (write a temporary file, then mv).
+ *
  * The file is read into memory at open.  Every lookup does one stat(); when
  * the file's device, inode, size, mtime or ctime changed, it is read again,
  * so edits take effect without a daemon reload.  If the file has gone, is
- * unreadable or (after an edit) malformed, lookups answer RG_LOOKUP_ERROR
- * (temporary failure) until it is fixed — never "unknown user", and never
- * the stale old contents.
+ * unreadable or (after an edit) malformed or incomplete, lookups answer
+ * RG_LOOKUP_ERROR (temporary failure) until it is fixed — never "unknown
+ * user", and never the stale old contents.
  */
 #include <autoconfig.h>
 #include "store.h"
@@ -143,8 +157,91 @@ static int add_act_as(struct pf_user *u, const char *list, char *msg, size_t msg
 	return 0;
 }
 
+/* Where a line comes from, for warnings. */
+struct pf_pos {
+	const char *path;
+	int line;
+	const char *user;
+};
+
+/* The extra-field keys this store acts on (nopassword and allow_*nets: by
+ * refusing the file). */
+static const char *const known_keys[] = {
+	"nologin", "relayguard_disabled", "relayguard_act_as",
+	"nopassword", "allow_nets", "allow_real_nets",
+};
+
+/* The known key that `key` (len bytes) spells in another case, or NULL. */
+static const char *known_key_nocase(const char *key, size_t len)
+{
+	for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+		if (strlen(known_keys[i]) == len && strncasecmp(key, known_keys[i], len) == 0)
+			return known_keys[i];
+	return NULL;
+}
+
+/* Log one warning: file:line, the user and the value, quoted. */
+static void pf_warn(const struct pf_pos *pos, const char *value, const char *why)
+{
+	char user[300], val[300];
+
+	rg_log(LOG_WARNING, "%s:%d: warning: user \"%s\": \"%s\" %s", pos->path, pos->line,
+	       rg_log_safe(user, sizeof(user), pos->user), rg_log_safe(val, sizeof(val), value),
+	       why);
+}
+
+/* An extra-field key this store does not act on: say so when it looks like
+ * one it knows (another case) or like a relayguard key (a typo). */
+static void check_unknown_key(const struct pf_pos *pos, const char *key)
+{
+	const char *known = known_key_nocase(key, strlen(key));
+	char why[200];
+
+	if (known != NULL) {
+		snprintf(why, sizeof(why), "is ignored: keys are case-sensitive (did you mean %s?)",
+			 known);
+		pf_warn(pos, key, why);
+	} else if (strncasecmp(key, "relayguard", 10) == 0) {
+		pf_warn(pos, key, "is ignored: unknown key (known: relayguard_disabled, "
+			"relayguard_act_as)");
+	}
+}
+
+/* Fields uid..shell are ignored: warn about a key written there (too few or
+ * too many ':'), or a shell that would disable the user elsewhere. */
+static void check_ignored_field(const struct pf_pos *pos, const char *field, int index)
+{
+	static const char *const names[] = { "uid", "gid", "gecos", "home", "shell" };
+	const char *p = field;
+
+	for (;;) {
+		p += strspn(p, " \t");
+		size_t len = strcspn(p, " \t");
+		if (len == 0)
+			break;
+		size_t klen = strcspn(p, "= \t");
+		const char *base = memrchr(p, '/', klen);
+		base = base != NULL ? base + 1 : p;
+		size_t blen = klen - (size_t)(base - p);
+		char tok[256], why[200];
+		snprintf(tok, sizeof(tok), "%.*s", (int)(len < 255 ? len : 255), p);
+		if (known_key_nocase(p, klen) != NULL || strncasecmp(p, "relayguard", 10) == 0) {
+			snprintf(why, sizeof(why), "in the %s field is ignored: extra fields go after "
+				 "the seventh ':' (user:password:uid:gid:gecos:home:shell:extra)",
+				 names[index - 2]);
+			pf_warn(pos, tok, why);
+		} else if (index == 6 && ((blen == 7 && strncmp(base, "nologin", 7) == 0) ||
+					  (blen == 5 && strncmp(base, "false", 5) == 0))) {
+			pf_warn(pos, tok, "in the shell field does not disable the user here: write "
+				"the extra field nologin or relayguard_disabled=yes");
+		}
+		p += len;
+	}
+}
+
 /* Parse the extra fields (modified in place). */
-static int parse_extra(struct pf_user *u, char *extra, char *msg, size_t msglen)
+static int parse_extra(struct pf_user *u, char *extra, const struct pf_pos *pos, char *msg,
+		       size_t msglen)
 {
 	char *save = NULL;
 
@@ -177,8 +274,10 @@ static int parse_extra(struct pf_user *u, char *extra, char *msg, size_t msglen)
 			snprintf(msg, msglen, "%s is not supported: relayguard does not see the client "
 				 "address; restrict access in the MTA", tok);
 			return -1;
+		} else {
+			/* a Dovecot field relayguard has no use for, or a slip */
+			check_unknown_key(pos, tok);
 		}
-		/* anything else: a Dovecot field relayguard has no use for */
 	}
 	return 0;
 }
@@ -191,8 +290,10 @@ static bool bad_name(const char *name)
 	return name[0] == '\0';
 }
 
-/* Parse one non-comment line into u.  line is modified.  Returns -1 with msg. */
-static int parse_line(char *line, struct pf_user *u, char *msg, size_t msglen)
+/* Parse one non-comment line into u.  line is modified.  Returns -1 with msg.
+ * pos: path and line number for warnings. */
+static int parse_line(char *line, struct pf_user *u, struct pf_pos *pos, char *msg,
+		      size_t msglen)
 {
 	char *fields[8] = { NULL };
 	char *p = line;
@@ -223,7 +324,10 @@ static int parse_line(char *line, struct pf_user *u, char *msg, size_t msglen)
 		snprintf(msg, msglen, "out of memory");
 		return -1;
 	}
-	if (nf == 8 && parse_extra(u, fields[7], msg, msglen) < 0)
+	pos->user = u->name;
+	for (int i = 2; i < nf && i < 7; i++)
+		check_ignored_field(pos, fields[i], i);
+	if (nf == 8 && parse_extra(u, fields[7], pos, msg, msglen) < 0)
 		return -1;
 	return 0;
 }
@@ -258,6 +362,14 @@ static int pf_read(const char *path, struct pf_table *t, struct pf_sig *sig,
 	errno = 0;
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
+		if (len == 0 || line[len - 1] != '\n') {
+			/* only the last line can lack its newline */
+			snprintf(msg, msglen, "%s:%d: the last line has no newline: the file is "
+				 "incomplete (caught while being written?); replace the file by "
+				 "rename (write a temporary file, then mv)", path, lineno);
+			ret = -1;
+			break;
+		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		char *s = line;
@@ -276,7 +388,8 @@ static int pf_read(const char *path, struct pf_table *t, struct pf_sig *sig,
 			t->users = nu;
 			alloc = na;
 		}
-		if (parse_line(s, &t->users[t->n], lmsg, sizeof(lmsg)) < 0) {
+		struct pf_pos pos = { path, lineno, NULL };
+		if (parse_line(s, &t->users[t->n], &pos, lmsg, sizeof(lmsg)) < 0) {
 			pf_user_free(&t->users[t->n]);
 			snprintf(msg, msglen, "%s:%d: %s", path, lineno, lmsg);
 			ret = -1;
@@ -286,6 +399,13 @@ static int pf_read(const char *path, struct pf_table *t, struct pf_sig *sig,
 	}
 	if (ret == 0 && ferror(f)) {
 		snprintf(msg, msglen, "%s: read error: %s", path, strerror(errno ? errno : EIO));
+		ret = -1;
+	}
+	if (ret == 0 && lineno == 0) {
+		snprintf(msg, msglen, "%s: the file is empty (0 bytes: caught while being "
+			 "rewritten?); replace the file by rename (write a temporary file, then mv); "
+			 "for a file with no users write a comment line such as \"# no users\"",
+			 path);
 		ret = -1;
 	}
 	if (line != NULL) {

@@ -178,7 +178,9 @@ static const struct rg_key store_keys[] = {
 	{ .name = "path", .type = RG_KEY_STRING, .flags = RG_KF_REQUIRED | RG_KF_NONEMPTY,
 	  .check = rg_check_path, .offset = offsetof(S, path),
 	  .types = ST(RG_STORE_PASSWD_FILE) | ST(RG_STORE_SQLITE),
-	  .desc = "file: user:hash[:extra] lines, or the SQLite database (opened read-only)" },
+	  .desc = "passwd-file: user:hash[:...:extra] lines, each ending in a newline (replace "
+		  "the file by rename; a 0-byte file is an error, a comment line alone means no "
+		  "users); or the SQLite database (opened read-only)" },
 	{ .name = "busy_timeout_ms", .type = RG_KEY_INT, .def_int = 1000, .min = 0, .max = 600000,
 	  .offset = offsetof(S, busy_timeout_ms), .types = ST(RG_STORE_SQLITE),
 	  .desc = "how long to wait for a locked database before a temporary failure" },

@@ -71,10 +71,28 @@ static int db_target(struct ctl *c, const char *explicit_path, const char **path
 			c->config_path);
 		return EX_CONFIG;
 	}
-	if (first != NULL && first->password_query != NULL && *path_r == first->path)
+	if (first != NULL && first->password_query != NULL && strcmp(*path_r, first->path) == 0)
 		ctl_err("warning: the sqlite store in %s uses custom queries; relayguardctl "
 			"writes the default schema's tables", c->config_path);
 	return 0;
+}
+
+/* After user del: a store reading path through custom queries may keep the
+ * identity (or grants naming it) in tables relayguardctl does not know. */
+static void custom_query_note(struct ctl *c, const char *path, const char *name)
+{
+	for (size_t i = 0; c->cfg != NULL && i < c->cfg->n_stores; i++) {
+		const struct rg_store_conf *sc = &c->cfg->stores[i];
+		if (sc->type != RG_STORE_SQLITE || sc->password_query == NULL ||
+		    strcmp(sc->path, path) != 0)
+			continue;
+		ctl_err("warning: %s: the sqlite store of %s reads it through custom queries; "
+			"only the default tables (users, act_as, tenant_authz) were changed: remove "
+			"%s and the grants naming it from the tables that password_query%s%s read",
+			path, c->config_path, name, sc->act_as_query ? ", act_as_query" : "",
+			sc->tenant_authz_query ? ", tenant_authz_query" : "");
+		return;
+	}
 }
 
 /* Map an SQLite failure to a message and an exit code. */
@@ -303,10 +321,11 @@ int cmd_user_passwd(struct ctl *c) { return set_password(c, false); }
 
 /* One transaction of statements, each taking the command's arguments as ?1, ?2.
  * need_change: if the first statement changes nothing, roll back and return
- * NOTHING (the caller says why).  *path_r: the database written. */
+ * NOTHING (the caller says why).  *path_r: the database written.  counts_r
+ * (optional, one per statement): the rows each statement changed. */
 #define NOTHING (-1)
-static int write_op(struct ctl *c, const char *what, const char *const *sqls, bool need_change,
-		    const char **path_r)
+static int write_op_counts(struct ctl *c, const char *what, const char *const *sqls,
+			   bool need_change, const char **path_r, int *counts_r)
 {
 	struct db d;
 	int rc, changes = 0, first_changes = 0;
@@ -329,6 +348,8 @@ static int write_op(struct ctl *c, const char *what, const char *const *sqls, bo
 		}
 		if (i == 0)
 			first_changes = changes;
+		if (counts_r != NULL)
+			counts_r[i] = changes;
 	}
 	if (first_changes == 0 && need_change)
 		rc = rollback(&d, NOTHING);
@@ -337,6 +358,12 @@ static int write_op(struct ctl *c, const char *what, const char *const *sqls, bo
 out:
 	db_close(&d);
 	return rc;
+}
+
+static int write_op(struct ctl *c, const char *what, const char *const *sqls, bool need_change,
+		    const char **path_r)
+{
+	return write_op_counts(c, what, sqls, need_change, path_r, NULL);
 }
 
 static int user_state(struct ctl *c, const char *what, const char *const *sqls,
@@ -354,13 +381,43 @@ static int user_state(struct ctl *c, const char *what, const char *const *sqls,
 	return rc;
 }
 
+static const char *plural(int n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* user del: the user and every row of the default schema that names the
+ * identity, in one transaction.  Act-as grants go in both directions: a
+ * grant TO a deleted identity would otherwise let its holder act as a user
+ * created later under the same name.  With no such user but grants left
+ * naming it (from an older relayguardctl), those grants are removed. */
 int cmd_user_del(struct ctl *c)
 {
 	static const char *const sqls[] = {
 		"DELETE FROM users WHERE name = ?1",
 		"DELETE FROM act_as WHERE identity = ?1",
+		"DELETE FROM act_as WHERE as_identity = ?1",
 		"DELETE FROM tenant_authz WHERE identity = ?1", NULL };
-	return user_state(c, "user del", sqls, "deleted with its act-as and tenant grants");
+	const char *name = c->args[0], *path;
+	int n[4] = { 0 };
+	int rc = write_op_counts(c, "user del", sqls, false, &path, n);
+
+	if (rc != 0)
+		return rc;
+	int grants = n[1] + n[2];
+	if (n[0] == 0 && grants == 0 && n[3] == 0) {
+		ctl_err("no user %s in %s; nothing changed", name, path);
+		return EX_NOUSER;
+	}
+	if (n[0] == 0)
+		printf("no user %s in %s; removed grants naming it: ", name, path);
+	else
+		printf("deleted user %s; removed ", name);
+	printf("%d act-as %s (%d by %s, %d to %s), %d tenant %s\n", grants,
+	       plural(grants, "grant", "grants"), n[1], name, n[2], name, n[3],
+	       plural(n[3], "grant", "grants"));
+	custom_query_note(c, path, name);
+	return 0;
 }
 
 int cmd_user_disable(struct ctl *c)

@@ -51,7 +51,7 @@ grep -q "stopped" "$log"
 ok $? "it logs that it stopped"
 
 if [ -z "$MILTERTEST" ] || [ ! -x "$MILTERTEST" ]; then
-	diag "miltertest not installed: milter stop checks skipped"
+	skip_one "miltertest not installed (milter stop checks)"
 	done_testing
 	exit
 fi

@@ -318,6 +318,8 @@ static void test_generate(void)
 		is_int(system(cmd), 0, "doveadm pw -t verifies the generated hash");
 		snprintf(cmd, sizeof cmd, "/usr/bin/doveadm pw -t '{ARGON2ID}%s' -p hunter3 >/dev/null 2>&1", h);
 		ok(system(cmd) != 0, "doveadm pw -t refuses it with a wrong password");
+	} else if (tap_ci()) {
+		ok(0, "doveadm (dovecot-core) is required under CI=true for the interop check");
 	} else {
 		diag("doveadm not installed: interop check skipped");
 	}
@@ -350,7 +352,6 @@ static void test_generate(void)
 	rg_pwscheme_dummy_verify("whatever", 8, NULL);
 	p.argon2_iterations = 1;
 	rg_pwscheme_dummy_verify(NULL, 0, &p);
-	ok(1, "dummy verify returns");
 }
 
 /* Several threads verifying at once get the same answers (crypt_rn, EVP, libsodium). */

@@ -217,11 +217,229 @@ static void test_passwd_file(void)
 	free(t);
 }
 
+/* ---- what the store logs: stderr (rg_log_stderr_only) into a file ---- */
+
+static int saved_stderr = -1;
+
+static void capture_start(void)
+{
+	fflush(stderr);
+	int fd = open(tl_path("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	saved_stderr = dup(STDERR_FILENO);
+	if (fd < 0 || saved_stderr < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		printf("Bail out! redirect stderr: %s\n", strerror(errno));
+		exit(1);
+	}
+	close(fd);
+}
+
+/* The captured text (static buffer), echoed as diag lines. */
+static const char *capture_end(void)
+{
+	static char buf[16384];
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	FILE *f = fopen(tl_path("stderr"), "r");
+	size_t n = f != NULL ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f != NULL)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void diag_lines(const char *s)
+{
+	while (*s != '\0') {
+		int len = (int)strcspn(s, "\n");
+		diag("%.*s", len, s);
+		s += len + (s[len] == '\n');
+	}
+}
+
+static int count_lines(const char *s, const char *needle)
+{
+	int n = 0;
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Known keys in the wrong place or case are ignored, but never silently. */
+static void test_passwd_file_warnings(void)
+{
+	struct tl_config *t = tl_config_new();
+	const char *path = tl_path("warn-users");
+	char *oerr = NULL, want[600];
+	bool enabled;
+	const char *err;
+
+	struct rg_store_conf *c = tl_add_store(t, RG_STORE_PASSWD_FILE, path);
+	tl_write(path, pf_good);
+	capture_start();
+	struct rg_store *st = tl_open(t, c, &oerr);
+	const char *log = capture_end();
+	ok(st != NULL && strstr(log, "warning") == NULL,
+	   "warnings: a file with only known keys in the extra fields logs none");
+	if (strstr(log, "warning") != NULL)
+		diag_lines(log);
+	rg_store_close(st);
+	free(oerr);
+
+	tl_write(path,
+		 "# 1\n"
+		 "bob:$6$salt$bobhash::::::NoLogin\n"
+		 "carol:$6$salt$carolhash::::::Relayguard_Disabled=yes relayguard_act_as=x\n"
+		 "dan:$6$salt$danhash::::::relayguard_disable=yes\n"
+		 "erin:$6$salt$erinhash:nologin\n"
+		 "fay:$6$salt$fayhash:1000:1000:Fay:/home/fay:/usr/sbin/nologin\n"
+		 "gus:$6$salt$gushash:::::relayguard_disabled=yes\n"
+		 "hal:$6$salt$halhash::::::userdb_quota_rule=*:storage=1G reason=left\n"
+		 "ida:$6$salt$idahash::::::relayguard_act\x01" "as=x\n");
+	capture_start();
+	st = tl_open(t, c, &oerr);
+	log = capture_end();
+	ok(st != NULL, "warnings: the file still opens (%s)", oerr ? oerr : "");
+	if (st == NULL) {
+		free(oerr);
+		free(t);
+		return;
+	}
+	snprintf(want, sizeof(want), "%s:2: warning: user \"bob\": \"NoLogin\" is ignored: keys "
+		 "are case-sensitive (did you mean nologin?)", path);
+	ok(tl_contains(log, want), "warnings: NoLogin in another case, with file:line and the value");
+	snprintf(want, sizeof(want), "%s:3: warning: user \"carol\": \"Relayguard_Disabled\" is "
+		 "ignored", path);
+	ok(tl_contains(log, want), "warnings: Relayguard_Disabled in another case");
+	snprintf(want, sizeof(want), "%s:4: warning: user \"dan\": \"relayguard_disable\" is "
+		 "ignored: unknown key", path);
+	ok(tl_contains(log, want), "warnings: an unknown relayguard_ key (a typo)");
+	snprintf(want, sizeof(want), "%s:5: warning: user \"erin\": \"nologin\" in the uid field "
+		 "is ignored", path);
+	ok(tl_contains(log, want), "warnings: nologin in the uid field (too few ':')");
+	snprintf(want, sizeof(want), "%s:6: warning: user \"fay\": \"/usr/sbin/nologin\" in the "
+		 "shell field does not disable the user", path);
+	ok(tl_contains(log, want), "warnings: a nologin shell");
+	snprintf(want, sizeof(want), "%s:7: warning: user \"gus\": \"relayguard_disabled=yes\" in "
+		 "the shell field is ignored", path);
+	ok(tl_contains(log, want), "warnings: relayguard_disabled=yes one field too early");
+	ok(!tl_contains(log, "\"hal\""), "warnings: other Dovecot fields are ignored quietly");
+	snprintf(want, sizeof(want), "%s:9: warning: user \"ida\": \"relayguard_act\\x01as\" is ignored",
+		 path);
+	ok(tl_contains(log, want), "warnings: the value is quoted with control bytes escaped");
+	is_int(count_lines(log, "warning:"), 7, "warnings: one per slip, no more");
+	if (count_lines(log, "warning:") != 7)
+		diag_lines(log);
+	/* warn, do not guess: what the keys would have meant is not applied */
+	tl_lookup(st, "bob", NULL, 0, &enabled, &err);
+	ok(enabled, "warnings: NoLogin does not disable bob (warned about, not guessed)");
+	is_int(st->ops->may_act_as(st, "carol", "x", &err), RG_LOOKUP_FOUND,
+	       "warnings: the well-spelled key beside it still counts");
+
+	/* the same warnings when an edited file is read again (no reopen) */
+	tl_write(path, "bob:$6$salt$bobhash::::::NoLogin\nzed:$6$salt$zedhash\n");
+	capture_start();
+	is_int(tl_lookup(st, "zed", NULL, 0, NULL, &err), RG_LOOKUP_FOUND,
+	       "warnings: edited file read again");
+	log = capture_end();
+	snprintf(want, sizeof(want), "%s:1: warning: user \"bob\": \"NoLogin\"", path);
+	ok(tl_contains(log, want), "warnings: logged again when the file is read again");
+	rg_store_close(st);
+	free(t);
+}
+
+/* A file caught mid-rewrite is a store error, never fewer users. */
+static void test_passwd_file_incomplete(void)
+{
+	struct tl_config *t = tl_config_new();
+	const char *path = tl_path("rw-users"), *tmp = tl_path("rw-users.tmp");
+	char *oerr = NULL, pw[256], want[600];
+	const char *err;
+	struct rg_static_user su[1];
+
+	/* passwd-file first, a static store second with the same user (shadowed) */
+	struct rg_store_conf *c = tl_add_store(t, RG_STORE_PASSWD_FILE, path);
+	struct rg_store_conf *sc = tl_add_store(t, RG_STORE_STATIC, NULL);
+	su[0] = (struct rg_static_user){ "dave", "$6$salt$static-dave", true, NULL, 0, 1 };
+	sc->users = su;
+	sc->n_users = 1;
+
+	/* at open */
+	tl_write(path, "alice:$6$salt$alicehash\ndave:$6$salt$dav");
+	struct rg_store *st = tl_open(t, c, &oerr);
+	snprintf(want, sizeof(want), "%s:2: the last line has no newline", path);
+	ok(st == NULL && tl_contains(oerr, want) && tl_contains(oerr, "rename"),
+	   "incomplete: last line without newline refused at open (%s)", oerr ? oerr : "opened");
+	rg_store_close(st);
+	free(oerr);
+	tl_write(path, "");
+	st = tl_open(t, c, &oerr);
+	ok(st == NULL && tl_contains(oerr, "empty (0 bytes") && tl_contains(oerr, "# no users"),
+	   "incomplete: a 0-byte file refused at open (%s)", oerr ? oerr : "opened");
+	rg_store_close(st);
+	free(oerr);
+	tl_write(path, "# no users\n");
+	st = tl_open(t, c, &oerr);
+	ok(st != NULL, "empty on purpose: a file with only a comment opens (%s)", oerr ? oerr : "");
+	if (st == NULL) {
+		free(oerr);
+		free(t);
+		return;
+	}
+	is_int(tl_lookup(st, "dave", NULL, 0, NULL, &err), RG_LOOKUP_NOTFOUND,
+	       "empty on purpose: no users");
+	rg_store_close(st);
+
+	tl_write(path, "alice:$6$salt$alicehash\ndave:$6$salt$file-dave\n");
+	if (tl_open_all(t) < 0) {
+		ok(0, "incomplete: the chain opens");
+		free(t);
+		return;
+	}
+	st = t->opened[0];
+	struct rg_user_record rec = { NULL, false };
+	const struct rg_store *who = NULL;
+	is_int(rg_stores_lookup_user(&t->cfg, "dave", &rec, &who, &err), RG_LOOKUP_FOUND,
+	       "chain: dave found");
+	is_str(rec.password, "$6$salt$file-dave", "chain: the passwd-file's dave (shadows static)");
+	rg_user_record_clear(&rec);
+
+	/* rewritten in place (O_TRUNC), caught before dave's line: the last line is cut */
+	tl_write(path, "carol:$6$salt$carolh");
+	err = NULL;
+	is_int(rg_stores_lookup_user(&t->cfg, "dave", &rec, &who, &err), RG_LOOKUP_ERROR,
+	       "chain: file cut mid-line → ERROR, not the shadowed static dave");
+	rg_user_record_clear(&rec);
+	ok(tl_contains(err, ":1: the last line has no newline"),
+	   "chain: the error says why (%s)", err ? err : "");
+	is_int(tl_lookup(st, "carol", NULL, 0, NULL, &err), RG_LOOKUP_ERROR,
+	       "incomplete: the cut file is not read for the users it does list either");
+	/* caught at its first state: 0 bytes */
+	tl_write(path, "");
+	err = NULL;
+	is_int(rg_stores_lookup_user(&t->cfg, "dave", &rec, &who, &err), RG_LOOKUP_ERROR,
+	       "chain: truncated to 0 bytes → ERROR, not the shadowed static dave");
+	rg_user_record_clear(&rec);
+	ok(tl_contains(err, "empty"), "chain: the error says the file is empty (%s)",
+	   err ? err : "");
+	/* replaced by rename: picked up at the next lookup */
+	tl_write(tmp, "dave:$6$salt$renamed-dave\n");
+	if (rename(tmp, path) != 0)
+		diag("rename: %s", strerror(errno));
+	is_int(tl_lookup(st, "dave", pw, sizeof(pw), NULL, &err), RG_LOOKUP_FOUND,
+	       "rename: the new file is read at the next lookup");
+	is_str(pw, "$6$salt$renamed-dave", "rename: the new hash");
+	tl_close_all(t);
+	free(t);
+}
+
 int main(void)
 {
 	rg_log_stderr_only();
 	tl_mkdir("test_store_files");
 	test_static();
 	test_passwd_file();
+	test_passwd_file_warnings();
+	test_passwd_file_incomplete();
 	return done_testing();
 }
