@@ -133,6 +133,8 @@ static void set(struct rg_auth_result *res, struct decision *d, enum rg_auth_sta
 static void log_decision(const struct rg_auth_request *req, const struct rg_auth_result *res,
 			 const struct decision *d, const char *identity)
 {
+	/* client-supplied values quoted (rg_log_quote); protocol, mech, result, cached
+	 * and delay_ms are ours; reason is our text plus d->detail, already escaped */
 	char user[300], authc[300], addr[100], service[100];
 	static const char *const names[] = {"ok", "fail", "tempfail"};
 	char stat[96];
@@ -142,11 +144,11 @@ static void log_decision(const struct rg_auth_request *req, const struct rg_auth
 	       "auth: protocol=%s mech=%s service=%s user=%s authc=%s rip=%s result=%s "
 	       "reason=\"%s%s%s\" cached=%s delay_ms=%u",
 	       req->protocol ? req->protocol : "?", rg_mech_name(req->mech),
-	       rg_log_safe(service, sizeof(service), req->service ? req->service : ""),
-	       rg_log_safe(user, sizeof(user), identity),
-	       rg_log_safe(authc, sizeof(authc), req->authc ? req->authc : ""),
-	       rg_log_safe(addr, sizeof(addr), req->remote_addr && req->remote_addr[0] ?
-			   req->remote_addr : "-"),
+	       rg_log_quote(service, sizeof(service), req->service),
+	       rg_log_quote(user, sizeof(user), identity),
+	       rg_log_quote(authc, sizeof(authc), req->authc),
+	       rg_log_quote(addr, sizeof(addr), req->remote_addr && req->remote_addr[0] ?
+			    req->remote_addr : NULL),
 	       names[res->status], res->reason, d->detail[0] ? ": " : "", d->detail,
 	       res->cached ? "yes" : "no", res->delay_ms);
 	if (res->status == RG_AUTH_OK)
