@@ -19,7 +19,6 @@
 
 #define CLIENT_FAILED "Authentication failed"
 #define CLIENT_TLS "Plaintext authentication requires TLS"
-#define PENALTY_TABLE 16384
 #define PENALTY_FORGET 900	/* seconds without failures before a counter resets */
 
 static struct rg_authcache *cache;
@@ -35,7 +34,7 @@ static void penalty_conf(const struct rg_config *cfg, struct rg_penalty_conf *pc
 	pc->lockout_failures = cfg->auth.lockout_failures > 0 ? (unsigned)cfg->auth.lockout_failures : 0;
 	pc->lockout_seconds = cfg->auth.lockout_seconds > 0 ? (unsigned)cfg->auth.lockout_seconds : 0;
 	pc->forget_seconds = pc->lockout_seconds > PENALTY_FORGET ? pc->lockout_seconds : PENALTY_FORGET;
-	pc->table_size = PENALTY_TABLE;
+	pc->table_size = cfg->auth.penalty_table_size > 0 ? (size_t)cfg->auth.penalty_table_size : 1;
 }
 
 static size_t nonneg(int v)
