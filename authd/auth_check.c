@@ -19,7 +19,6 @@
 
 #define CLIENT_FAILED "Authentication failed"
 #define CLIENT_TLS "Plaintext authentication requires TLS"
-#define PENALTY_TABLE 16384
 #define PENALTY_FORGET 900	/* seconds without failures before a counter resets */
 
 static struct rg_authcache *cache;
@@ -35,7 +34,7 @@ static void penalty_conf(const struct rg_config *cfg, struct rg_penalty_conf *pc
 	pc->lockout_failures = cfg->auth.lockout_failures > 0 ? (unsigned)cfg->auth.lockout_failures : 0;
 	pc->lockout_seconds = cfg->auth.lockout_seconds > 0 ? (unsigned)cfg->auth.lockout_seconds : 0;
 	pc->forget_seconds = pc->lockout_seconds > PENALTY_FORGET ? pc->lockout_seconds : PENALTY_FORGET;
-	pc->table_size = PENALTY_TABLE;
+	pc->table_size = cfg->auth.penalty_table_size > 0 ? (size_t)cfg->auth.penalty_table_size : 1;
 }
 
 static size_t nonneg(int v)
@@ -133,6 +132,8 @@ static void set(struct rg_auth_result *res, struct decision *d, enum rg_auth_sta
 static void log_decision(const struct rg_auth_request *req, const struct rg_auth_result *res,
 			 const struct decision *d, const char *identity)
 {
+	/* client-supplied values quoted (rg_log_quote); protocol, mech, result, cached
+	 * and delay_ms are ours; reason is our text plus d->detail, already escaped */
 	char user[300], authc[300], addr[100], service[100];
 	static const char *const names[] = {"ok", "fail", "tempfail"};
 	char stat[96];
@@ -142,11 +143,11 @@ static void log_decision(const struct rg_auth_request *req, const struct rg_auth
 	       "auth: protocol=%s mech=%s service=%s user=%s authc=%s rip=%s result=%s "
 	       "reason=\"%s%s%s\" cached=%s delay_ms=%u",
 	       req->protocol ? req->protocol : "?", rg_mech_name(req->mech),
-	       rg_log_safe(service, sizeof(service), req->service ? req->service : ""),
-	       rg_log_safe(user, sizeof(user), identity),
-	       rg_log_safe(authc, sizeof(authc), req->authc ? req->authc : ""),
-	       rg_log_safe(addr, sizeof(addr), req->remote_addr && req->remote_addr[0] ?
-			   req->remote_addr : "-"),
+	       rg_log_quote(service, sizeof(service), req->service),
+	       rg_log_quote(user, sizeof(user), identity),
+	       rg_log_quote(authc, sizeof(authc), req->authc),
+	       rg_log_quote(addr, sizeof(addr), req->remote_addr && req->remote_addr[0] ?
+			    req->remote_addr : NULL),
 	       names[res->status], res->reason, d->detail[0] ? ": " : "", d->detail,
 	       res->cached ? "yes" : "no", res->delay_ms);
 	if (res->status == RG_AUTH_OK)

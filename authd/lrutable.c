@@ -96,6 +96,25 @@ void *rg_lru_get(struct rg_lru *t, const void *key, size_t klen)
 	return e->value;
 }
 
+void *rg_lru_peek(struct rg_lru *t, const void *key, size_t klen)
+{
+	if (klen > RG_LRU_MAX_KEY)
+		return NULL;
+	struct lru_entry *e = *find(t, key, klen);
+	return e != NULL ? e->value : NULL;
+}
+
+void *rg_lru_oldest(struct rg_lru *t)
+{
+	return t->tail != NULL ? t->tail->value : NULL;
+}
+
+void rg_lru_del_oldest(struct rg_lru *t)
+{
+	if (t->tail != NULL)
+		remove_entry(t, t->tail);
+}
+
 void *rg_lru_put(struct rg_lru *t, const void *key, size_t klen, bool *created_r)
 {
 	if (klen > RG_LRU_MAX_KEY)

@@ -19,6 +19,11 @@ struct rg_lru *rg_lru_new(size_t max_entries, size_t value_size);
 void rg_lru_free(struct rg_lru *t);
 /* The entry's value (and mark it most recently used), or NULL. */
 void *rg_lru_get(struct rg_lru *t, const void *key, size_t klen);
+/* The entry's value without marking it used, or NULL. */
+void *rg_lru_peek(struct rg_lru *t, const void *key, size_t klen);
+/* The least recently used entry's value (NULL when empty); drop that entry. */
+void *rg_lru_oldest(struct rg_lru *t);
+void rg_lru_del_oldest(struct rg_lru *t);
 /* Get or insert (evicting the least recently used when full).  *created_r
  * (optional) tells whether it is new.  NULL only when klen is too long. */
 void *rg_lru_put(struct rg_lru *t, const void *key, size_t klen, bool *created_r);

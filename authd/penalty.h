@@ -2,15 +2,34 @@
  * penalty.h — Dovecot-style failure delay, per remote address and per user.
  *
  * Each failure raises a counter n for the address and for the user (bounded
- * LRU tables); the answer to a failure is delayed by
+ * tables); the answer to a failure is delayed by
  *   min(base_ms * 2^(n-1), max_ms)      (n = the larger of the two counters)
  * A failure with the same keyed MAC as the last one for that address/user
  * (a misconfigured client repeating one wrong password) does not raise n.
  * A success clears the user's counter (not the address's: an attacker who
  * owns one account must not reset the delay for his guesses at others).
  * Counters are forgotten after `forget` seconds without failures.
+ *
+ * Bounds: each counter table (addresses, users) holds at most table_size
+ * counters, in two LRU segments: a key's first failure puts it in the
+ * probation quarter, its second distinct failure moves it to the protected
+ * three quarters.  A flood of fresh names or addresses with one failure each
+ * only churns probation: it never evicts a counter that has reached 2 (a user
+ * under attack, an attacking address).  Evicting one of those takes more than
+ * table_size*3/4 other keys with 2+ distinct failures each since its own last
+ * failure.  An evicted counter restarts at 0 (shorter delays, a later lockout);
+ * a lock is never evicted.
+ *
  * Optional lockout: after lockout_failures distinct failures the user is
- * refused without hashing for lockout_seconds.  Thread-safe.
+ * refused without hashing for lockout_seconds.  Locks live in their own table
+ * of at most table_size entries, are never evicted and end only at their own
+ * time (a reload keeps them, unless it turns lockout off).  Unknown names are
+ * locked like known ones (otherwise the lock would tell which names exist), so
+ * a flood can fill the lock table: that takes table_size * lockout_failures
+ * hashed failures within lockout_seconds; once it is full no new lock is taken
+ * (counter auth.lockout_table_full; those users still get the delays) and no
+ * existing lock is lifted.  Memory: at most 3 * table_size entries (under
+ * 400 bytes each).  Thread-safe.
  */
 #ifndef RG_PENALTY_H
 #define RG_PENALTY_H
@@ -24,7 +43,7 @@ struct rg_penalty_conf {
 	unsigned lockout_failures;	/* 0 = off */
 	unsigned lockout_seconds;
 	unsigned forget_seconds;	/* idle time after which a counter resets */
-	size_t table_size;		/* entries per table */
+	size_t table_size;		/* entries per table (counters: addresses, users; locks) */
 };
 
 struct rg_penalty;

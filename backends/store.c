@@ -129,8 +129,12 @@ static bool chain_ready(const struct rg_config *cfg, const char **error_r)
 
 static void store_error(const struct rg_store *st, const char *what, const char *err)
 {
+	char safe_err[700];
+
 	rg_stats_inc("store.error");
-	rg_log(LOG_ERR, "store %s: %s: %s", st->label, what, err ? err : "error");
+	/* the text may quote store content (a line of a passwd file): quoted */
+	rg_log(LOG_ERR, "store %s: %s: %s", st->label, what,
+	       rg_log_quote(safe_err, sizeof(safe_err), err ? err : "error"));
 }
 
 enum rg_lookup rg_stores_lookup_user(const struct rg_config *cfg, const char *user,
@@ -176,7 +180,7 @@ static unsigned long bad_hash_suppressed;
 
 static void log_bad_hash(const struct rg_store *st, const char *user, const char *err)
 {
-	char safe_user[128];
+	char safe_user[300];
 	time_t now = time(NULL);
 	unsigned long suppressed = 0;
 	bool emit = false;
@@ -196,7 +200,7 @@ static void log_bad_hash(const struct rg_store *st, const char *user, const char
 		return;
 	rg_log(LOG_ERR, "store %s: user %s: stored password hash is unusable (%s); "
 	       "answering temporary failure until it is fixed (check with relayguard -n)%s",
-	       st->label, rg_log_safe(safe_user, sizeof(safe_user), user),
+	       st->label, rg_log_quote(safe_user, sizeof(safe_user), user),
 	       err ? err : "unknown scheme",
 	       suppressed ? " [more such errors were not logged]" : "");
 }
@@ -257,11 +261,11 @@ enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
 	if (pr != RG_PW_MATCH)
 		return RG_VERIFY_BAD_PASSWORD;
 	if (weak) {
-		char safe_user[128];
+		char safe_user[300];
 		rg_stats_inc("login.weak_scheme");
 		rg_log(LOG_WARNING, "store %s: user %s logged in with a plaintext stored password "
 		       "(allow_plaintext is on); rehash it with relayguardctl",
-		       st->label, rg_log_safe(safe_user, sizeof(safe_user), user));
+		       st->label, rg_log_quote(safe_user, sizeof(safe_user), user));
 	}
 	return RG_VERIFY_OK;
 }

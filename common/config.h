@@ -118,6 +118,7 @@ struct rg_config {
 		int max_failure_delay_ms;
 		int lockout_failures;	/* 0 = no lockout */
 		int lockout_seconds;
+		int penalty_table_size;	/* failure counters per table, and locks */
 		int max_connections;
 		int max_request_length;
 		struct {

@@ -130,6 +130,10 @@ static const struct rg_key auth_keys[] = {
 	      "failures of one user before a lockout (0 = no lockout)"),
 	K_INT(C, "lockout_seconds", auth.lockout_seconds, 900, 1, 86400,
 	      "length of a lockout"),
+	K_INT(C, "penalty_table_size", auth.penalty_table_size, 16384, 16, 10000000,
+	      "failure counters kept per table (remote addresses, users) and most users "
+	      "locked out at once; a lock is never evicted (under 400 bytes per entry, "
+	      "3 tables)"),
 	K_INT(C, "max_connections", auth.max_connections, 1024, 1, 65536,
 	      "concurrent client connections to the SASL service"),
 	K_INT(C, "max_request_length", auth.max_request_length, 8192, 256, 65536,

@@ -127,10 +127,10 @@ static void serve(int fd)
 		write_all(fd, "ERR out of memory\n", 18);
 		return;
 	}
-	char safe[MAX_LINE + 40];
+	char safe[4 * MAX_LINE + 8];	/* rg_log_quote: up to 4 bytes per byte */
 	/* STATS may be polled every few seconds by monitoring: not worth a line */
 	if (strncasecmp(line, "STATS", 5) != 0)
-		rg_log(LOG_INFO, "control: %s (uid %ld)", rg_log_safe(safe, sizeof(safe), line),
+		rg_log(LOG_INFO, "control: %s (uid %ld)", rg_log_quote(safe, sizeof(safe), line),
 		       (long)cred.uid);
 	rg_control_command(line, out, reload_cb);
 	fclose(out);

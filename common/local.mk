@@ -21,6 +21,13 @@ check_PROGRAMS += t/unit/test_logins
 t_unit_test_logins_SOURCES = t/unit/test_logins.c t/tap.h
 t_unit_test_logins_LDADD = librelayguard.a $(RG_LIBS)
 TESTS += t/unit/test_logins
+
+# log lines: quoting of client/store values (t/logkv.py parses them in the service tests)
+check_PROGRAMS += t/unit/test_log
+t_unit_test_log_SOURCES = t/unit/test_log.c t/tap.h
+t_unit_test_log_LDADD = librelayguard.a $(RG_LIBS)
+TESTS += t/unit/test_log
+EXTRA_DIST += t/logkv.py
 EXTRA_DIST += t/config-check.sh t/daemon.sh t/conf/good.conf t/conf/empty.conf t/conf/unknown-key.conf \
 	t/conf/wrong-type.conf t/conf/out-of-range.conf t/conf/bad-enum.conf \
 	t/conf/missing-path.conf t/conf/dup-tenant.conf t/conf/syntax.conf t/conf/bad-hash.conf \

@@ -83,30 +83,97 @@ int rg_error_r(char **error_r, const char *fmt, ...)
 	return -1;
 }
 
-const char *rg_log_safe(char *buf, size_t n, const char *s)
+/* A byte that may stand in a bare (unquoted) value. */
+static bool bare_byte(unsigned char c)
 {
-	size_t o = 0;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '@' || c == '+' || c == '-' || c == ':' || c == '/';
+}
 
-	if (n == 0)
-		return "";
-	if (s == NULL)
-		s = "";
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (o + 5 >= n) {
-			if (n >= 4) {
-				o = o < n - 4 ? o : n - 4;
-				memcpy(buf + o, "...", 3);
-				o += 3;
-			}
+/* c as it appears inside quotes (at most 4 bytes); returns the length. */
+static size_t escape_byte(unsigned char c, char out[4])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c < 0x20 || c >= 0x7f || c == '=') {
+		out[0] = '\\';
+		out[1] = 'x';
+		out[2] = hex[c >> 4];
+		out[3] = hex[c & 15];
+		return 4;
+	}
+	out[0] = (char)c;
+	return 1;
+}
+
+#define CUT_MARK "\\..."	/* ends a value cut to fit: never produced by escape_byte */
+
+/* The escaped form of s into buf, at most cap bytes (cap >= 4), no NUL added.
+ * A value that does not fit ends in CUT_MARK; escapes are never split. */
+static size_t escape_into(char *buf, size_t cap, const char *s)
+{
+	char e[4];
+	size_t total = 0, o = 0, len;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		total += escape_byte(*p, e);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		len = escape_byte(*p, e);
+		if (total > cap && o + len > cap - (sizeof(CUT_MARK) - 1))
 			break;
-		}
-		if (c < 0x20 || c >= 0x7f || c == '\\') {
-			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
-		} else {
-			buf[o++] = (char)c;
+		memcpy(buf + o, e, len);
+		o += len;
+	}
+	if (total > cap) {
+		memcpy(buf + o, CUT_MARK, sizeof(CUT_MARK) - 1);
+		o += sizeof(CUT_MARK) - 1;
+	}
+	return o;
+}
+
+const char *rg_log_quote(char *buf, size_t n, const char *s)
+{
+	size_t len, o;
+
+	if (n < RG_LOG_QUOTE_MIN) {
+		if (n > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (s == NULL) {
+		memcpy(buf, "-", 2);
+		return buf;
+	}
+	len = strlen(s);
+	if (len > 0 && len < n && strcmp(s, "-") != 0) {
+		size_t i = 0;
+		while (i < len && bare_byte((unsigned char)s[i]))
+			i++;
+		if (i == len) {
+			memcpy(buf, s, len + 1);
+			return buf;
 		}
 	}
+	buf[0] = '"';
+	o = 1 + escape_into(buf + 1, n - 3, s);
+	buf[o++] = '"';
 	buf[o] = '\0';
+	return buf;
+}
+
+const char *rg_log_safe(char *buf, size_t n, const char *s)
+{
+	if (n < RG_LOG_QUOTE_MIN) {
+		if (n > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	buf[escape_into(buf, n - 1, s ? s : "")] = '\0';
 	return buf;
 }

@@ -23,8 +23,24 @@ int rg_error_r(char **error_r, const char *fmt, ...) __attribute__((format(print
 /* Facility name → LOG_* value, or -1. */
 int rg_log_facility(const char *name);
 
-/* Copy s into buf (size n) so it is safe in a log line: control bytes and
- * non-ASCII become \xNN, length bounded (…). Returns buf. */
+/*
+ * Values a client or a store can influence (user names, service, addresses,
+ * macros, header values, store error text) go into log lines only through
+ * these two, so that a line always parses as key=value fields:
+ *
+ * rg_log_quote: s as one field value into buf (size n >= RG_LOG_QUOTE_MIN).
+ *   NULL                                    ->  -            (absent)
+ *   non-empty, only [A-Za-z0-9._@+:/-], not "-"  ->  as is   (bare)
+ *   anything else                           ->  "..."        (quoted)
+ *   Inside the quotes " and \ are written \" and \\; '=', control bytes and
+ *   bytes >= 0x7f are written \xNN.  So a value never holds a space outside
+ *   quotes, nor a raw '=' or '"': the only '=' in a line are key separators.
+ *   A value cut to fit ends in \... inside the quotes.  Returns buf.
+ * rg_log_safe: the same escaping without the quotes, for text that the
+ *   caller places inside a quoted field (reason="... : detail").
+ */
+#define RG_LOG_QUOTE_MIN 8
+const char *rg_log_quote(char *buf, size_t n, const char *s);
 const char *rg_log_safe(char *buf, size_t n, const char *s);
 
 #endif

@@ -7,28 +7,28 @@
 #include "log.h"
 #include "stats.h"
 
+/* client=, identity=, tenant=, reply= and the queue id come from the MTA or the
+ * client: quoted (rg_log_quote); the action and reason codes are ours, bare */
 static void log_verdict(const struct rg_mconn *c, const struct rg_verdict *v)
 {
-	char q[64], client[80], id[160], tenant[160], text[300];
+	char q[64], client[80], id[300], tenant[160], text[RG_VERDICT_TEXT + 32], reply[400];
 	const struct rg_mmsg *m = &c->msg;
 	int prio = v->action == RG_TEMPFAIL ? LOG_WARNING : LOG_INFO;
 
-	if (v->action == RG_REJECT || v->action == RG_TEMPFAIL)
-		rg_log(prio, "%s: milter %s: client=%s identity=%s tenant=%s reason=%s reply=\"%s %s %s\"",
-		       rg_log_safe(q, sizeof(q), m->queue_id ? m->queue_id : "NOQUEUE"),
-		       rg_action_str(v->action),
-		       rg_log_safe(client, sizeof(client), c->client_addr),
-		       rg_log_safe(id, sizeof(id), m->auth_authen ? m->auth_authen : "-"),
-		       rg_log_safe(tenant, sizeof(tenant), m->tenant.value ? m->tenant.value : "-"),
-		       v->reason, v->code, v->xcode, rg_log_safe(text, sizeof(text), v->text));
-	else
+	rg_log_quote(q, sizeof(q), m->queue_id ? m->queue_id : "NOQUEUE");
+	rg_log_quote(client, sizeof(client), c->client_addr);
+	rg_log_quote(id, sizeof(id), m->auth_authen);
+	rg_log_quote(tenant, sizeof(tenant), m->tenant.value);
+	if (v->action == RG_REJECT || v->action == RG_TEMPFAIL) {
+		snprintf(text, sizeof(text), "%s %s %s", v->code ? v->code : "-",
+			 v->xcode ? v->xcode : "-", v->text);
+		rg_log(prio, "%s: milter %s: client=%s identity=%s tenant=%s reason=%s reply=%s",
+		       q, rg_action_str(v->action), client, id, tenant, v->reason,
+		       rg_log_quote(reply, sizeof(reply), text));
+	} else {
 		rg_log(prio, "%s: milter %s: client=%s identity=%s tenant=%s reason=%s",
-		       rg_log_safe(q, sizeof(q), m->queue_id ? m->queue_id : "NOQUEUE"),
-		       rg_action_str(v->action),
-		       rg_log_safe(client, sizeof(client), c->client_addr),
-		       rg_log_safe(id, sizeof(id), m->auth_authen ? m->auth_authen : "-"),
-		       rg_log_safe(tenant, sizeof(tenant), m->tenant.value ? m->tenant.value : "-"),
-		       v->reason);
+		       q, rg_action_str(v->action), client, id, tenant, v->reason);
+	}
 }
 
 static void count_verdict(const struct rg_verdict *v)

@@ -49,7 +49,7 @@ case({ { "X-Tenant", "acme" }, { "Subject", "x" }, { "X-TENANT", "=?x?b?Zm9v?=" 
 local c = connect("submission", "TLSv1.3")
 mail(c, "alice@relayguard.test", "alice\001evil")
 local text = log_new()
-check(mt.getreply(c) == SMFIR_REPLYCODE and text:find("identity=alice\\x01evil", 1, true) ~= nil,
+check(mt.getreply(c) == SMFIR_REPLYCODE and text:find("identity=\"alice\\x01evil\"", 1, true) ~= nil,
 	"identity with a control byte: refused, escaped in the log", text)
 mt.disconnect(c)
 

@@ -97,7 +97,7 @@ run_lua() {
 
 scripts=("$@")
 if [ ${#scripts[@]} = 0 ]; then
-	scripts=(rules.lua sessions.lua hostile.lua storeerr.lua headers.lua)
+	scripts=(rules.lua sessions.lua hostile.lua logquote.lua storeerr.lua headers.lua)
 fi
 for s in "${scripts[@]}"; do
 	if [ "$s" = headers.lua ]; then

@@ -1,0 +1,63 @@
+/* test_log.c — rg_log_quote / rg_log_safe: bare or quoted values, escapes, no raw '=',
+ * cuts marked and never inside an escape, small buffers. */
+#include <autoconfig.h>
+#include "../tap.h"
+#include "log.h"
+
+static char buf[512];
+
+static const char *q(const char *s)
+{
+	return rg_log_quote(buf, sizeof(buf), s);
+}
+
+int main(void)
+{
+	char small[16];
+
+	is_str(q("daniel"), "daniel", "plain name: bare");
+	is_str(q("daniel@example.org"), "daniel@example.org", "address: bare");
+	is_str(q("192.0.2.10"), "192.0.2.10", "IPv4: bare");
+	is_str(q("2001:db8::1"), "2001:db8::1", "IPv6: bare");
+	is_str(q(NULL), "-", "NULL: the bare - (no value)");
+	is_str(q("-"), "\"-\"", "a value that is literally - is quoted");
+	is_str(q(""), "\"\"", "empty: \"\"");
+	is_str(q("x rip=203.0.113.66 result=ok"), "\"x rip\\x3d203.0.113.66 result\\x3dok\"",
+	       "spaces quoted, '=' escaped: no second rip= in the line");
+	is_str(q("a\"b"), "\"a\\\"b\"", "quote escaped");
+	is_str(q("a\\b"), "\"a\\\\b\"", "backslash escaped");
+	is_str(q("alice\001evil"), "\"alice\\x01evil\"", "control byte as \\xNN");
+	is_str(q("caf\xc3\xa9"), "\"caf\\xc3\\xa9\"", "8-bit bytes as \\xNN");
+	is_str(q("a\nb\rc\td\x7f"), "\"a\\x0ab\\x0dc\\x09d\\x7f\"", "CR, LF, TAB, DEL");
+	is_str(q("x'y"), "\"x'y\"", "other punctuation: quoted as is");
+
+	/* cuts: n = 16 leaves 13 bytes between the quotes, 4 of them for \... */
+	is_str(rg_log_quote(small, sizeof(small), "abcdefghijklm"), "abcdefghijklm", "13 bytes: bare");
+	is_str(rg_log_quote(small, sizeof(small), "abcdefghijklmnop"), "\"abcdefghi\\...\"",
+	       "too long for bare: quoted and cut, marked \\...");
+	is_str(rg_log_quote(small, sizeof(small), "a b c d e f g"), "\"a b c d e f g\"",
+	       "13 bytes quoted: fits exactly, no mark");
+	is_str(rg_log_quote(small, sizeof(small), "a b c d e f gh"), "\"a b c d e\\...\"",
+	       "14 bytes quoted: cut");
+	is_str(rg_log_quote(small, sizeof(small), "a\001\001\001"), "\"a\\x01\\x01\\x01\"",
+	       "escapes fit exactly: no cut");
+	is_str(rg_log_quote(small, sizeof(small), "ab\001\001\001\001"), "\"ab\\x01\\...\"",
+	       "an escape is never split by a cut");
+	is_str(rg_log_quote(small, 8, "\"\"\"\"\"\"\""), "\"\\...\"", "smallest buffer: only the mark");
+	small[0] = 'x';
+	is_str(rg_log_quote(small, 7, "a"), "", "buffer under RG_LOG_QUOTE_MIN: empty, no overflow");
+
+	char big[400];
+	memset(big, '=', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	const char *r = rg_log_quote(buf, 300, big);
+	ok(strlen(r) < 300 && strchr(r, '=') == NULL && strcmp(r + strlen(r) - 5, "\\...\"") == 0,
+	   "long value of '=': fits 300, no raw '=', ends in \\...\"");
+
+	is_str(rg_log_safe(small, sizeof(small), "no such \"x\""), "no such \\\"x\\\"",
+	       "rg_log_safe: same escapes, no quotes");
+	is_str(rg_log_safe(small, sizeof(small), "v=19 and more text"), "v\\x3d19 and\\...",
+	       "rg_log_safe: '=' escaped, cut marked");
+	is_str(rg_log_safe(small, sizeof(small), NULL), "", "rg_log_safe: NULL is empty");
+	return done_testing();
+}
