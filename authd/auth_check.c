@@ -255,12 +255,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 			.password = req->password, .password_len = req->password_len,
 		};
 		rg_stats_inc("cache.miss");
-		rg_pw_params_default(&job.params);
-		job.params.allow_plaintext = cfg->passwords.allow_plaintext;
-		if (cfg->passwords.argon2_memory_kib > 0)
-			job.params.argon2_memory_kib = (unsigned)cfg->passwords.argon2_memory_kib;
-		if (cfg->passwords.argon2_iterations > 0)
-			job.params.argon2_iterations = (unsigned)cfg->passwords.argon2_iterations;
+		rg_pw_params_from_config(cfg, &job.params);
 		enum rg_hashpool_status hs = rg_hashpool_run(pool, run_verify, &job);
 		if (hs != RG_HASHPOOL_DONE) {
 			rg_stats_inc("hashpool.rejected");
@@ -271,6 +266,12 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		if (job.result == RG_PW_ERROR) {
 			rg_log_safe(d.detail, sizeof(d.detail), job.error ? job.error : "");
 			set(res, &d, RG_AUTH_TEMPFAIL, "bad_stored_hash", "stored hash unusable", NULL);
+			goto out;
+		}
+		if (job.result == RG_PW_TEMPFAIL) {	/* could not run: no cache entry, no penalty */
+			rg_log_safe(d.detail, sizeof(d.detail), job.error ? job.error : "");
+			set(res, &d, RG_AUTH_TEMPFAIL, "verify_error", "password check could not run",
+			    NULL);
 			goto out;
 		}
 		pw = job.result;

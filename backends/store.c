@@ -201,7 +201,7 @@ static void log_bad_hash(const struct rg_store *st, const char *user, const char
 	       suppressed ? " [more such errors were not logged]" : "");
 }
 
-static void params_from_config(const struct rg_config *cfg, struct rg_pw_params *p)
+void rg_pw_params_from_config(const struct rg_config *cfg, struct rg_pw_params *p)
 {
 	rg_pw_params_default(p);
 	p->allow_plaintext = cfg->passwords.allow_plaintext;
@@ -209,6 +209,14 @@ static void params_from_config(const struct rg_config *cfg, struct rg_pw_params 
 		p->argon2_memory_kib = (unsigned)cfg->passwords.argon2_memory_kib;
 	if (cfg->passwords.argon2_iterations > 0)
 		p->argon2_iterations = (unsigned)cfg->passwords.argon2_iterations;
+	if (cfg->passwords.max_argon2_memory_kib > 0)
+		p->max_argon2_memory_kib = (unsigned)cfg->passwords.max_argon2_memory_kib;
+	if (cfg->passwords.max_argon2_iterations > 0)
+		p->max_argon2_iterations = (unsigned)cfg->passwords.max_argon2_iterations;
+	if (cfg->passwords.max_scrypt_memory_kib > 0)
+		p->max_scrypt_memory_kib = (unsigned)cfg->passwords.max_scrypt_memory_kib;
+	if (cfg->passwords.max_scrypt_parallelism > 0)
+		p->max_scrypt_parallelism = (unsigned)cfg->passwords.max_scrypt_parallelism;
 }
 
 enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
@@ -225,7 +233,7 @@ enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
 	*error_r = NULL;
 	if (store_r != NULL)
 		*store_r = NULL;
-	params_from_config(cfg, &params);
+	rg_pw_params_from_config(cfg, &params);
 
 	enum rg_lookup r = rg_stores_lookup_user(cfg, user, &rec, &st, error_r);
 	if (store_r != NULL)
@@ -245,6 +253,12 @@ enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
 	bool weak = pr == RG_PW_MATCH && rg_pwscheme_is_weak(rec.password);
 	rg_user_record_clear(&rec);
 
+	if (pr == RG_PW_TEMPFAIL) {	/* the verify could not run (out of memory) */
+		if (!enabled)
+			return RG_VERIFY_DISABLED;
+		*error_r = pw_err != NULL ? pw_err : "the password check could not run";
+		return RG_VERIFY_TEMPFAIL;
+	}
 	if (pr == RG_PW_ERROR) {
 		log_bad_hash(st, user, pw_err);
 		if (!enabled)
