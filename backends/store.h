@@ -86,7 +86,8 @@ enum rg_lookup rg_stores_lookup_user(const struct rg_config *cfg, const char *us
 struct rg_pw_params;
 void rg_pw_params_from_config(const struct rg_config *cfg, struct rg_pw_params *p);
 
-/* Full verify: lookup + scheme verify (+ dummy hash for unknown users). No cache. */
+/* Full verify without a cache: the login decision of login.h (lookup, one hash —
+ * the stored one, disabled users included, or a dummy for unknown users —, verdict). */
 enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
 				const char *password, size_t password_len,
 				const struct rg_store **store_r, const char **error_r);
