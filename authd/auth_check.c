@@ -127,11 +127,12 @@ static void run_verify(void *arg)
 
 /* ---- equal cost for every refusal ----
  * Unknown users cost the dummy (the default scheme), known users their stored
- * hash.  A refusal whose stored hash was much cheaper than the dummy
- * (sha512crypt, PBKDF2, low-cost bcrypt, ...) would be quicker than an unknown
- * user's, so its answer waits out the difference to a duration drawn from the
- * recent dummy verifies: its latency then follows the dummy's.  Dearer hashes
- * cannot be hidden this way (see doc/relayguard-auth.txt, TIMING). */
+ * hash.  A refusal whose stored hash is not of the dummy's cost (another
+ * scheme or other parameters) and ran quicker than a dummy would have
+ * (sha512crypt, PBKDF2, low-cost bcrypt, ...) waits out the difference to a
+ * duration drawn from the recent dummy verifies: its latency then follows the
+ * dummy's.  Dearer hashes cannot be hidden this way (doc/relayguard-auth.txt,
+ * TIMING). */
 #define COST_SAMPLES 16
 static pthread_mutex_t cost_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t cost_ns[COST_SAMPLES];
@@ -154,30 +155,18 @@ static void cost_add(uint64_t ns)
 	pthread_mutex_unlock(&cost_lock);
 }
 
-/* How long a refused attempt whose hash took `ran` must still wait. */
-static uint64_t cost_padding(uint64_t ran)
+/* How long a refused attempt on `login`, whose hash took `ran`, must still wait. */
+static uint64_t cost_padding(const struct rg_login *login, uint64_t ran)
 {
-	uint64_t sorted[COST_SAMPLES], pick;
-	unsigned n;
+	uint64_t pick = 0;
 
+	if (rg_pwscheme_costs_as_dummy(login->rec.password, &login->params))
+		return 0;	/* already the dummy's cost: padding would make it dearer */
 	pthread_mutex_lock(&cost_lock);
-	n = cost_count;
-	memcpy(sorted, cost_ns, sizeof(sorted));
+	if (cost_count > 0)
+		pick = cost_ns[randombytes_uniform(cost_count)];
 	pthread_mutex_unlock(&cost_lock);
-	if (n == 0)
-		return 0;
-	pick = sorted[randombytes_uniform(n)];
-	for (unsigned i = 1; i < n; i++)	/* insertion sort, for the median */
-		for (unsigned k = i; k > 0 && sorted[k - 1] > sorted[k]; k--) {
-			uint64_t t = sorted[k];
-			sorted[k] = sorted[k - 1];
-			sorted[k - 1] = t;
-		}
-	/* only hashes clearly cheaper than the dummy: a default-scheme hash
-	 * already has the dummy's cost and must not be padded twice */
-	if (ran * 4 >= sorted[(n - 1) / 2] * 3 || pick <= ran)
-		return 0;
-	return pick - ran;
+	return pick > ran ? pick - ran : 0;
 }
 
 /* One timed dummy verify (the first also pays the dummy's one-time set-up). */
@@ -289,6 +278,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 			     strcmp(req->authz, req->authc) != 0;
 	const char *identity = authz_differs ? req->authz : req->authc;
 	uint64_t pad_ns = 0;
+	bool hashed = false;	/* this attempt ran a hash (no cache answer) */
 
 	memset(res, 0, sizeof(*res));
 	memset(&login, 0, sizeof(login));
@@ -352,10 +342,9 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 			goto out;
 		}
 		pw = job.result;
+		hashed = true;
 		if (login.found == RG_LOOKUP_NOTFOUND)
 			cost_add(job.ns);	/* a dummy: what an unknown user costs */
-		else if (pw == RG_PW_MATCH || pw == RG_PW_MISMATCH)
-			pad_ns = cost_padding(job.ns);
 	}
 
 	enum rg_verify v = rg_login_decide(&login, req->authc, pw, job.error, &err);
@@ -390,6 +379,8 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 			set(res, &d, RG_AUTH_FAIL, "disabled", "user disabled", CLIENT_FAILED);
 		else
 			set(res, &d, RG_AUTH_FAIL, "bad_password", "wrong password", CLIENT_FAILED);
+		if (hashed && verified && login.found == RG_LOOKUP_FOUND)
+			pad_ns = cost_padding(&login, job.ns);
 		if (verified)
 			rg_authcache_add_negative(cache, req->authc, mac, now);
 		else

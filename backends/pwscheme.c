@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -400,6 +401,21 @@ char *rg_pwscheme_hash(const char *password, size_t password_len,
 	if (s == NULL)
 		*error_r = "out of memory";
 	return s;
+}
+
+bool rg_pwscheme_costs_as_dummy(const char *stored, const struct rg_pw_params *params)
+{
+	struct rg_pw_params tmp;
+	char want[64];
+
+	params = params_or_default(params, &tmp);
+	if (stored == NULL)
+		return false;
+	if (strncasecmp(stored, "{ARGON2ID}", 10) == 0)
+		stored += 10;
+	int n = snprintf(want, sizeof want, "$argon2id$v=19$m=%u,t=%u,p=1$", params->argon2_memory_kib,
+			 params->argon2_iterations);
+	return n > 0 && (size_t)n < sizeof want && strncmp(stored, want, (size_t)n) == 0;
 }
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;

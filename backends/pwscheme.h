@@ -72,6 +72,10 @@ bool rg_pwscheme_is_weak(const char *stored);
 enum rg_pw_result rg_pwscheme_verify(const char *stored, const char *password, size_t password_len,
 				     const struct rg_pw_params *params, const char **error_r);
 
+/* True when stored is an Argon2id hash with the generation parameters of
+ * params (one lane): it costs what rg_pwscheme_dummy_verify costs. */
+bool rg_pwscheme_costs_as_dummy(const char *stored, const struct rg_pw_params *params);
+
 /* Burn the time of one verify of the default scheme (unknown users). */
 void rg_pwscheme_dummy_verify(const char *password, size_t password_len,
 			      const struct rg_pw_params *params);

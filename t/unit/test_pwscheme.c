@@ -312,6 +312,15 @@ static void test_generate(void)
 	is_str(rg_pwscheme_name(h), "ARGON2ID", "generated hash is ARGON2ID");
 	is_int(verify(h, "hunter2", &def), RG_PW_MATCH, "round trip verifies");
 	is_int(verify(h, "hunter3", &def), RG_PW_MISMATCH, "round trip: wrong password fails");
+	ok(rg_pwscheme_costs_as_dummy(h, &def), "a hash at the generation parameters costs as the dummy");
+	char braced[256];
+	snprintf(braced, sizeof braced, "{ARGON2ID}%s", h);
+	ok(rg_pwscheme_costs_as_dummy(braced, &def), "  with a {ARGON2ID} prefix too");
+	ok(!rg_pwscheme_costs_as_dummy(find("SHA512-CRYPT", "$6$")->hash, &def),
+	   "a sha512crypt hash does not cost as the dummy");
+	ok(!rg_pwscheme_costs_as_dummy(find("ARGON2ID", "$argon2id$v=19$m=19456,t=2,p=4")->hash, &def),
+	   "an Argon2id hash with 4 lanes does not");
+	ok(!rg_pwscheme_costs_as_dummy(NULL, &def), "NULL does not");
 	char *h2 = rg_pwscheme_hash("hunter2", 7, NULL, &err);
 	ok(h2 != NULL && strcmp(h, h2) != 0, "two hashes of one password differ (random salt)");
 
@@ -335,6 +344,8 @@ static void test_generate(void)
 	ok(h != NULL && strncmp(h, "$argon2id$v=19$m=8192,t=3,p=1$", 30) == 0, "configured params: %s",
 	   h ? h : err);
 	ok(h != NULL && verify(h, "x", &def) == RG_PW_MATCH, "configured-params hash verifies");
+	ok(h != NULL && !rg_pwscheme_costs_as_dummy(h, &def) && rg_pwscheme_costs_as_dummy(h, &p),
+	   "it costs as the dummy of its own parameters only");
 	free(h);
 
 	p.argon2_memory_kib = 1;
