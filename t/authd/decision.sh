@@ -39,6 +39,7 @@ fail() { n=$((n+1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $
 is() { # got want name
 	if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got:  '$1'" "want: '$2'"; fi; }
 logcount() { grep -c -- "$1" "$W/rg.log"; }
+Q='"\?'	# log values may be quoted: authc=big or authc="big"
 
 cat > "$W/rg.conf" <<CONF
 control_socket = "$W/control";
@@ -77,7 +78,7 @@ pass "daemon started"
 dv() { "$DV" "$W/auth" plain "$@" 2>&1; }
 FAILED="FAIL 1 reason=Authentication failed"
 # decision log lines of authc $1 with result $2 and cached=$3
-declines() { grep -c -- "authc=$1 .*result=$2 .*cached=$3" "$W/rg.log"; }
+declines() { grep -c -- "authc=${Q}$1${Q} .*result=${Q}$2${Q} .*cached=${Q}$3${Q}" "$W/rg.log"; }
 stat() { ctl stats | sed -n "s/^$1 //p"; }
 
 # ---- the same password twice: the second try is the negative cache's, for all three ----
@@ -93,12 +94,12 @@ is "$(declines daniel fail no) $(declines daniel fail yes)" "1 1" \
 	"wrong password: first try hashed, second from the negative cache"
 is "$(declines dis fail no) $(declines dis fail yes)" "2 2" \
 	"disabled user, wrong and right password: first try hashed, second from the negative cache"
-is "$(logcount 'authc=dis .*reason="user disabled"')" 4 "disabled user: logged as user disabled"
+is "$(logcount "authc=${Q}dis${Q} .*reason=\"user disabled\"")" 4 "disabled user: logged as user disabled"
 
 # ---- re-enabled: the right password works at once (the negative entry was for 'disabled') ----
 ctl user enable dis >/dev/null
 is "$(dv dis dis-pw)" "OK 1 user=dis" "re-enabled: right password OK at once"
-is "$(logcount 'authc=dis .*result=ok .*cached=no')" 1 "  hashed, not a stale cache answer"
+is "$(logcount "authc=${Q}dis${Q} .*result=${Q}ok${Q} .*cached=${Q}no${Q}")" 1 "  hashed, not a stale cache answer"
 ctl user disable dis >/dev/null
 is "$(dv dis dis-pw)" "$FAILED" "disabled again: refused at once despite the cached success"
 
@@ -107,7 +108,7 @@ is "$(dv brokenoff x)" "$FAILED" "disabled user with an unusable stored hash: re
 is "$(logcount 'user brokenoff: stored password hash is unusable (stored hash exceeds limits.*the user is disabled, so refused anyway')" 1 \
 	"  its stored hash was the one tried (logged as unusable, refused anyway)"
 is "$(dv broken x)" "CLOSED" "enabled user with an unusable stored hash: tempfail (closed)"
-is "$(logcount 'authc=broken .*result=tempfail reason="stored hash unusable: stored hash exceeds limits')" 1 \
+is "$(logcount "authc=${Q}broken${Q} .*result=${Q}tempfail${Q} reason=\"stored hash unusable: stored hash exceeds limits")" 1 \
 	"  logged: stored hash unusable: stored hash exceeds limits"
 
 # ---- a stored hash much cheaper than the dummy: the refusal waits out the difference ----
