@@ -6,12 +6,15 @@
 #include "penalty.h"
 
 #include "log.h"
+#include "login.h"
 #include "pwscheme.h"
 #include "stats.h"
 #include "store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,8 @@
 static struct rg_authcache *cache;
 static struct rg_hashpool *pool;
 static struct rg_penalty *penalty;
+
+static void cost_seed(const struct rg_config *cfg);
 
 static void penalty_conf(const struct rg_config *cfg, struct rg_penalty_conf *pc)
 {
@@ -64,6 +69,7 @@ int rg_auth_check_init(const struct rg_config *cfg, char **error_r)
 		rg_auth_check_shutdown();
 		return -1;
 	}
+	cost_seed(cfg);
 	return 0;
 }
 
@@ -78,6 +84,7 @@ void rg_auth_check_reload(const struct rg_config *cfg)
 	penalty_conf(cfg, &pc);
 	rg_penalty_reset(penalty, &pc);
 	rg_hashpool_set_queue(pool, cfg->auth.hash_queue);
+	cost_seed(cfg);	/* the passwords.* parameters may have changed */
 }
 
 void rg_auth_check_shutdown(void)
@@ -93,24 +100,93 @@ void rg_auth_check_shutdown(void)
 /* ---- the hashing job ---- */
 
 struct verify_job {
-	const char *stored;	/* NULL: dummy verify (unknown or disabled user) */
+	const struct rg_login *login;	/* the hash to run: stored, or the dummy */
 	const char *password;
 	size_t password_len;
-	struct rg_pw_params params;
 	enum rg_pw_result result;
 	const char *error;
+	uint64_t ns;			/* how long the hash took */
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void run_verify(void *arg)
 {
 	struct verify_job *j = arg;
-	if (j->stored == NULL) {
-		rg_pwscheme_dummy_verify(j->password, j->password_len, &j->params);
-		j->result = RG_PW_MISMATCH;
-	} else {
-		j->result = rg_pwscheme_verify(j->stored, j->password, j->password_len,
-					       &j->params, &j->error);
-	}
+	uint64_t t0 = now_ns();
+
+	j->result = rg_login_verify(j->login, j->password, j->password_len, &j->error);
+	j->ns = now_ns() - t0;
+}
+
+/* ---- equal cost for every refusal ----
+ * Unknown users cost the dummy (the default scheme), known users their stored
+ * hash.  A refusal whose stored hash is not of the dummy's cost (another
+ * scheme or other parameters) and ran quicker than a dummy would have
+ * (sha512crypt, PBKDF2, low-cost bcrypt, ...) waits out the difference to a
+ * duration drawn from the recent dummy verifies: its latency then follows the
+ * dummy's.  Dearer hashes cannot be hidden this way (doc/relayguard-auth.txt,
+ * TIMING). */
+#define COST_SAMPLES 16
+static pthread_mutex_t cost_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t cost_ns[COST_SAMPLES];
+static unsigned cost_count, cost_next;
+
+static void cost_reset(void)
+{
+	pthread_mutex_lock(&cost_lock);
+	cost_count = cost_next = 0;
+	pthread_mutex_unlock(&cost_lock);
+}
+
+static void cost_add(uint64_t ns)
+{
+	pthread_mutex_lock(&cost_lock);
+	cost_ns[cost_next] = ns;
+	cost_next = (cost_next + 1) % COST_SAMPLES;
+	if (cost_count < COST_SAMPLES)
+		cost_count++;
+	pthread_mutex_unlock(&cost_lock);
+}
+
+/* How long a refused attempt on `login`, whose hash took `ran`, must still wait. */
+static uint64_t cost_padding(const struct rg_login *login, uint64_t ran)
+{
+	uint64_t pick = 0;
+
+	if (rg_pwscheme_costs_as_dummy(login->rec.password, &login->params))
+		return 0;	/* already the dummy's cost: padding would make it dearer */
+	pthread_mutex_lock(&cost_lock);
+	if (cost_count > 0)
+		pick = cost_ns[randombytes_uniform(cost_count)];
+	pthread_mutex_unlock(&cost_lock);
+	return pick > ran ? pick - ran : 0;
+}
+
+/* One timed dummy verify (the first also pays the dummy's one-time set-up). */
+static void cost_seed(const struct rg_config *cfg)
+{
+	struct rg_login unknown = { .found = RG_LOOKUP_NOTFOUND };
+	struct verify_job job = { .login = &unknown, .password = "", .password_len = 0 };
+
+	rg_pw_params_from_config(cfg, &unknown.params);
+	cost_reset();
+	run_verify(&job);
+	run_verify(&job);
+	cost_add(job.ns);
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
+			       .tv_nsec = (long)(ns % 1000000000u) };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 /* ---- decision helpers ---- */
@@ -195,16 +271,18 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		   struct rg_auth_result *res)
 {
 	struct decision d = {0};
-	struct rg_user_record rec = {0};
+	struct rg_login login;
 	const char *err = NULL;
 	unsigned char mac[RG_AUTHCACHE_MACLEN];
 	time_t now = time(NULL);
 	bool authz_differs = req->authz != NULL && req->authz[0] != '\0' &&
 			     strcmp(req->authz, req->authc) != 0;
 	const char *identity = authz_differs ? req->authz : req->authc;
-	bool record = false;	/* a password attempt to feed the cache and penalties */
+	uint64_t pad_ns = 0;
+	bool hashed = false;	/* this attempt ran a hash (no cache answer) */
 
 	memset(res, 0, sizeof(*res));
+	memset(&login, 0, sizeof(login));
 	if (cache == NULL || pool == NULL) {
 		set(res, &d, RG_AUTH_TEMPFAIL, "internal", "service not initialised", NULL);
 		goto out;
@@ -226,23 +304,28 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		goto out;
 	}
 
-	enum rg_lookup found = rg_stores_lookup_user(cfg, req->authc, &rec, NULL, &err);
-	if (found == RG_LOOKUP_ERROR) {
-		rg_log_safe(d.detail, sizeof(d.detail), err ? err : "");
+	/* The decision is rg_login_decide's (the one relayguardctl auth uses too);
+	 * around it: the cache, the hashing pool and the penalties. */
+	rg_login_lookup(cfg, req->authc, &login);
+	const char *key = rg_login_cache_key(&login);
+	if (login.found == RG_LOOKUP_ERROR || key == NULL) {
+		rg_log_safe(d.detail, sizeof(d.detail), login.error ? login.error : "");
 		rg_stats_inc("store.error");
 		set(res, &d, RG_AUTH_TEMPFAIL, "store_error", "store error", NULL);
 		goto out;
 	}
-	bool usable = found == RG_LOOKUP_FOUND && rec.enabled && rec.password != NULL;
-	/* unknown users get a MAC too (over an impossible hash), so repeated guesses hit the
-	 * negative cache just like for known users: no timing difference */
-	rg_authcache_mac(cache, req->authc, usable ? rec.password : "\001unknown",
-			 req->password, req->password_len, mac);
-
-	enum rg_cache_answer ans = usable || found == RG_LOOKUP_NOTFOUND
-		? rg_authcache_lookup(cache, req->authc, mac, now) : RG_CACHE_MISS;
+	/* Unknown and disabled users get a MAC too (over a marker instead of a hash),
+	 * so that a repeated attempt hits the negative cache for them as for a wrong
+	 * password: the three cost the same.  The marker changes with the account's
+	 * state, so enabling a user or changing its hash misses the cache at once. */
+	rg_authcache_mac(cache, req->authc, key, req->password, req->password_len, mac);
+	bool enabled = login.found == RG_LOOKUP_FOUND && login.rec.enabled;
+	enum rg_cache_answer ans = rg_authcache_lookup(cache, req->authc, mac, now);
 	enum rg_pw_result pw;
-	if (ans == RG_CACHE_POSITIVE && usable) {
+	struct verify_job job = {
+		.login = &login, .password = req->password, .password_len = req->password_len,
+	};
+	if (ans == RG_CACHE_POSITIVE && enabled) {
 		rg_stats_inc("cache.hit");
 		res->cached = true;
 		pw = RG_PW_MATCH;
@@ -251,17 +334,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		res->cached = true;
 		pw = RG_PW_MISMATCH;
 	} else {
-		struct verify_job job = {
-			.stored = usable ? rec.password : NULL,
-			.password = req->password, .password_len = req->password_len,
-		};
 		rg_stats_inc("cache.miss");
-		rg_pw_params_default(&job.params);
-		job.params.allow_plaintext = cfg->passwords.allow_plaintext;
-		if (cfg->passwords.argon2_memory_kib > 0)
-			job.params.argon2_memory_kib = (unsigned)cfg->passwords.argon2_memory_kib;
-		if (cfg->passwords.argon2_iterations > 0)
-			job.params.argon2_iterations = (unsigned)cfg->passwords.argon2_iterations;
 		enum rg_hashpool_status hs = rg_hashpool_run(pool, run_verify, &job);
 		if (hs != RG_HASHPOOL_DONE) {
 			rg_stats_inc("hashpool.rejected");
@@ -269,43 +342,62 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 			    hs == RG_HASHPOOL_FULL ? "hashing queue full" : "shutting down", NULL);
 			goto out;
 		}
-		if (job.result == RG_PW_ERROR) {
-			rg_log_safe(d.detail, sizeof(d.detail), job.error ? job.error : "");
-			set(res, &d, RG_AUTH_TEMPFAIL, "bad_stored_hash", "stored hash unusable", NULL);
-			goto out;
-		}
 		pw = job.result;
+		hashed = true;
+		if (login.found == RG_LOOKUP_NOTFOUND)
+			cost_add(job.ns);	/* a dummy: what an unknown user costs */
 	}
 
-	record = true;
-	if (found == RG_LOOKUP_NOTFOUND) {
-		set(res, &d, RG_AUTH_FAIL, "unknown_user", "unknown user", CLIENT_FAILED);
-	} else if (!usable) {
-		record = false;	/* no negative entry: re-enabling must work at once */
-		set(res, &d, RG_AUTH_FAIL, "disabled", "user disabled", CLIENT_FAILED);
-		rg_authcache_drop_user(cache, req->authc);
-		res->delay_ms = rg_penalty_failure(penalty, req->remote_addr ? req->remote_addr : "",
-						   req->authc, mac, sizeof(mac), now);
-	} else if (pw != RG_PW_MATCH) {
-		set(res, &d, RG_AUTH_FAIL, "bad_password", "wrong password", CLIENT_FAILED);
-	} else {
+	enum rg_verify v = rg_login_decide(&login, req->authc, pw, job.error, &err);
+	/* a verify that ran (or a cached answer) feeds the cache; one that could not
+	 * run, or met an unusable hash, leaves no trace: no entry, no penalty */
+	bool verified = pw == RG_PW_MATCH || pw == RG_PW_MISMATCH;
+	switch (v) {
+	case RG_VERIFY_OK:
 		rg_authcache_add_positive(cache, req->authc, mac, now);
 		rg_penalty_success(penalty, req->authc);
-		record = false;
 		if (authz_differs)
 			check_authz(cfg, req, res, &d);
 		else
 			set(res, &d, RG_AUTH_OK, "ok", "password verified", NULL);
 		if (res->status == RG_AUTH_OK)
 			snprintf(res->identity, sizeof(res->identity), "%s", identity);
-	}
-	if (record) {
-		rg_authcache_add_negative(cache, req->authc, mac, now);
-		res->delay_ms = rg_penalty_failure(penalty, req->remote_addr ? req->remote_addr : "",
-						   req->authc, mac, sizeof(mac), now);
+		break;
+	case RG_VERIFY_TEMPFAIL:
+		rg_log_safe(d.detail, sizeof(d.detail), job.error ? job.error : err ? err : "");
+		if (pw == RG_PW_ERROR)
+			set(res, &d, RG_AUTH_TEMPFAIL, "bad_stored_hash", "stored hash unusable", NULL);
+		else
+			set(res, &d, RG_AUTH_TEMPFAIL, "verify_error", "password check could not run",
+			    NULL);
+		break;
+	case RG_VERIFY_UNKNOWN_USER:
+	case RG_VERIFY_DISABLED:
+	case RG_VERIFY_BAD_PASSWORD:
+		if (v == RG_VERIFY_UNKNOWN_USER)
+			set(res, &d, RG_AUTH_FAIL, "unknown_user", "unknown user", CLIENT_FAILED);
+		else if (v == RG_VERIFY_DISABLED)
+			set(res, &d, RG_AUTH_FAIL, "disabled", "user disabled", CLIENT_FAILED);
+		else
+			set(res, &d, RG_AUTH_FAIL, "bad_password", "wrong password", CLIENT_FAILED);
+		if (hashed && verified && login.found == RG_LOOKUP_FOUND)
+			pad_ns = cost_padding(&login, job.ns);
+		if (verified)
+			rg_authcache_add_negative(cache, req->authc, mac, now);
+		else
+			rg_authcache_drop_user(cache, req->authc);
+		if (verified || v == RG_VERIFY_DISABLED)
+			res->delay_ms = rg_penalty_failure(penalty,
+							   req->remote_addr ? req->remote_addr : "",
+							   req->authc, mac, sizeof(mac), now);
+		break;
 	}
 out:
 	sodium_memzero(mac, sizeof(mac));
-	rg_user_record_clear(&rec);
+	rg_login_clear(&login);
+	if (res->status == RG_AUTH_FAIL && pad_ns > 0) {
+		rg_stats_inc("auth.cost_padded");
+		sleep_ns(pad_ns);
+	}
 	log_decision(req, res, &d, identity);
 }

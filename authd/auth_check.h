@@ -3,9 +3,12 @@
  *   auth_check(request) → OK(identity) | FAIL(reason) | TEMPFAIL(reason)
  *
  * Order: require_tls → lockout → store lookup of authc → cache (positive /
- * negative) → hashing pool → authz rules (DESIGN.md §4) → cache/penalty
- * update.  A store or internal error is always TEMPFAIL, never a cached
- * answer.  One syslog line per decision; never the password.
+ * negative) → hashing pool → authz rules → cache/penalty update.  The
+ * password verdict itself is rg_login_decide's (backends/login.h), the one
+ * relayguardctl auth uses too: unknown users, wrong passwords and disabled
+ * users each cost one hash and are cached and penalised alike.  A store or
+ * internal error, or a hash that could not run, is always TEMPFAIL, never a
+ * cached answer.  One syslog line per decision; never the password.
  */
 #ifndef RG_AUTH_CHECK_H
 #define RG_AUTH_CHECK_H

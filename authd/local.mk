@@ -60,7 +60,7 @@ check_PROGRAMS += t/authd/dvclient
 t_authd_dvclient_SOURCES = t/authd/dvclient.c
 t_authd_dvclient_LDADD = $(SODIUM_LIBS) $(PTHREAD_LIBS)
 AUTHD_SCRIPT_TESTS = t/authd/fuzz-corpus.sh t/authd/service.sh t/authd/log-quoting.sh \
-	t/authd/lockout.sh
+	t/authd/lockout.sh t/authd/decision.sh t/authd/oom.sh
 TESTS += $(AUTHD_SCRIPT_TESTS)
 EXTRA_DIST += $(AUTHD_SCRIPT_TESTS)
 CLEANFILES += fuzz/fuzz_dovecot.log fuzz/fuzz_saslauthd.log fuzz/replay_dovecot.log fuzz/replay_saslauthd.log

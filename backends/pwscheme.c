@@ -14,9 +14,17 @@
  *  - Argon2 with p > 1 (e.g. the argon2 CLI's -p 4) is accepted: libsodium
  *    1.0.18 verifies any lane count (single-threaded).  Argon2 version 1.0
  *    (v=16, or no v= field) is refused at check time: libsodium cannot verify it.
- *  - "$7$" scrypt: libsodium's fixed-length form (101 characters) goes through
- *    crypto_pwhash_scryptsalsa208sha256_str_verify; libxcrypt's shorter-salt
+ *  - "$7$" scrypt: libsodium's fixed-length form (101 characters) is derived
+ *    with crypto_pwhash_scryptsalsa208sha256_ll; libxcrypt's shorter-salt
  *    form (mkpasswd -m scrypt) goes through crypt_rn, which libsodium rejects.
+ *  - Out of memory is never a mismatch: libsodium's str_verify functions
+ *    report it as one, so Argon2 and scrypt are derived from the parsed
+ *    parameters and compared here (pwscheme_formats.c); a verify that could
+ *    not run is RG_PW_TEMPFAIL.
+ *  - Cost limits (max_argon2_memory_kib, max_argon2_iterations,
+ *    max_scrypt_memory_kib, max_scrypt_parallelism) are part of the check:
+ *    a stored hash over them is refused at load / by `relayguard -n`, and at
+ *    verify time is RG_PW_ERROR "stored hash exceeds limits", never run.
  *
  * No function here logs, keeps static mutable buffers or calls crypt().
  */
@@ -27,6 +35,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,6 +54,10 @@ void rg_pw_params_default(struct rg_pw_params *p)
 	p->allow_plaintext = false;
 	p->argon2_memory_kib = ARGON2_DEFAULT_KIB;
 	p->argon2_iterations = ARGON2_DEFAULT_PASSES;
+	p->max_argon2_memory_kib = RG_PW_MAX_ARGON2_MEMORY_KIB;
+	p->max_argon2_iterations = RG_PW_MAX_ARGON2_ITERATIONS;
+	p->max_scrypt_memory_kib = RG_PW_MAX_SCRYPT_MEMORY_KIB;
+	p->max_scrypt_parallelism = RG_PW_MAX_SCRYPT_PARALLELISM;
 }
 
 /* ---- library init ---------------------------------------------------- */
@@ -274,7 +287,7 @@ static int check_resolved(const struct rg_pwformat *f, const char *payload,
 				"(allow_plaintext = true accepts it as weak)";
 		return -1;
 	}
-	return f->check(f, payload, error_r);
+	return f->check(f, payload, params, error_r);
 }
 
 int rg_pwscheme_check(const char *stored, const struct rg_pw_params *params, const char **error_r)
@@ -329,8 +342,8 @@ enum rg_pw_result rg_pwscheme_verify(const char *stored, const char *password, s
 	    check_resolved(f, payload, params_or_default(params, &tmp), error_r) < 0)
 		return RG_PW_ERROR;
 	enum rg_pw_result r = f->verify(f, payload, password, password_len, error_r);
-	/* Only the three documented values leave this function. */
-	if (r != RG_PW_MATCH && r != RG_PW_MISMATCH)
+	/* Only the four documented values leave this function. */
+	if (r != RG_PW_MATCH && r != RG_PW_MISMATCH && r != RG_PW_TEMPFAIL)
 		return RG_PW_ERROR;
 	return r;
 }
@@ -390,6 +403,21 @@ char *rg_pwscheme_hash(const char *password, size_t password_len,
 	return s;
 }
 
+bool rg_pwscheme_costs_as_dummy(const char *stored, const struct rg_pw_params *params)
+{
+	struct rg_pw_params tmp;
+	char want[64];
+
+	params = params_or_default(params, &tmp);
+	if (stored == NULL)
+		return false;
+	if (strncasecmp(stored, "{ARGON2ID}", 10) == 0)
+		stored += 10;
+	int n = snprintf(want, sizeof want, "$argon2id$v=19$m=%u,t=%u,p=1$", params->argon2_memory_kib,
+			 params->argon2_iterations);
+	return n > 0 && (size_t)n < sizeof want && strncmp(stored, want, (size_t)n) == 0;
+}
+
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static char dummy_hash[crypto_pwhash_argon2id_STRBYTES];	/* written once, then read-only */
 static bool dummy_ok;
@@ -428,10 +456,9 @@ void rg_pwscheme_dummy_verify(const char *password, size_t password_len,
 	}
 	if (ops == ARGON2_DEFAULT_PASSES && mem == ARGON2_DEFAULT_KIB * 1024u &&
 	    pthread_once(&dummy_once, dummy_init) == 0 && dummy_ok) {
-		/* The same path as a real verify at the default parameters. */
-		if (crypto_pwhash_str_verify(dummy_hash, password, password_len) == 0) {
-			/* A 256-bit random password: cannot happen; nothing to do. */
-		}
+		/* The same path as a real verify at the default parameters (a
+		 * 256-bit random password: never a match). */
+		(void)rg_pwscheme_verify(dummy_hash, password, password_len, params, &err);
 		return;
 	}
 	/* Configured parameters: derive at the same cost (verify = derive + compare). */

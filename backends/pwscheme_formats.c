@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -100,16 +101,41 @@ static const EVP_MD *digest_of(const struct rg_pwformat *f)
 	return NULL;
 }
 
+/* ---- cost limits --------------------------------------------------------- */
+
+static unsigned limit(unsigned configured, unsigned def)
+{
+	return configured > 0 ? configured : def;
+}
+
+/* Can `bytes` of anonymous memory be mapped now?  The same call libsodium's
+ * Argon2 makes for its memory, so it fails where that one would. */
+static bool memory_available(uint64_t bytes)
+{
+	if (bytes > SIZE_MAX)
+		return false;
+	void *m = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return false;
+	munmap(m, (size_t)bytes);
+	return true;
+}
+
 /* ---- Argon2 (libsodium) ----------------------------------------------- */
 
 #define A2ERR(id, msg) ((id) ? "malformed argon2id hash: " msg : "malformed argon2i hash: " msg)
 
-int rg_pwf_check_argon2(const struct rg_pwformat *f, const char *s, const char **error_r)
+struct argon2_parsed {
+	uint32_t m, t, lanes;
+	unsigned char salt[MAX_DECODED], hash[MAX_DECODED];
+	size_t saltlen, hashlen;
+};
+
+static int parse_argon2(const struct rg_pwformat *f, const char *s, struct argon2_parsed *a,
+			const char **error_r)
 {
 	bool id = strcmp(f->arg, "$argon2id$") == 0;
-	uint32_t v, m, t, lanes;
-	unsigned char buf[MAX_DECODED];
-	size_t n;
+	uint32_t v;
 
 	if (!starts(s, f->arg)) {
 		*error_r = A2ERR(id, "the text after the {SCHEME} prefix has the wrong '$argon2...$' type");
@@ -124,13 +150,14 @@ int rg_pwf_check_argon2(const struct rg_pwformat *f, const char *s, const char *
 		return -1;
 	}
 	if (!starts(p, "v=") || (p += 2, parse_u32(&p, &v) < 0) ||
-	    !starts(p, "$m=") || (p += 3, parse_u32(&p, &m) < 0) ||
-	    !starts(p, ",t=") || (p += 3, parse_u32(&p, &t) < 0) ||
-	    !starts(p, ",p=") || (p += 3, parse_u32(&p, &lanes) < 0) || *p++ != '$') {
+	    !starts(p, "$m=") || (p += 3, parse_u32(&p, &a->m) < 0) ||
+	    !starts(p, ",t=") || (p += 3, parse_u32(&p, &a->t) < 0) ||
+	    !starts(p, ",p=") || (p += 3, parse_u32(&p, &a->lanes) < 0) || *p++ != '$') {
 		*error_r = A2ERR(id, "expected '$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>'");
 		return -1;
 	}
-	if (lanes < 1 || lanes > 0xFFFFFF || t < 1 || m < 8 * lanes || m > 4u * 1024 * 1024) {
+	if (a->lanes < 1 || a->lanes > 0xFFFFFF || a->t < 1 || a->m < 8 * a->lanes ||
+	    a->m > 4u * 1024 * 1024) {
 		*error_r = A2ERR(id, "parameters out of range (1 <= p, t; 8*p <= m <= 4194304 KiB)");
 		return -1;
 	}
@@ -139,45 +166,105 @@ int rg_pwf_check_argon2(const struct rg_pwformat *f, const char *s, const char *
 		*error_r = A2ERR(id, "expected '$<salt>$<hash>' after the parameters");
 		return -1;
 	}
-	if (b64_decode(p, (size_t)(salt_end - p), buf, sizeof buf, &n, false) != 0 ||
-	    strchr(p, '=') != NULL || n < 8) {
+	if (b64_decode(p, (size_t)(salt_end - p), a->salt, sizeof a->salt, &a->saltlen, false) != 0 ||
+	    strchr(p, '=') != NULL || a->saltlen < 8) {
 		*error_r = A2ERR(id, "salt is not unpadded base64 of at least 8 bytes");
 		return -1;
 	}
 	p = salt_end + 1;
-	if (b64_decode(p, strlen(p), buf, sizeof buf, &n, false) != 0 ||
-	    strchr(p, '=') != NULL || n < 16) {
+	if (b64_decode(p, strlen(p), a->hash, sizeof a->hash, &a->hashlen, false) != 0 ||
+	    strchr(p, '=') != NULL || a->hashlen < 16) {
 		*error_r = A2ERR(id, "hash is not unpadded base64 of 16 to 1024 bytes");
 		return -1;
 	}
 	return 0;
 }
 
+int rg_pwf_check_argon2(const struct rg_pwformat *f, const char *s,
+			const struct rg_pw_params *params, const char **error_r)
+{
+	struct argon2_parsed a;
+	int r = parse_argon2(f, s, &a, error_r);
+
+	if (r == 0 && a.m > limit(params->max_argon2_memory_kib, RG_PW_MAX_ARGON2_MEMORY_KIB)) {
+		*error_r = "stored hash exceeds limits: Argon2 memory (m=) above "
+			"passwords.max_argon2_memory_kib";
+		r = -1;
+	} else if (r == 0 && a.t > limit(params->max_argon2_iterations, RG_PW_MAX_ARGON2_ITERATIONS)) {
+		*error_r = "stored hash exceeds limits: Argon2 iterations (t=) above "
+			"passwords.max_argon2_iterations";
+		r = -1;
+	}
+	sodium_memzero(&a, sizeof a);
+	return r;
+}
+
+/* libsodium's crypto_pwhash_argon2*_str_verify turn an allocation failure
+ * into a mismatch (libsodium 1.0.18), so the right password would be refused
+ * while memory is short.  Instead: derive with crypto_pwhash from the parsed
+ * parameters (it fails with -1 when it cannot run) and compare ourselves.
+ * crypto_pwhash derives only one lane with a 16-byte salt (and argon2i with
+ * t >= 3); the other encodings (the argon2 CLI's -p 4, other salt lengths) go
+ * through str_verify, whose "mismatch" is believed only if the hash's memory
+ * can be mapped before and after it. */
 enum rg_pw_result rg_pwf_verify_argon2(const struct rg_pwformat *f, const char *s,
 				       const char *pw, size_t len, const char **error_r)
 {
+	bool id = strcmp(f->arg, "$argon2id$") == 0;
+	struct argon2_parsed a;
+	unsigned char out[MAX_DECODED];
+	enum rg_pw_result res;
 	int r;
 
-	errno = 0;
-	if (strcmp(f->arg, "$argon2id$") == 0)
-		r = crypto_pwhash_argon2id_str_verify(s, pw, len);
-	else
-		r = crypto_pwhash_argon2i_str_verify(s, pw, len);
-	if (r == 0)
-		return RG_PW_MATCH;
-	if (errno == EINVAL)	/* libsodium sets EINVAL only for a mismatch */
-		return RG_PW_MISMATCH;
-	*error_r = errno == EFBIG ? "password too long for argon2"
-		: "argon2 verify failed (out of memory?)";
-	return RG_PW_ERROR;
+	if (parse_argon2(f, s, &a, error_r) < 0)
+		return RG_PW_ERROR;
+	if (a.lanes == 1 && a.saltlen == crypto_pwhash_SALTBYTES &&
+	    (id || a.t >= crypto_pwhash_argon2i_OPSLIMIT_MIN)) {
+		errno = 0;
+		r = id ? crypto_pwhash_argon2id(out, a.hashlen, pw, len, a.salt, a.t,
+						(size_t)a.m * 1024u, crypto_pwhash_argon2id_ALG_ARGON2ID13)
+			: crypto_pwhash_argon2i(out, a.hashlen, pw, len, a.salt, a.t,
+						(size_t)a.m * 1024u, crypto_pwhash_argon2i_ALG_ARGON2I13);
+		if (r == 0) {
+			res = sodium_memcmp(out, a.hash, a.hashlen) == 0 ? RG_PW_MATCH : RG_PW_MISMATCH;
+		} else {
+			*error_r = errno == ENOMEM ? "argon2 could not run: out of memory"
+				: "argon2 could not run (out of memory?)";
+			res = RG_PW_TEMPFAIL;
+		}
+		sodium_memzero(out, sizeof out);
+	} else if (!memory_available((uint64_t)a.m * 1024u)) {
+		*error_r = "argon2 could not run: out of memory";
+		res = RG_PW_TEMPFAIL;
+	} else {
+		errno = 0;
+		r = id ? crypto_pwhash_argon2id_str_verify(s, pw, len)
+			: crypto_pwhash_argon2i_str_verify(s, pw, len);
+		if (r == 0) {
+			res = RG_PW_MATCH;
+		} else if (errno == EINVAL && memory_available((uint64_t)a.m * 1024u)) {
+			res = RG_PW_MISMATCH;	/* EINVAL: "mismatch", and the memory is there */
+		} else {
+			*error_r = "argon2 could not run: out of memory";
+			res = RG_PW_TEMPFAIL;
+		}
+	}
+	sodium_memzero(&a, sizeof a);
+	return res;
 }
 
 /* ---- crypt(3) forms (libxcrypt crypt_rn) ------------------------------ */
 
 /* "$7$" N(1) r(5) p(5) salt '$' hash(43) — libsodium and libxcrypt alike. */
-int rg_pwf_check_scrypt(const struct rg_pwformat *f, const char *s, const char **error_r)
+struct scrypt_parsed {
+	unsigned nlog2;
+	uint32_t r, p;
+	const char *salt, *hash;	/* into the hash text */
+	size_t saltlen;
+};
+
+static int parse_scrypt(const char *s, struct scrypt_parsed *sc, const char **error_r)
 {
-	(void)f;
 	if (!starts(s, "$7$") || crypt64_span(s + 3) < 12) {
 		*error_r = "malformed scrypt hash: expected '$7$<N><r><p><salt>$<hash>'";
 		return -1;
@@ -201,36 +288,180 @@ int rg_pwf_check_scrypt(const struct rg_pwformat *f, const char *s, const char *
 		*error_r = "scrypt hash parameters out of range (N, r, p >= 1; 128*r*N <= 4 GiB)";
 		return -1;
 	}
+	sc->nlog2 = (unsigned)nlog2;
+	sc->r = (uint32_t)r;
+	sc->p = (uint32_t)par;
+	sc->salt = p;
+	sc->saltlen = salt;
+	sc->hash = p + salt + 1;
 	return 0;
 }
 
-enum rg_pw_result rg_pwf_verify_scrypt(const struct rg_pwformat *f, const char *s,
-				       const char *pw, size_t len, const char **error_r)
+/* scrypt and yescrypt use 128*r*N bytes: within max_scrypt_memory_kib?
+ * (In KiB that is r*N/8; nlog2 <= 31 and r < 2^32 keep r << nlog2 in range.) */
+static bool scrypt_memory_ok(uint64_t r, unsigned nlog2, const struct rg_pw_params *params)
 {
-	if (strlen(s) != crypto_pwhash_scryptsalsa208sha256_STRBYTES - 1)
-		return rg_pwf_verify_crypt(f, s, pw, len, error_r);	/* libxcrypt form */
-	/* libsodium's own form; it reports a mismatch and an allocation failure alike
-	 * (-1), so a failure here is a refusal, never a match. */
-	return crypto_pwhash_scryptsalsa208sha256_str_verify(s, pw, len) == 0
-		? RG_PW_MATCH : RG_PW_MISMATCH;
+	uint64_t max_kib = limit(params->max_scrypt_memory_kib, RG_PW_MAX_SCRYPT_MEMORY_KIB);
+	return nlog2 <= 31 && (r << nlog2) <= max_kib * 8;
 }
 
-int rg_pwf_check_yescrypt(const struct rg_pwformat *f, const char *s, const char **error_r)
+int rg_pwf_check_scrypt(const struct rg_pwformat *f, const char *s,
+			const struct rg_pw_params *params, const char **error_r)
 {
+	struct scrypt_parsed sc;
+
 	(void)f;
-	const char *p = s + 3;
-	size_t params = crypt64_span(p), salt;
-	if (!starts(s, "$y$") || params < 1 || p[params] != '$' ||
-	    (salt = crypt64_span(p + params + 1)) < 1 || p[params + 1 + salt] != '$' ||
-	    strlen(p + params + salt + 2) != 43 || crypt64_span(p + params + salt + 2) != 43) {
-		*error_r = "malformed yescrypt hash: expected '$y$<params>$<salt>$<43-char hash>'";
+	if (parse_scrypt(s, &sc, error_r) < 0)
+		return -1;
+	if (!scrypt_memory_ok(sc.r, sc.nlog2, params)) {
+		*error_r = "stored hash exceeds limits: scrypt memory (128*r*N) above "
+			"passwords.max_scrypt_memory_kib";
+		return -1;
+	}
+	if (sc.p > limit(params->max_scrypt_parallelism, RG_PW_MAX_SCRYPT_PARALLELISM)) {
+		*error_r = "stored hash exceeds limits: scrypt p above passwords.max_scrypt_parallelism";
 		return -1;
 	}
 	return 0;
 }
 
-int rg_pwf_check_bcrypt(const struct rg_pwformat *f, const char *s, const char **error_r)
+/* crypt64, least significant bits first, 3 bytes to 4 characters (the
+ * encoding of libsodium's "$7$" hash); out gets (8*n+5)/6 characters and a NUL. */
+static void crypt64_encode_le(char *out, const unsigned char *in, size_t n)
 {
+	uint32_t acc = 0;
+	unsigned bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		acc |= (uint32_t)in[i] << bits;
+		bits += 8;
+		while (bits >= 6) {
+			*out++ = crypt64[acc & 0x3f];
+			acc >>= 6;
+			bits -= 6;
+		}
+	}
+	if (bits > 0)
+		*out++ = crypt64[acc & 0x3f];
+	*out = '\0';
+}
+
+enum rg_pw_result rg_pwf_verify_scrypt(const struct rg_pwformat *f, const char *s,
+				       const char *pw, size_t len, const char **error_r)
+{
+	struct scrypt_parsed sc;
+	unsigned char key[32];
+	char enc[44];
+	enum rg_pw_result res;
+
+	if (strlen(s) != crypto_pwhash_scryptsalsa208sha256_STRBYTES - 1)
+		return rg_pwf_verify_crypt(f, s, pw, len, error_r);	/* libxcrypt form */
+	/* libsodium's own form.  Its str_verify reports an allocation failure as a
+	 * mismatch, so derive from the parsed parameters (the salt is the salt's
+	 * text, as libsodium uses it) and compare the encoded result ourselves. */
+	if (parse_scrypt(s, &sc, error_r) < 0)
+		return RG_PW_ERROR;
+	errno = 0;
+	if (crypto_pwhash_scryptsalsa208sha256_ll((const uint8_t *)pw, len,
+						  (const uint8_t *)sc.salt, sc.saltlen,
+						  (uint64_t)1 << sc.nlog2, sc.r, sc.p,
+						  key, sizeof key) != 0) {
+		*error_r = errno == ENOMEM ? "scrypt could not run: out of memory"
+			: "scrypt could not run (out of memory?)";
+		res = RG_PW_TEMPFAIL;
+	} else {
+		crypt64_encode_le(enc, key, sizeof key);
+		res = sodium_memcmp(enc, sc.hash, 43) == 0 ? RG_PW_MATCH : RG_PW_MISMATCH;
+	}
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(enc, sizeof enc);
+	return res;
+}
+
+/* yescrypt's parameter numbers: the first character's value says how many
+ * more characters follow (0..47: none; 48..55: one; 56..59: two; 60..61:
+ * three; 62: four; 63: five), each range continuing where the one before
+ * ended; the following characters are the low digits, most significant first.
+ * Returns the text after the number, or NULL. */
+static const char *yescrypt_number(const char *p, uint32_t min, uint32_t *out)
+{
+	static const struct { int first, last, more; } ranges[] = {
+		{ 0, 47, 0 }, { 48, 55, 1 }, { 56, 59, 2 }, { 60, 61, 3 }, { 62, 62, 4 }, { 63, 63, 5 },
+	};
+	int c = crypt64_value(*p);
+	uint64_t v = min;
+
+	if (c < 0)
+		return NULL;
+	p++;
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+		int more = ranges[i].more;
+		if (c > ranges[i].last) {
+			v += (uint64_t)(ranges[i].last - ranges[i].first + 1) << (6 * more);
+			continue;
+		}
+		v += (uint64_t)(c - ranges[i].first) << (6 * more);
+		while (more-- > 0) {
+			int d = crypt64_value(*p++);
+			if (d < 0)
+				return NULL;
+			v += (uint64_t)d << (6 * more);
+		}
+		if (v > UINT32_MAX)
+			return NULL;
+		*out = (uint32_t)v;
+		return p;
+	}
+	return NULL;
+}
+
+int rg_pwf_check_yescrypt(const struct rg_pwformat *f, const char *s,
+			  const struct rg_pw_params *params, const char **error_r)
+{
+	(void)f;
+	const char *p = s + 3;
+	size_t nparams = crypt64_span(p), salt;
+	uint32_t flavor, nlog2, r, have = 0, par = 1, t = 0, g = 0, rom = 0;
+
+	if (!starts(s, "$y$") || nparams < 1 || p[nparams] != '$' ||
+	    (salt = crypt64_span(p + nparams + 1)) < 1 || p[nparams + 1 + salt] != '$' ||
+	    strlen(p + nparams + salt + 2) != 43 || crypt64_span(p + nparams + salt + 2) != 43) {
+		*error_r = "malformed yescrypt hash: expected '$y$<params>$<salt>$<43-char hash>'";
+		return -1;
+	}
+	/* <flavor><log2 N><r>[<which optional ones follow><p><t><g><log2 NROM>] */
+	if ((p = yescrypt_number(p, 0, &flavor)) == NULL || (p = yescrypt_number(p, 1, &nlog2)) == NULL ||
+	    (p = yescrypt_number(p, 1, &r)) == NULL ||
+	    (*p != '$' && (p = yescrypt_number(p, 1, &have)) == NULL) ||
+	    ((have & 1) && (p = yescrypt_number(p, 2, &par)) == NULL) ||
+	    ((have & 2) && (p = yescrypt_number(p, 1, &t)) == NULL) ||
+	    ((have & 4) && (p = yescrypt_number(p, 1, &g)) == NULL) ||
+	    ((have & 8) && (p = yescrypt_number(p, 1, &rom)) == NULL) || *p != '$' || have > 15) {
+		*error_r = "malformed yescrypt hash: cannot read the parameters after '$y$'";
+		return -1;
+	}
+	if (rom != 0) {
+		*error_r = "yescrypt hash needs a ROM (NROM): not supported";
+		return -1;
+	}
+	if (!scrypt_memory_ok(r, nlog2, params)) {
+		*error_r = "stored hash exceeds limits: yescrypt memory (128*r*N) above "
+			"passwords.max_scrypt_memory_kib";
+		return -1;
+	}
+	uint32_t max_par = limit(params->max_scrypt_parallelism, RG_PW_MAX_SCRYPT_PARALLELISM);
+	if (par > max_par || t > max_par) {
+		*error_r = "stored hash exceeds limits: yescrypt p or t above "
+			"passwords.max_scrypt_parallelism";
+		return -1;
+	}
+	return 0;
+}
+
+int rg_pwf_check_bcrypt(const struct rg_pwformat *f, const char *s,
+			const struct rg_pw_params *params, const char **error_r)
+{
+	(void)params;
 	(void)f;
 	if (!(starts(s, "$2b$") || starts(s, "$2y$") || starts(s, "$2a$")) ||
 	    !(s[4] >= '0' && s[4] <= '3' && s[5] >= '0' && s[5] <= '9') || s[6] != '$' ||
@@ -247,8 +478,10 @@ int rg_pwf_check_bcrypt(const struct rg_pwformat *f, const char *s, const char *
 }
 
 /* "$6$[rounds=N$]salt$hash" and "$5$..." */
-int rg_pwf_check_shacrypt(const struct rg_pwformat *f, const char *s, const char **error_r)
+int rg_pwf_check_shacrypt(const struct rg_pwformat *f, const char *s,
+			  const struct rg_pw_params *params, const char **error_r)
 {
+	(void)params;
 	bool s512 = f->width == 86;
 	const char *p = s + 3;
 	uint32_t rounds;
@@ -276,8 +509,10 @@ bad:
 	return -1;
 }
 
-int rg_pwf_check_md5crypt(const struct rg_pwformat *f, const char *s, const char **error_r)
+int rg_pwf_check_md5crypt(const struct rg_pwformat *f, const char *s,
+			  const struct rg_pw_params *params, const char **error_r)
 {
+	(void)params;
 	(void)f;
 	size_t salt = crypt64_span(s + 3);
 	if (!starts(s, "$1$") || salt > 8 || s[3 + salt] != '$' || strlen(s + salt + 4) != 22 ||
@@ -288,8 +523,10 @@ int rg_pwf_check_md5crypt(const struct rg_pwformat *f, const char *s, const char
 	return 0;
 }
 
-int rg_pwf_check_descrypt(const struct rg_pwformat *f, const char *s, const char **error_r)
+int rg_pwf_check_descrypt(const struct rg_pwformat *f, const char *s,
+			  const struct rg_pw_params *params, const char **error_r)
 {
+	(void)params;
 	(void)f;
 	if (strlen(s) != 13 || crypt64_span(s) != 13) {
 		*error_r = "malformed DES crypt hash: expected 13 characters of [./0-9A-Za-z]";
@@ -315,9 +552,17 @@ enum rg_pw_result rg_pwf_verify_crypt(const struct rg_pwformat *f, const char *s
 	if (cd != NULL && phrase != NULL) {
 		memcpy(phrase, pw, len);
 		phrase[len] = '\0';
+		errno = 0;
 		const char *out = crypt_rn(phrase, s, cd, (int)sizeof *cd);
 		size_t slen = strlen(s);
-		if (out == NULL || out[0] == '*') {
+		if ((out == NULL || out[0] == '*') && (starts(s, "$y$") || starts(s, "$7$"))) {
+			/* check() accepted the hash, so this is almost always the
+			 * memory yescrypt/scrypt need (libxcrypt then says EINVAL, not
+			 * ENOMEM): the verify could not run, which is no mismatch. */
+			*error_r = errno == ENOMEM ? "crypt_rn could not run: out of memory"
+				: "crypt_rn could not run the memory-hard hash (out of memory?)";
+			res = RG_PW_TEMPFAIL;
+		} else if (out == NULL || out[0] == '*') {
 			*error_r = "crypt_rn refused the hash (scheme not supported by libxcrypt?)";
 		} else if (strlen(out) == slen && sodium_memcmp(out, s, slen) == 0) {
 			res = RG_PW_MATCH;
@@ -336,8 +581,10 @@ enum rg_pw_result rg_pwf_verify_crypt(const struct rg_pwformat *f, const char *s
 
 /* ---- salted SHA-2: base64(digest || salt) (OpenSSL EVP) ---------------- */
 
-int rg_pwf_check_ssha(const struct rg_pwformat *f, const char *s, const char **error_r)
+int rg_pwf_check_ssha(const struct rg_pwformat *f, const char *s,
+		      const struct rg_pw_params *params, const char **error_r)
 {
+	(void)params;
 	unsigned char buf[MAX_DECODED];
 	size_t n;
 
@@ -414,8 +661,10 @@ static int parse_dovecot(const char *s, const char **salt_r, size_t *saltlen_r,
 	return 0;
 }
 
-int rg_pwf_check_pbkdf2_dovecot(const struct rg_pwformat *f, const char *s, const char **error_r)
+int rg_pwf_check_pbkdf2_dovecot(const struct rg_pwformat *f, const char *s,
+				const struct rg_pw_params *params, const char **error_r)
 {
+	(void)params;
 	const char *salt;
 	size_t saltlen;
 	uint32_t rounds;
@@ -462,8 +711,10 @@ static int parse_ab64(const struct rg_pwformat *f, const char *s, unsigned char 
 	return 0;
 }
 
-int rg_pwf_check_pbkdf2_ab64(const struct rg_pwformat *f, const char *s, const char **error_r)
+int rg_pwf_check_pbkdf2_ab64(const struct rg_pwformat *f, const char *s,
+			     const struct rg_pw_params *params, const char **error_r)
 {
+	(void)params;
 	unsigned char salt[MAX_DECODED], key[EVP_MAX_MD_SIZE];
 	size_t saltlen;
 	uint32_t rounds;
@@ -496,8 +747,10 @@ enum rg_pw_result rg_pwf_verify_pbkdf2_ab64(const struct rg_pwformat *f, const c
 
 /* ---- plaintext (weak; only with allow_plaintext) ----------------------- */
 
-int rg_pwf_check_plain(const struct rg_pwformat *f, const char *s, const char **error_r)
+int rg_pwf_check_plain(const struct rg_pwformat *f, const char *s,
+		       const struct rg_pw_params *params, const char **error_r)
 {
+	(void)params;
 	(void)f;
 	if (s[0] == '\0') {
 		*error_r = "empty {PLAIN} password";

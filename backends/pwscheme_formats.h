@@ -1,9 +1,10 @@
 /*
  * pwscheme_formats.h — internal to pwscheme.c: one entry per hash encoding.
  *
- * check() validates the text a format reads (well-formedness only, cheap:
- * it runs for every stored hash at load time).  verify() assumes check()
- * passed and returns RG_PW_MATCH, RG_PW_MISMATCH or RG_PW_ERROR.
+ * check() validates the text a format reads (well-formedness, and the cost
+ * parameters against the limits in params; cheap: it runs for every stored
+ * hash at load time).  verify() assumes check() passed and returns
+ * RG_PW_MATCH, RG_PW_MISMATCH, RG_PW_ERROR or RG_PW_TEMPFAIL (could not run).
  * Error texts are static.
  */
 #ifndef RG_PWSCHEME_FORMATS_H
@@ -15,7 +16,8 @@
 #include "pwscheme.h"
 
 struct rg_pwformat;
-typedef int rg_pwf_check_fn(const struct rg_pwformat *f, const char *s, const char **error_r);
+typedef int rg_pwf_check_fn(const struct rg_pwformat *f, const char *s,
+			    const struct rg_pw_params *params, const char **error_r);
 typedef enum rg_pw_result rg_pwf_verify_fn(const struct rg_pwformat *f, const char *s,
 					   const char *password, size_t password_len,
 					   const char **error_r);

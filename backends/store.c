@@ -1,21 +1,15 @@
 /*
  * store.c — opening stores and walking the chain.
  *
- * Rules (DESIGN.md §1, issue 2):
+ * Rules:
  *  - Stores are asked in configuration order; the first that knows the user
  *    decides.  A store that cannot answer (RG_LOOKUP_ERROR) before the
  *    deciding one makes the whole answer an error: we cannot know whether
  *    that store would have known the user, so we fail closed (tempfail).
  *  - An error never becomes success, and never becomes "unknown user".
- *  - Unknown users cost one dummy hash, so timing matches a wrong password.
- *  - Disabled users: the stored hash is still verified (same cost as an
- *    enabled user), then the answer is RG_VERIFY_DISABLED whatever the
- *    password was.  The front ends must not tell the client the difference.
- *  - A stored hash that cannot be used (unknown scheme, malformed, plaintext
- *    not allowed) is an admin error: RG_VERIFY_TEMPFAIL plus a log line that
- *    names the user and the store (never the password), rate limited.  A
- *    tempfail keeps the client retrying instead of refusing it for good, and
- *    the admin sees the problem; `relayguard -n` finds these up front.
+ *  - What a login attempt costs and how it ends (unknown, disabled, wrong
+ *    password, unusable stored hash) is decided in login.c, for the SASL
+ *    service and relayguardctl alike.
  */
 #include <autoconfig.h>
 #include "store.h"
@@ -171,41 +165,7 @@ enum rg_lookup rg_stores_lookup_user(const struct rg_config *cfg, const char *us
 	return RG_LOOKUP_NOTFOUND;
 }
 
-/* At most one "unusable stored hash" line per interval, with a count of the
- * ones left out, so a client hammering a broken account cannot flood syslog. */
-#define BAD_HASH_LOG_INTERVAL 60
-static pthread_mutex_t bad_hash_lock = PTHREAD_MUTEX_INITIALIZER;
-static time_t bad_hash_last;
-static unsigned long bad_hash_suppressed;
-
-static void log_bad_hash(const struct rg_store *st, const char *user, const char *err)
-{
-	char safe_user[300];
-	time_t now = time(NULL);
-	unsigned long suppressed = 0;
-	bool emit = false;
-
-	rg_stats_inc("store.bad_hash");
-	pthread_mutex_lock(&bad_hash_lock);
-	if (bad_hash_last == 0 || now - bad_hash_last >= BAD_HASH_LOG_INTERVAL) {
-		emit = true;
-		suppressed = bad_hash_suppressed;
-		bad_hash_suppressed = 0;
-		bad_hash_last = now;
-	} else {
-		bad_hash_suppressed++;
-	}
-	pthread_mutex_unlock(&bad_hash_lock);
-	if (!emit)
-		return;
-	rg_log(LOG_ERR, "store %s: user %s: stored password hash is unusable (%s); "
-	       "answering temporary failure until it is fixed (check with relayguard -n)%s",
-	       st->label, rg_log_quote(safe_user, sizeof(safe_user), user),
-	       err ? err : "unknown scheme",
-	       suppressed ? " [more such errors were not logged]" : "");
-}
-
-static void params_from_config(const struct rg_config *cfg, struct rg_pw_params *p)
+void rg_pw_params_from_config(const struct rg_config *cfg, struct rg_pw_params *p)
 {
 	rg_pw_params_default(p);
 	p->allow_plaintext = cfg->passwords.allow_plaintext;
@@ -213,61 +173,14 @@ static void params_from_config(const struct rg_config *cfg, struct rg_pw_params 
 		p->argon2_memory_kib = (unsigned)cfg->passwords.argon2_memory_kib;
 	if (cfg->passwords.argon2_iterations > 0)
 		p->argon2_iterations = (unsigned)cfg->passwords.argon2_iterations;
-}
-
-enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
-				const char *password, size_t password_len,
-				const struct rg_store **store_r, const char **error_r)
-{
-	struct rg_user_record rec;
-	struct rg_pw_params params;
-	const struct rg_store *st = NULL;
-	const char *dummy_err;
-
-	if (error_r == NULL)
-		error_r = &dummy_err;
-	*error_r = NULL;
-	if (store_r != NULL)
-		*store_r = NULL;
-	params_from_config(cfg, &params);
-
-	enum rg_lookup r = rg_stores_lookup_user(cfg, user, &rec, &st, error_r);
-	if (store_r != NULL)
-		*store_r = st;
-	if (r == RG_LOOKUP_ERROR)
-		return RG_VERIFY_TEMPFAIL;
-	if (r == RG_LOOKUP_NOTFOUND) {
-		rg_pwscheme_dummy_verify(password, password_len, &params);
-		return RG_VERIFY_UNKNOWN_USER;
-	}
-
-	/* Known user: always run the real hash, enabled or not. */
-	const char *pw_err = NULL;
-	enum rg_pw_result pr = rg_pwscheme_verify(rec.password, password, password_len,
-						  &params, &pw_err);
-	bool enabled = rec.enabled;
-	bool weak = pr == RG_PW_MATCH && rg_pwscheme_is_weak(rec.password);
-	rg_user_record_clear(&rec);
-
-	if (pr == RG_PW_ERROR) {
-		log_bad_hash(st, user, pw_err);
-		if (!enabled)
-			return RG_VERIFY_DISABLED;	/* refused anyway; the log shows the hash problem */
-		*error_r = "stored password hash is unusable (see the log)";
-		return RG_VERIFY_TEMPFAIL;
-	}
-	if (!enabled)
-		return RG_VERIFY_DISABLED;
-	if (pr != RG_PW_MATCH)
-		return RG_VERIFY_BAD_PASSWORD;
-	if (weak) {
-		char safe_user[300];
-		rg_stats_inc("login.weak_scheme");
-		rg_log(LOG_WARNING, "store %s: user %s logged in with a plaintext stored password "
-		       "(allow_plaintext is on); rehash it with relayguardctl",
-		       st->label, rg_log_quote(safe_user, sizeof(safe_user), user));
-	}
-	return RG_VERIFY_OK;
+	if (cfg->passwords.max_argon2_memory_kib > 0)
+		p->max_argon2_memory_kib = (unsigned)cfg->passwords.max_argon2_memory_kib;
+	if (cfg->passwords.max_argon2_iterations > 0)
+		p->max_argon2_iterations = (unsigned)cfg->passwords.max_argon2_iterations;
+	if (cfg->passwords.max_scrypt_memory_kib > 0)
+		p->max_scrypt_memory_kib = (unsigned)cfg->passwords.max_scrypt_memory_kib;
+	if (cfg->passwords.max_scrypt_parallelism > 0)
+		p->max_scrypt_parallelism = (unsigned)cfg->passwords.max_scrypt_parallelism;
 }
 
 enum rg_lookup rg_stores_user_enabled(const struct rg_config *cfg, const char *user,

@@ -81,7 +81,13 @@ enum rg_lookup rg_stores_lookup_user(const struct rg_config *cfg, const char *us
 				     struct rg_user_record *rec_r, const struct rg_store **store_r,
 				     const char **error_r);
 
-/* Full verify: lookup + scheme verify (+ dummy hash for unknown users). No cache. */
+/* Password scheme parameters and stored-hash limits from cfg (passwords.*;
+ * unset = the defaults).  The one place that maps the config onto them. */
+struct rg_pw_params;
+void rg_pw_params_from_config(const struct rg_config *cfg, struct rg_pw_params *p);
+
+/* Full verify without a cache: the login decision of login.h (lookup, one hash —
+ * the stored one, disabled users included, or a dummy for unknown users —, verdict). */
 enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
 				const char *password, size_t password_len,
 				const struct rg_store **store_r, const char **error_r);

@@ -46,6 +46,16 @@ bench_bench_auth_LDADD = $(SODIUM_LIBS) $(PTHREAD_LIBS)
 bench-auth: bench/bench_auth$(EXEEXT) bench/bench_schemes$(EXEEXT) relayguard$(EXEEXT) relayguardctl$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_auth.sh
 
+# SASL service: how long a refusal takes per kind of account (unknown, wrong
+# password, disabled, cheap stored hash), first and repeated tries
+EXTRA_PROGRAMS += bench/auth_timing
+BENCH_TARGETS += bench-auth-timing
+EXTRA_DIST += bench/bench_auth_timing.sh
+bench_auth_timing_SOURCES = bench/auth_timing.c
+bench_auth_timing_LDADD = $(SODIUM_LIBS)
+bench-auth-timing: bench/auth_timing$(EXEEXT) relayguard$(EXEEXT) relayguardctl$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_auth_timing.sh
+
 # ---- keep last ----
 bench:
 	@set -e; for t in $(BENCH_TARGETS); do \

@@ -133,6 +133,10 @@ struct rg_config {
 		bool allow_plaintext;	/* accept {PLAIN}/{CLEARTEXT} stored passwords */
 		int argon2_memory_kib;	/* generation parameters */
 		int argon2_iterations;
+		int max_argon2_memory_kib;	/* limits for stored hashes (verify cost) */
+		int max_argon2_iterations;
+		int max_scrypt_memory_kib;
+		int max_scrypt_parallelism;
 	} passwords;
 
 	struct rg_store_conf *stores;

@@ -27,14 +27,6 @@ static int line_or(const struct rg_load_ctx *ctx, const char *path, const char *
 	return line ? line : rg_load_line(ctx, fallback);
 }
 
-static void pw_params(const struct rg_config *cfg, struct rg_pw_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->allow_plaintext = cfg->passwords.allow_plaintext;
-	p->argon2_memory_kib = (unsigned)cfg->passwords.argon2_memory_kib;
-	p->argon2_iterations = (unsigned)cfg->passwords.argon2_iterations;
-}
-
 /* ---- front ends and auth settings -------------------------------------------- */
 
 static void check_front_ends(struct rg_load_ctx *ctx)
@@ -96,6 +88,25 @@ static void check_accounts(struct rg_load_ctx *ctx)
 	}
 }
 
+/* ---- password schemes --------------------------------------------------------- */
+
+/* relayguard must be able to run the hashes it makes itself. */
+static void check_passwords(struct rg_load_ctx *ctx)
+{
+	const struct rg_config *cfg = ctx->cfg;
+
+	if (cfg->passwords.argon2_memory_kib > cfg->passwords.max_argon2_memory_kib)
+		ERR(ctx, line_or(ctx, "passwords.max_argon2_memory_kib", "passwords.argon2_memory_kib"),
+		    "passwords.argon2_memory_kib (%d) is above passwords.max_argon2_memory_kib (%d): "
+		    "relayguard would refuse the hashes it makes; raise the limit",
+		    cfg->passwords.argon2_memory_kib, cfg->passwords.max_argon2_memory_kib);
+	if (cfg->passwords.argon2_iterations > cfg->passwords.max_argon2_iterations)
+		ERR(ctx, line_or(ctx, "passwords.max_argon2_iterations", "passwords.argon2_iterations"),
+		    "passwords.argon2_iterations (%d) is above passwords.max_argon2_iterations (%d): "
+		    "relayguard would refuse the hashes it makes; raise the limit",
+		    cfg->passwords.argon2_iterations, cfg->passwords.max_argon2_iterations);
+}
+
 /* ---- stores ------------------------------------------------------------------- */
 
 static const char *type_name(enum rg_store_type t)
@@ -127,7 +138,7 @@ static void check_static_users(struct rg_load_ctx *ctx, const struct rg_store_co
 {
 	struct rg_pw_params params;
 
-	pw_params(ctx->cfg, &params);
+	rg_pw_params_from_config(ctx->cfg, &params);
 	for (size_t u = 0; u < sc->n_users; u++) {
 		const struct rg_static_user *us = &sc->users[u];
 		const char *why = NULL;
@@ -285,6 +296,7 @@ void rg_config_check_semantics(struct rg_load_ctx *ctx)
 {
 	check_front_ends(ctx);
 	check_accounts(ctx);
+	check_passwords(ctx);
 	check_stores(ctx);
 	check_tenants(ctx);
 	collect_warnings(ctx);
@@ -332,7 +344,7 @@ int rg_config_check_store_hashes(const struct rg_config *cfg, char **errors_r)
 		/* static users were checked while loading */
 		if (st == NULL || cfg->stores[i].type == RG_STORE_STATIC || !st->ops->foreach_hash)
 			continue;
-		pw_params(cfg, &w.params);
+		rg_pw_params_from_config(cfg, &w.params);
 		if (st->ops->foreach_hash(st, check_one_hash, &w, &err) != 0)
 			rg_msgs_add(&m, cfg->path, cfg->stores[i].line, "stores[%zu] (%s): cannot "
 				    "read the stored hashes: %s", i, store_label(&cfg->stores[i]),

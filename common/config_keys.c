@@ -151,6 +151,16 @@ static const struct rg_key password_keys[] = {
 	      "Argon2id memory for new hashes, KiB"),
 	K_INT(C, "argon2_iterations", passwords.argon2_iterations, 2, 1, 1000,
 	      "Argon2id iterations for new hashes"),
+	K_INT(C, "max_argon2_memory_kib", passwords.max_argon2_memory_kib, 262144, 8, 4194304,
+	      "largest Argon2 memory (m=, KiB) of a stored hash that is run; a hash over "
+	      "any max_* limit is refused at load and by relayguard -n, and answered as a "
+	      "temporary failure (\"stored hash exceeds limits\") if met at login"),
+	K_INT(C, "max_argon2_iterations", passwords.max_argon2_iterations, 10, 1, 1000,
+	      "largest Argon2 iteration count (t=) of a stored hash that is run"),
+	K_INT(C, "max_scrypt_memory_kib", passwords.max_scrypt_memory_kib, 262144, 8, 4194304,
+	      "largest scrypt/yescrypt memory (128*r*N, KiB) of a stored hash that is run"),
+	K_INT(C, "max_scrypt_parallelism", passwords.max_scrypt_parallelism, 16, 1, 1024,
+	      "largest scrypt/yescrypt p (and yescrypt time factor t) of a stored hash that is run"),
 };
 static const struct rg_key_table password_table = TABLE("passwords", password_keys);
 

@@ -158,6 +158,50 @@ else
 	fi
 fi
 
+# ---- stored hashes over the passwords.max_* limits (never run: refused up front) -----
+S16='MTMyZjZmZjRmMDM1Y2U3Zg'; H32='Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o'
+{
+	printf 'big:$argon2id$v=19$m=4194304,t=1,p=1$%s$%s\n' "$S16" "$H32"		# 4 GiB
+	printf 'slow:$argon2id$v=19$m=8192,t=1000,p=1$%s$%s\n' "$S16" "$H32"	# t=1000
+	printf 'hugen:$7$I6..../....zHS6RNJZ3Jd/DXln9DeeU1$pz.0V7R8OylZ.fudMIv5wj5.i4yN97LMl0Eb1tOzX34\n'
+	printf 'alice:%s\n' "$H"
+} >"$tmp/users"
+run "$tmp/pwfile.conf"
+ok $((status != 1)) "passwd-file with over-limit hashes: relayguard -n exits 1"
+for u in big slow hugen; do
+	grep -F "$tmp/pwfile.conf:4:" "$tmp/err" | grep -F "user \"$u\"" | grep -qF "stored hash exceeds limits"
+	ok $? "over-limit hash of \"$u\" named: stored hash exceeds limits"
+done
+grep -q 'alice' "$tmp/err"; ok $((! $?)) "the hash within the limits is not reported"
+[ "$status" -eq 1 ] || show
+{ echo 'passwords: { max_argon2_memory_kib = 4194304; max_argon2_iterations = 1000;'
+  echo '  max_scrypt_memory_kib = 1048576; };'; cat "$tmp/pwfile.conf"; } >"$tmp/pwbig.conf"
+run "$tmp/pwbig.conf"
+ok $((status != 0)) "limits raised in the config: the same hashes are accepted"
+[ "$status" -eq 0 ] || show
+cat >"$tmp/static-big.conf" <<EOF
+auth: { dovecot_socket = "$tmp/auth"; saslauthd_socket = ""; };
+milter: { socket = "unix:$tmp/milter.sock"; };
+stores = (
+  { type = "static";
+    users = ( { name = "big"; password = "\$argon2id\$v=19\$m=4194304,t=1,p=1\$$S16\$$H32"; } ); }
+);
+EOF
+run "$tmp/static-big.conf"
+ok $((status != 1)) "static store with a 4 GiB Argon2 entry: refused at load"
+has "$tmp/static-big.conf:5: stores[0].users[0]: user \"big\": password: stored hash exceeds limits"
+ok $? "static store: the entry and the limit are named"
+has "stored hash exceeds limits" || show
+cat >"$tmp/gen-over.conf" <<EOF
+passwords: { argon2_memory_kib = 524288; };
+auth: { dovecot_socket = "$tmp/auth"; saslauthd_socket = ""; };
+milter: { socket = "unix:$tmp/milter.sock"; };
+EOF
+run "$tmp/gen-over.conf"
+ok $((status != 1)) "argon2_memory_kib above max_argon2_memory_kib: exit 1"
+has "$tmp/gen-over.conf:1: passwords.argon2_memory_kib (524288) is above passwords.max_argon2_memory_kib (262144)"
+ok $? "says relayguard would refuse its own hashes, with the line"
+
 # ---- options -------------------------------------------------------------------------
 "$RG" -V >"$tmp/out" 2>&1; s=$?
 grep -q '^relayguard [0-9]' "$tmp/out"; ok $((s + $?)) "-V prints the version"

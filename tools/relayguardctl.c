@@ -23,6 +23,7 @@
 #include "ctl_control.h"
 #include "log.h"
 #include "pwscheme.h"
+#include "store.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -125,14 +126,10 @@ int ctl_load_config(struct ctl *c, bool required)
 
 void ctl_pw_params(const struct ctl *c, struct rg_pw_params *p)
 {
-	rg_pw_params_default(p);
 	if (c->cfg == NULL)
-		return;
-	p->allow_plaintext = c->cfg->passwords.allow_plaintext;
-	if (c->cfg->passwords.argon2_memory_kib > 0)
-		p->argon2_memory_kib = (unsigned)c->cfg->passwords.argon2_memory_kib;
-	if (c->cfg->passwords.argon2_iterations > 0)
-		p->argon2_iterations = (unsigned)c->cfg->passwords.argon2_iterations;
+		rg_pw_params_default(p);
+	else
+		rg_pw_params_from_config(c->cfg, p);
 }
 
 static const struct command *find_command(int argc, char **argv, int *used_r)

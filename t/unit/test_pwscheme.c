@@ -7,10 +7,14 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+
+#include <sodium.h>
 
 #include "pwscheme.h"
 #include "t/tap.h"
@@ -308,6 +312,15 @@ static void test_generate(void)
 	is_str(rg_pwscheme_name(h), "ARGON2ID", "generated hash is ARGON2ID");
 	is_int(verify(h, "hunter2", &def), RG_PW_MATCH, "round trip verifies");
 	is_int(verify(h, "hunter3", &def), RG_PW_MISMATCH, "round trip: wrong password fails");
+	ok(rg_pwscheme_costs_as_dummy(h, &def), "a hash at the generation parameters costs as the dummy");
+	char braced[256];
+	snprintf(braced, sizeof braced, "{ARGON2ID}%s", h);
+	ok(rg_pwscheme_costs_as_dummy(braced, &def), "  with a {ARGON2ID} prefix too");
+	ok(!rg_pwscheme_costs_as_dummy(find("SHA512-CRYPT", "$6$")->hash, &def),
+	   "a sha512crypt hash does not cost as the dummy");
+	ok(!rg_pwscheme_costs_as_dummy(find("ARGON2ID", "$argon2id$v=19$m=19456,t=2,p=4")->hash, &def),
+	   "an Argon2id hash with 4 lanes does not");
+	ok(!rg_pwscheme_costs_as_dummy(NULL, &def), "NULL does not");
 	char *h2 = rg_pwscheme_hash("hunter2", 7, NULL, &err);
 	ok(h2 != NULL && strcmp(h, h2) != 0, "two hashes of one password differ (random salt)");
 
@@ -333,6 +346,8 @@ static void test_generate(void)
 	ok(h != NULL && strncmp(h, "$argon2id$v=19$m=8192,t=3,p=1$", 30) == 0, "configured params: %s",
 	   h ? h : err);
 	ok(h != NULL && verify(h, "x", &def) == RG_PW_MATCH, "configured-params hash verifies");
+	ok(h != NULL && !rg_pwscheme_costs_as_dummy(h, &def) && rg_pwscheme_costs_as_dummy(h, &p),
+	   "it costs as the dummy of its own parameters only");
 	free(h);
 
 	p.argon2_memory_kib = 1;
@@ -352,6 +367,183 @@ static void test_generate(void)
 	rg_pwscheme_dummy_verify("whatever", 8, NULL);
 	p.argon2_iterations = 1;
 	rg_pwscheme_dummy_verify(NULL, 0, &p);
+}
+
+/* Stored hashes over the passwords.max_* limits: refused by check, never run by
+ * verify ("stored hash exceeds limits"); configured higher, accepted. */
+#define SALT16 "MTMyZjZmZjRmMDM1Y2U3Zg"
+#define HASH32 "Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o"
+static void test_limits(void)
+{
+	struct rg_pw_params def, big;
+	static const struct {
+		const char *hash, *why;
+	} over[] = {
+		{ "$argon2id$v=19$m=4194304,t=1,p=1$" SALT16 "$" HASH32, "4 GiB Argon2id" },
+		{ "{ARGON2ID}$argon2id$v=19$m=262145,t=1,p=1$" SALT16 "$" HASH32, "Argon2id 256 MiB + 1 KiB" },
+		{ "$argon2i$v=19$m=8192,t=1000,p=1$" SALT16 "$" HASH32, "Argon2i t=1000" },
+		{ "$argon2id$v=19$m=8192,t=11,p=1$" SALT16 "$" HASH32, "Argon2id t=11" },
+		/* N = 2^20 ('I'), r = 8 ('6'): 1 GiB */
+		{ "$7$I6..../....zHS6RNJZ3Jd/DXln9DeeU1$pz.0V7R8OylZ.fudMIv5wj5.i4yN97LMl0Eb1tOzX34",
+		  "scrypt 1 GiB" },
+		/* N = 2^14, r = 8, p = 17 ('F') */
+		{ "$7$C6....F....zHS6RNJZ3Jd/DXln9DeeU1$pz.0V7R8OylZ.fudMIv5wj5.i4yN97LMl0Eb1tOzX34",
+		  "scrypt p=17" },
+		/* mkpasswd -m yescrypt -R 11: N = 2^18, r = 32: 1 GiB */
+		{ "$y$jFT$6PdrWrUoNNuvREzUvNpiR.$6UsyR2AoWjQsvbLr29eMbZ6v3EELj2U/REcY1/GRIR2",
+		  "yescrypt 1 GiB" },
+	};
+	static const struct {
+		const char *hash, *why;
+	} within[] = {
+		/* libsodium's argon2id MODERATE (t=3, 256 MiB) and argon2i MODERATE (t=6, 128 MiB),
+		 * INTERACTIVE (t=2, 64 MiB / t=4, 32 MiB) and relayguard's own default */
+		{ "$argon2id$v=19$m=262144,t=3,p=1$" SALT16 "$" HASH32, "Argon2id MODERATE" },
+		{ "$argon2i$v=19$m=131072,t=6,p=1$" SALT16 "$" HASH32, "Argon2i MODERATE" },
+		{ "$argon2id$v=19$m=65536,t=2,p=1$" SALT16 "$" HASH32, "Argon2id INTERACTIVE" },
+		{ "$argon2i$v=19$m=32768,t=4,p=1$" SALT16 "$" HASH32, "Argon2i INTERACTIVE" },
+		{ "$argon2id$v=19$m=19456,t=2,p=1$" SALT16 "$" HASH32, "relayguard's default" },
+		/* libsodium scrypt INTERACTIVE: N = 2^14, r = 8, p = 1 (16 MiB) */
+		{ "$7$C6..../....zHS6RNJZ3Jd/DXln9DeeU1$pz.0V7R8OylZ.fudMIv5wj5.i4yN97LMl0Eb1tOzX34",
+		  "scrypt INTERACTIVE" },
+		/* mkpasswd -m scrypt (N = 2^14, r = 32: 64 MiB), yescrypt default (16 MiB) */
+		{ "$7$CU..../....zHS6RNJZ3Jd/DXln9DeeU1$pz.0V7R8OylZ.fudMIv5wj5.i4yN97LMl0Eb1tOzX34",
+		  "mkpasswd scrypt" },
+		{ "$y$j9T$KnsBVltiwLBPmZGYBySxL.$TpzLT8Gpr4qZ4hPdtAS6mwx/uf.3Z4iFs/iSNgKQt23", "yescrypt j9T" },
+	};
+
+	rg_pw_params_default(&def);
+	is_int(def.max_argon2_memory_kib, 262144, "default max_argon2_memory_kib = 256 MiB");
+	for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
+		const char *err = NULL;
+		is_int(rg_pwscheme_check(over[i].hash, &def, &err), -1, "check refuses %s", over[i].why);
+		ok(err != NULL && strstr(err, "stored hash exceeds limits") != NULL, "  %s",
+		   err ? err : "(no error)");
+		err = NULL;
+		is_int(rg_pwscheme_verify(over[i].hash, "x", 1, &def, &err), RG_PW_ERROR,
+		       "  verify does not run it: RG_PW_ERROR");
+		ok(err != NULL && strstr(err, "stored hash exceeds limits") != NULL, "  verify says %s",
+		   err ? err : "(no error)");
+	}
+	for (size_t i = 0; i < sizeof within / sizeof within[0]; i++) {
+		const char *err = NULL;
+		is_int(rg_pwscheme_check(within[i].hash, &def, &err), 0, "default limits admit %s%s%s",
+		       within[i].why, err ? ": " : "", err ? err : "");
+	}
+	memset(&big, 0, sizeof big);	/* 0 = the defaults too */
+	is_int(rg_pwscheme_check(over[1].hash, &big, NULL), -1, "zeroed limits are the defaults");
+	big = def;
+	big.max_argon2_memory_kib = 4194304;
+	big.max_argon2_iterations = 1000;
+	big.max_scrypt_memory_kib = 1048576;
+	big.max_scrypt_parallelism = 17;
+	for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
+		const char *err = NULL;
+		is_int(rg_pwscheme_check(over[i].hash, &big, &err), 0, "raised limits admit %s%s%s",
+		       over[i].why, err ? ": " : "", err ? err : "");
+	}
+}
+
+/* Out of memory while hashing: the right password is never a mismatch.  The
+ * address space is limited to a little above what the process uses now, so the
+ * schemes' memory cannot be had; afterwards the limit is lifted again. */
+#if !defined(__SANITIZE_ADDRESS__)
+static long vm_size_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmSize: %ld kB", &kib) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kib;
+}
+#endif
+
+static void test_out_of_memory(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	diag("out-of-memory checks need RLIMIT_AS, which AddressSanitizer cannot run under: "
+	     "they run in the plain build");
+#else
+	struct rg_pw_params def, low;
+	struct rlimit saved, lim;
+	char *a2 = NULL, *a2i = NULL;
+	const char *err;
+	struct oom_case {
+		const char *why, *hash, *pw;
+	} cases[8];
+	size_t n = 0;
+
+	rg_pw_params_default(&def);
+	low = def;
+	low.argon2_memory_kib = 32768;	/* 32 MiB, one lane, 16-byte salt: crypto_pwhash derives */
+	low.argon2_iterations = 1;
+	a2 = rg_pwscheme_hash("oom-pw", 6, &low, &err);
+	ok(a2 != NULL, "made a 32 MiB Argon2id hash");
+	/* argon2i through libsodium's own str form (t=3 would be derived; t=1 is not) */
+	char a2i_buf[crypto_pwhash_argon2i_STRBYTES];
+	if (crypto_pwhash_argon2i_str(a2i_buf, "oom-pw", 6, 3, 32u << 20) == 0)
+		a2i = a2i_buf;
+	ok(a2i != NULL, "made a 32 MiB Argon2i hash");
+	if (a2 != NULL)
+		cases[n++] = (struct oom_case){ "Argon2id (derived)", a2, "oom-pw" };
+	if (a2i != NULL)
+		cases[n++] = (struct oom_case){ "Argon2i (derived)", a2i, "oom-pw" };
+	static const char *const from_vectors[][2] = {
+		{ "ARGON2ID", "p=4 lanes" },	/* 4 lanes: libsodium's str_verify + memory check */
+		{ "ARGON2I", "one pass" },	/* argon2i t=1: likewise */
+		{ "SCRYPT", "sodium scrypt" },	/* libsodium's $7$, 16 MiB */
+		{ "SCRYPT", "secret" },		/* libxcrypt's $7$ (crypt_rn), 64 MiB */
+		{ "YESCRYPT", "secret" },	/* crypt_rn, 16 MiB */
+	};
+	for (size_t i = 0; i < sizeof from_vectors / sizeof from_vectors[0]; i++)
+		for (int k = 0; k < nvec; k++)
+			if (strcmp(vec[k].scheme, from_vectors[i][0]) == 0 &&
+			    strcmp(vec[k].password, from_vectors[i][1]) == 0) {
+				cases[n++] = (struct oom_case){ vec[k].scheme, vec[k].hash, vec[k].password };
+				break;
+			}
+	is_int(n, 7, "seven memory-hard hashes to try");
+	const struct vector *cheap = find("SHA512-CRYPT", "$6$gt3");
+	ok(cheap != NULL, "a sha512crypt vector for comparison");
+
+	/* warm up what is set up once (libsodium, the dummy, libxcrypt, OpenSSL) */
+	for (size_t i = 0; i < n; i++)
+		(void)verify(cases[i].hash, cases[i].pw, &def);
+	rg_pwscheme_dummy_verify("x", 1, &def);
+
+	long kib = vm_size_kib();
+	ok(kib > 0 && getrlimit(RLIMIT_AS, &saved) == 0, "VmSize %ld KiB", kib);
+	if (kib <= 0)
+		goto out;
+	lim = saved;
+	lim.rlim_cur = ((rlim_t)kib + 4096) * 1024;	/* 4 MiB more: none of the hashes fits */
+	ok(setrlimit(RLIMIT_AS, &lim) == 0, "address space limited to VmSize + 4 MiB");
+	enum rg_pw_result got[8], cheap_got = RG_PW_ERROR;
+	const char *errs[8];
+	for (size_t i = 0; i < n; i++) {
+		errs[i] = NULL;
+		got[i] = rg_pwscheme_verify(cases[i].hash, cases[i].pw, strlen(cases[i].pw), &def,
+					    &errs[i]);
+	}
+	if (cheap != NULL)
+		cheap_got = verify(cheap->hash, cheap->password, &def);
+	setrlimit(RLIMIT_AS, &saved);	/* memory is back */
+	for (size_t i = 0; i < n; i++) {
+		is_int(got[i], RG_PW_TEMPFAIL, "%s, right password, out of memory: RG_PW_TEMPFAIL, "
+		       "not a mismatch (%s)", cases[i].why, errs[i] ? errs[i] : "no error text");
+		is_int(verify(cases[i].hash, cases[i].pw, &def), RG_PW_MATCH,
+		       "  memory back: the right password matches at once");
+		is_int(verify(cases[i].hash, "wrong", &def), RG_PW_MISMATCH, "  a wrong one does not");
+	}
+	is_int(cheap_got, RG_PW_MATCH, "under the same limit sha512crypt still verifies");
+out:
+	free(a2);
+#endif
 }
 
 /* Several threads verifying at once get the same answers (crypt_rn, EVP, libsodium). */
@@ -411,6 +603,8 @@ int main(void)
 	test_malformed();
 	test_nul_in_password();
 	test_generate();
+	test_limits();
+	test_out_of_memory();
 	test_threads();
 	return done_testing();
 }
