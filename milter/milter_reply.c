@@ -7,27 +7,31 @@
 #include "log.h"
 #include "stats.h"
 
-/* client=, identity=, tenant=, reply= and the queue id come from the MTA or the
- * client: quoted (rg_log_quote); the action and reason codes are ours, bare */
+/* client=, identity=, login=, tenant=, reply= and the queue id come from the
+ * MTA, the client or a store: quoted (rg_log_quote); the action and reason
+ * codes are ours, bare.  login= is the login behind the identity (act-as:
+ * common/logins.h), "-" when it is not known. */
 static void log_verdict(const struct rg_mconn *c, const struct rg_verdict *v)
 {
-	char q[64], client[80], id[300], tenant[160], text[RG_VERDICT_TEXT + 32], reply[400];
+	char q[64], client[80], id[300], login[300], tenant[160];
+	char text[RG_VERDICT_TEXT + 32], reply[400];
 	const struct rg_mmsg *m = &c->msg;
 	int prio = v->action == RG_TEMPFAIL ? LOG_WARNING : LOG_INFO;
 
 	rg_log_quote(q, sizeof(q), m->queue_id ? m->queue_id : "NOQUEUE");
 	rg_log_quote(client, sizeof(client), c->client_addr);
 	rg_log_quote(id, sizeof(id), m->auth_authen);
+	rg_log_quote(login, sizeof(login), m->login_known ? m->login_authc : NULL);
 	rg_log_quote(tenant, sizeof(tenant), m->tenant.value);
 	if (v->action == RG_REJECT || v->action == RG_TEMPFAIL) {
 		snprintf(text, sizeof(text), "%s %s %s", v->code ? v->code : "-",
 			 v->xcode ? v->xcode : "-", v->text);
-		rg_log(prio, "%s: milter %s: client=%s identity=%s tenant=%s reason=%s reply=%s",
-		       q, rg_action_str(v->action), client, id, tenant, v->reason,
+		rg_log(prio, "%s: milter %s: client=%s identity=%s login=%s tenant=%s reason=%s "
+		       "reply=%s", q, rg_action_str(v->action), client, id, login, tenant, v->reason,
 		       rg_log_quote(reply, sizeof(reply), text));
 	} else {
-		rg_log(prio, "%s: milter %s: client=%s identity=%s tenant=%s reason=%s",
-		       q, rg_action_str(v->action), client, id, tenant, v->reason);
+		rg_log(prio, "%s: milter %s: client=%s identity=%s login=%s tenant=%s reason=%s",
+		       q, rg_action_str(v->action), client, id, login, tenant, v->reason);
 	}
 }
 

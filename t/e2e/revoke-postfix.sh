@@ -88,8 +88,10 @@ tap_like "$out" '^data 250 ' "the first message as erin (X-Tenant: globex, erin'
 tap_like "$(nth_mail "$out" 2)" '^mail 550 5\.7\.1' \
 	"after 'user disable mallory', the next MAIL FROM of that session is refused (550 5.7.1)" ||
 	diag "$out"
-grep -q "milter reject: .*reason=login_disabled" "$RG_LOG"
-tap_ok $? "the milter logs reason=login_disabled" || diag "$(grep milter "$RG_LOG" | tail -n 3)"
+out=$(python3 "$top_srcdir/t/logkv.py" --match "reason=login_disabled" --count 1 \
+	--expect identity=erin --expect login=mallory --expect reason=login_disabled "$RG_LOG")
+tap_ok $? "the milter logs the refusal: identity=erin login=mallory reason=login_disabled" ||
+	diag "$out"
 rgctl user enable mallory >/dev/null
 
 # ---- the grant revoked mid-session

@@ -22,8 +22,8 @@ local function logged(what, keys, args)
 		out:gsub("\n", "\n#   ") .. "log: " .. text)
 end
 
-local REPLY = "client,identity,tenant,reason,reply"
-local PASS = "client,identity,tenant,reason"
+local REPLY = "client,identity,login,tenant,reason,reply"
+local PASS = "client,identity,login,tenant,reason"
 
 -- unknown identities: refused at MAIL (require_known_identity)
 for _, who in ipairs({ "x client=203.0.113.66 identity=root tenant=acme reason=ok",
