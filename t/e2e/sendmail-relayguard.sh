@@ -146,7 +146,7 @@ out=$(session ehlo starttls ehlo plain:daniel:mallory:mallory-Secret-2 \
 	mail:daniel@relayguard.test rcpt:user@localhost data:"$azmsg" quit)
 tap_like "$out" '^plain 235 ' "authc mallory + authzid daniel, mallory's password: 235 (Sendmail does not check authzid)"
 tap_like "$out" '^data 550 5\.7\.1 .*acme' "... but X-Tenant: acme (daniel's tenant) is refused: the session is mallory's"
-tap_like "$(cat "$RG_LOG")" 'milter reject: .*identity=mallory tenant=acme reason=tenant_not_authorized' \
+tap_like "$(cat "$RG_LOG")" 'milter reject: .*identity=mallory login=mallory tenant=acme reason=tenant_not_authorized' \
 	"relayguard's verdict names {auth_authen} = mallory (authc), not the authzid"
 
 # --- the milter: tenants (relayed by AUTH: connect from 127.0.0.2, where
@@ -207,7 +207,7 @@ sleep 0.5
 for m in "$m2" "$m3" "$m4" "$m5"; do
 	if delivered "$m" >/dev/null; then tap_ok 1 "refused message $m was not delivered"; else tap_ok 0 "refused message $m was not delivered"; fi
 done
-tap_like "$(cat "$RG_LOG")" 'milter reject: .*identity=daniel tenant=globex reason=tenant_not_authorized' \
+tap_like "$(cat "$RG_LOG")" 'milter reject: .*identity=daniel login=daniel tenant=globex reason=tenant_not_authorized' \
 	"relayguard logs the refusal with identity, tenant and reason"
 
 out=$(SM_SWAKS_PORT=$SM_MSA_PORT sm_swaks --tls --from someone@relayguard.test --to user@localhost --quit-after RCPT)
