@@ -26,6 +26,7 @@ struct rg_hashpool {
 	struct job *head, *tail;
 	size_t waiting;		/* jobs in the FIFO */
 	size_t idle;		/* workers waiting for work */
+	size_t busy;		/* jobs taken by a worker, not finished yet */
 	size_t queue_max;
 	int nthreads;
 	bool stopping;
@@ -50,12 +51,14 @@ static void *worker(void *arg)
 		if (p->head == NULL)
 			p->tail = NULL;
 		p->waiting--;
+		p->busy++;
 		rg_stats_set("hashpool.queue_depth", (int64_t)p->waiting);
 		pthread_mutex_unlock(&p->lock);
 
 		j->fn(j->arg);
 
 		pthread_mutex_lock(&p->lock);
+		p->busy--;
 		j->done = true;
 		j->status = RG_HASHPOOL_DONE;
 		pthread_cond_signal(&j->cond);
@@ -155,9 +158,11 @@ enum rg_hashpool_status rg_hashpool_run(struct rg_hashpool *p, void (*fn)(void *
 		pthread_mutex_unlock(&p->lock);
 		return RG_HASHPOOL_STOPPED;
 	}
-	/* Jobs beyond the idle workers wait in the FIFO, at most queue_max of them. */
-	size_t would_wait = p->waiting + 1 > p->idle ? p->waiting + 1 - p->idle : 0;
-	if (would_wait > p->queue_max) {
+	/* At most one job per worker plus queue_max more.  Counted from the jobs
+	 * in the pool (taken or queued), not from the idle workers: a worker that
+	 * has just finished a job is not idle yet, and counting it as busy would
+	 * refuse a job that fits. */
+	if (p->busy + p->waiting + 1 > (size_t)p->nthreads + p->queue_max) {
 		pthread_mutex_unlock(&p->lock);
 		return RG_HASHPOOL_FULL;
 	}
