@@ -468,11 +468,12 @@ int rg_authd_start(const struct rg_config *cfg, char **error_r)
 	if (rg_auth_check_init(cfg, error_r) < 0)
 		return -1;
 	started = true;
-	if (cfg->auth.dovecot_socket && cfg->auth.dovecot_socket[0] != '\0' &&
-	    open_listener(cfg, cfg->auth.dovecot_socket, PROTO_DOVECOT, error_r) < 0)
+	/* "/path" or "unix:/path" (checked by the config loader) */
+	const char *dv = rg_socket_unix_path(cfg->auth.dovecot_socket);
+	const char *sa = rg_socket_unix_path(cfg->auth.saslauthd_socket);
+	if (dv && dv[0] != '\0' && open_listener(cfg, dv, PROTO_DOVECOT, error_r) < 0)
 		goto fail;
-	if (cfg->auth.saslauthd_socket && cfg->auth.saslauthd_socket[0] != '\0' &&
-	    open_listener(cfg, cfg->auth.saslauthd_socket, PROTO_SASLAUTHD, error_r) < 0)
+	if (sa && sa[0] != '\0' && open_listener(cfg, sa, PROTO_SASLAUTHD, error_r) < 0)
 		goto fail;
 	return 0;
 fail:
