@@ -127,6 +127,12 @@ static const struct rg_config *take_config(struct rg_config **ref)
 
 /* ---- Dovecot protocol connection ---- */
 
+/*
+ * Facts of the connection (the handshake's MECH lines, the line buffer sized
+ * by max_request_length) are fixed when it opens; policy is read from the
+ * current snapshot at each line: the mechanisms enabled and everything
+ * rg_auth_check decides.
+ */
 static void serve_dovecot(int fd)
 {
 	struct rg_config *cfg;
@@ -176,30 +182,34 @@ static void serve_dovecot(int fd)
 		char *nl;
 		while ((nl = memchr(buf + start, '\n', have - start)) != NULL) {
 			size_t len = (size_t)(nl - (buf + start));
+			/* the current snapshot decides each line */
+			const struct rg_config *c = take_config(&cfg);
+			if (c == NULL)
+				goto done;
+			rg_dv_session_set_mechs(s, c->auth.mechanisms);
 			enum rg_dv_action a = rg_dv_input(s, buf + start, len, ev);
 			sodium_memzero(buf + start, len + 1);
 			start += len + 1;
 			if (a == RG_DV_CLOSE) {
+				rg_config_release(cfg);
 				rg_log(LOG_NOTICE, "auth: dovecot: protocol error: %s; closing connection",
 				       ev->error);
 				rg_stats_inc("auth.protocol_error");
 				goto done;
 			}
 			if (a == RG_DV_REPLY) {
+				rg_config_release(cfg);
 				if (ev->error != NULL)
 					rg_log(LOG_NOTICE, "auth: dovecot: request refused: %s", ev->error);
 				if (write_all(fd, ev->reply, ev->reply_len) < 0)
 					goto done;
 				continue;
 			}
-			if (a != RG_DV_AUTH)
+			if (a != RG_DV_AUTH) {
+				rg_config_release(cfg);
 				continue;
-			struct rg_auth_result res;
-			const struct rg_config *c = take_config(&cfg);
-			if (c == NULL) {
-				rg_dv_event_wipe(ev);
-				goto done;
 			}
+			struct rg_auth_result res;
 			rg_auth_check(c, &ev->req, &res);
 			rg_config_release(cfg);
 			rg_dv_event_wipe(ev);
