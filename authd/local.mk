@@ -62,8 +62,8 @@ t_authd_dvclient_LDADD = $(SODIUM_LIBS) $(PTHREAD_LIBS)
 AUTHD_SCRIPT_TESTS = t/authd/fuzz-corpus.sh t/authd/service.sh
 TESTS += $(AUTHD_SCRIPT_TESTS)
 EXTRA_DIST += $(AUTHD_SCRIPT_TESTS)
-# reloads on open connections (client: t/authd/slowclient.py)
-AUTHD_CONN_TESTS = t/authd/reload-mechs.sh
+# timeouts and reloads on open connections (client: t/authd/slowclient.py)
+AUTHD_CONN_TESTS = t/authd/timeouts.sh t/authd/reload-mechs.sh
 TESTS += $(AUTHD_CONN_TESTS)
 EXTRA_DIST += $(AUTHD_CONN_TESTS) t/authd/slowclient.py
 CLEANFILES += fuzz/fuzz_dovecot.log fuzz/fuzz_saslauthd.log fuzz/replay_dovecot.log fuzz/replay_saslauthd.log

@@ -122,7 +122,13 @@ static const struct rg_key auth_keys[] = {
 	K_INT(C, "max_connections", auth.max_connections, 1024, 1, 65536,
 	      "concurrent client connections to the SASL service"),
 	K_INT(C, "max_request_length", auth.max_request_length, 8192, 256, 65536,
-	      "longest request line accepted, in bytes"),
+	      "longest request line accepted, in bytes (applies to new connections)"),
+	K_INT(C, "idle_timeout", auth.idle_timeout, 600, 1, 86400,
+	      "seconds a Dovecot-protocol connection may stay silent before it is closed "
+	      "(Postfix reconnects on its next AUTH); keep it above Postfix's smtpd_timeout"),
+	K_INT(C, "request_timeout", auth.request_timeout, 10, 1, 3600,
+	      "seconds a request may take to arrive once its first byte did (a Dovecot line; "
+	      "a whole saslauthd request, counted from the connection)"),
 	K_GROUP("cache", cache_table, "authentication cache"),
 };
 static const struct rg_key_table auth_table = TABLE("auth", auth_keys);
