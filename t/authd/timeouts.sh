@@ -63,9 +63,9 @@ between "$(secs "$out")" 1.5 4.5
 ok $? "a silent connection is closed after auth.idle_timeout = 2 s ($out)"
 [ "$(count "$log" "connection idle for 2 s (auth.idle_timeout); closing")" -gt "$before" ]
 ok $? "relayguard logs why it closed the connection"
-out=$($SLOW "$dir/auth" busy 4 1.4)
-[ "$out" = "answered 4 open" ]
-ok $? "requests 1.4 s apart for 5.6 s keep a connection open: idle counts from the last request ($out)"
+out=$($SLOW "$dir/auth" busy 6 1)
+[ "$out" = "answered 6 open" ]
+ok $? "requests 1 s apart for 6 s keep a connection open: idle counts from the last request ($out)"
 
 # ---- whole-line deadline ----
 out=$($SLOW "$dir/auth" trickle 0.5 10)
