@@ -40,6 +40,7 @@ skip_all() {
 	exit 0
 }
 
+_dirlist=${TMPDIR:-/tmp}/relayguard-ops-tmpdirs.$$
 _cleanup() {
 	for p in $_pids; do
 		if kill -0 "$p" 2>/dev/null; then
@@ -49,6 +50,10 @@ _cleanup() {
 			kill -KILL "$p" 2>/dev/null
 		fi
 	done
+	# ops_tmpdir runs in $(...): its folders are listed in a file named after
+	# the test's PID ($$ is the same in subshells)
+	[ -f "$_dirlist" ] && _dirs="$_dirs $(cat "$_dirlist")"
+	rm -f "$_dirlist"
 	[ "${KEEP:-0}" = 1 ] || for d in $_dirs; do rm -rf "$d"; done
 }
 trap _cleanup EXIT
@@ -60,6 +65,7 @@ ops_tmpdir() {
 	_d=$(mktemp -d "$top_builddir/t/tmp/$1.XXXXXX") || return 1
 	chmod 755 "$_d"
 	_dirs="$_dirs $_d"
+	echo "$_d" >>"$_dirlist"
 	echo "$_d"
 }
 
