@@ -38,18 +38,18 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CONN_STACK (256 * 1024)
-#define PARTIAL_LINE_TIMEOUT_MS 60000	/* a started line must finish within this */
-#define SASLAUTHD_TIMEOUT_MS 10000	/* a whole saslauthd request */
 /* After four fields, wait this long for an optional fifth (the client address,
  * Cyrus SASL >= 2.1.27).  libsasl's checkpw.c writes the whole request with one
  * writev, so a fifth field is normally already buffered; the short wait only
@@ -101,6 +101,20 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* write_all on a Dovecot connection; says so when the client stopped reading
+ * (SO_SNDTIMEO, auth.request_timeout) */
+static int write_dovecot(int fd, const void *buf, size_t len)
+{
+	if (write_all(fd, buf, len) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		rg_log(LOG_NOTICE, "auth: dovecot: client does not read its answers "
+		       "(auth.request_timeout); closing");
+		rg_stats_inc("auth.request_timeout");
+	}
+	return -1;
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
@@ -126,8 +140,37 @@ static const struct rg_config *take_config(struct rg_config **ref)
 	return *ref;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* auth.idle_timeout and auth.request_timeout of the current snapshot, in ms */
+static void current_timeouts(int64_t *idle_ms, int64_t *request_ms)
+{
+	struct rg_config *cfg = rg_config_current_get();
+	*idle_ms = (cfg && cfg->auth.idle_timeout > 0 ? cfg->auth.idle_timeout : 600) * 1000LL;
+	*request_ms = (cfg && cfg->auth.request_timeout > 0 ? cfg->auth.request_timeout : 10) *
+		      1000LL;
+	rg_config_release(cfg);
+}
+
 /* ---- Dovecot protocol connection ---- */
 
+/*
+ * Facts of the connection (the handshake's MECH lines, the line buffer sized
+ * by max_request_length) are fixed when it opens; policy is read from the
+ * current snapshot at each line: the mechanisms enabled, the timeouts, and
+ * everything rg_auth_check decides.
+ *
+ * Timeouts (so that silent or trickling clients cannot hold the
+ * auth.max_connections slots): the connection is closed after
+ * auth.idle_timeout without input (counted from the last byte or the last
+ * answer; Postfix reconnects on its next AUTH), and a line must be complete
+ * within auth.request_timeout of its first byte, however slowly it trickles.
+ */
 static void serve_dovecot(int fd)
 {
 	struct rg_config *cfg;
@@ -139,12 +182,17 @@ static void serve_dovecot(int fd)
 	size_t have = 0, max_line;
 	unsigned mechs;
 	pid_t peer = rg_peer_pid(fd);	/* the MTA process (Postfix: one smtpd) */
+	int64_t last_activity, line_start = 0, idle_ms, request_ms;
 
 	if (take_config(&cfg) == NULL)
 		return;
 	max_line = cfg->auth.max_request_length > 0 ? (size_t)cfg->auth.max_request_length : 8192;
 	mechs = cfg->auth.mechanisms;
+	/* a client that does not read its answers must not block this thread */
+	struct timeval stv = { .tv_sec = cfg->auth.request_timeout > 0 ?
+					 cfg->auth.request_timeout : 10 };
 	rg_config_release(cfg);
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stv, sizeof(stv));
 
 	s = malloc(sizeof(*s));
 	ev = malloc(sizeof(*ev));
@@ -157,14 +205,31 @@ static void serve_dovecot(int fd)
 	randombytes_buf(cookie, sizeof(cookie));
 	size_t hl = rg_dv_handshake(out, sizeof(out), mechs, (unsigned long)getpid(),
 				    atomic_fetch_add(&cuid_counter, 1) + 1, cookie);
-	if (hl == 0 || write_all(fd, out, hl) < 0)
+	if (hl == 0 || write_dovecot(fd, out, hl) < 0)
 		goto done;
+	last_activity = now_ms();
 
 	for (;;) {
-		int w = wait_readable(fd, have > 0 ? PARTIAL_LINE_TIMEOUT_MS : -1);
-		if (w <= 0) {
-			if (w == 0)
-				rg_log(LOG_NOTICE, "auth: dovecot: client sent a partial line and stalled; closing");
+		current_timeouts(&idle_ms, &request_ms);
+		int64_t deadline = last_activity + idle_ms;
+		bool line_due = have > 0 && line_start + request_ms <= deadline;
+		if (line_due)
+			deadline = line_start + request_ms;
+		int64_t left = deadline - now_ms();
+		int w = left > 0 ? wait_readable(fd, (int)left) : 0;
+		if (w < 0)
+			goto done;
+		if (w == 0) {
+			if (line_due) {
+				rg_log(LOG_NOTICE, "auth: dovecot: request line not complete %lld s "
+				       "after its first byte (auth.request_timeout); closing",
+				       (long long)(request_ms / 1000));
+				rg_stats_inc("auth.request_timeout");
+			} else {
+				rg_log(LOG_INFO, "auth: dovecot: connection idle for %lld s "
+				       "(auth.idle_timeout); closing", (long long)(idle_ms / 1000));
+				rg_stats_inc("auth.idle_timeout");
+			}
 			goto done;
 		}
 		ssize_t n = recv(fd, buf + have, max_line + 1 - have, 0);
@@ -172,36 +237,43 @@ static void serve_dovecot(int fd)
 			continue;
 		if (n <= 0)
 			goto done;
+		last_activity = now_ms();
+		if (have == 0)
+			line_start = last_activity;
 		have += (size_t)n;
 
 		size_t start = 0;
 		char *nl;
 		while ((nl = memchr(buf + start, '\n', have - start)) != NULL) {
 			size_t len = (size_t)(nl - (buf + start));
+			/* the current snapshot decides each line */
+			const struct rg_config *c = take_config(&cfg);
+			if (c == NULL)
+				goto done;
+			rg_dv_session_set_mechs(s, c->auth.mechanisms);
 			enum rg_dv_action a = rg_dv_input(s, buf + start, len, ev);
 			sodium_memzero(buf + start, len + 1);
 			start += len + 1;
 			if (a == RG_DV_CLOSE) {
+				rg_config_release(cfg);
 				rg_log(LOG_NOTICE, "auth: dovecot: protocol error: %s; closing connection",
 				       ev->error);
 				rg_stats_inc("auth.protocol_error");
 				goto done;
 			}
 			if (a == RG_DV_REPLY) {
+				rg_config_release(cfg);
 				if (ev->error != NULL)
 					rg_log(LOG_NOTICE, "auth: dovecot: request refused: %s", ev->error);
-				if (write_all(fd, ev->reply, ev->reply_len) < 0)
+				if (write_dovecot(fd, ev->reply, ev->reply_len) < 0)
 					goto done;
 				continue;
 			}
-			if (a != RG_DV_AUTH)
+			if (a != RG_DV_AUTH) {
+				rg_config_release(cfg);
 				continue;
-			struct rg_auth_result res;
-			const struct rg_config *c = take_config(&cfg);
-			if (c == NULL) {
-				rg_dv_event_wipe(ev);
-				goto done;
 			}
+			struct rg_auth_result res;
 			rg_auth_check(c, &ev->req, &res);
 			rg_config_release(cfg);
 			if (res.status == RG_AUTH_OK)	/* for the milter: common/logins.h */
@@ -212,13 +284,17 @@ static void serve_dovecot(int fd)
 			size_t rl = rg_dv_format_result(out, sizeof(out), ev->id, &res);
 			if (rl == 0)	/* TEMPFAIL: close without reply (see top of file) */
 				goto done;
-			if (write_all(fd, out, rl) < 0)
+			if (write_dovecot(fd, out, rl) < 0)
 				goto done;
 		}
 		if (start > 0) {
 			memmove(buf, buf + start, have - start);
 			sodium_memzero(buf + (have - start), start);
 			have -= start;
+			/* the idle time starts after the last answer; a line left
+			 * over started no earlier than that */
+			last_activity = now_ms();
+			line_start = last_activity;
 		}
 		if (have > max_line) {
 			rg_log(LOG_NOTICE, "auth: dovecot: protocol error: line longer than %zu bytes; "
@@ -252,18 +328,24 @@ static void serve_saslauthd(int fd)
 	size_t have = 0;
 	const char *err = NULL;
 	enum rg_sa_parse st = RG_SA_NEED_MORE;
-	struct timespec t0, t1;
+	int64_t idle_ms, request_ms, deadline;
 
 	if (r == NULL)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* one request per connection: it must arrive whole within
+	 * auth.request_timeout of the connection, however it trickles */
+	current_timeouts(&idle_ms, &request_ms);
+	deadline = now_ms() + request_ms;
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long elapsed = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-		int timeout = st == RG_SA_DONE4 ? SASLAUTHD_FIFTH_WAIT_MS
-			    : (int)(SASLAUTHD_TIMEOUT_MS - elapsed);
-		if (timeout <= 0) {
-			rg_log(LOG_NOTICE, "auth: saslauthd: request not complete in time; closing");
+		int64_t left = deadline - now_ms();
+		int timeout = st == RG_SA_DONE4 && left > SASLAUTHD_FIFTH_WAIT_MS ?
+			      SASLAUTHD_FIFTH_WAIT_MS : (int)left;
+		if (left <= 0) {
+			if (st == RG_SA_DONE4)
+				break;	/* four fields arrived in time */
+			rg_log(LOG_NOTICE, "auth: saslauthd: request not complete within %lld s "
+			       "(auth.request_timeout); closing", (long long)(request_ms / 1000));
+			rg_stats_inc("auth.request_timeout");
 			goto done;
 		}
 		int w = wait_readable(fd, timeout);
@@ -474,11 +556,12 @@ int rg_authd_start(const struct rg_config *cfg, char **error_r)
 	if (rg_auth_check_init(cfg, error_r) < 0)
 		return -1;
 	started = true;
-	if (cfg->auth.dovecot_socket && cfg->auth.dovecot_socket[0] != '\0' &&
-	    open_listener(cfg, cfg->auth.dovecot_socket, PROTO_DOVECOT, error_r) < 0)
+	/* "/path" or "unix:/path" (checked by the config loader) */
+	const char *dv = rg_socket_unix_path(cfg->auth.dovecot_socket);
+	const char *sa = rg_socket_unix_path(cfg->auth.saslauthd_socket);
+	if (dv && dv[0] != '\0' && open_listener(cfg, dv, PROTO_DOVECOT, error_r) < 0)
 		goto fail;
-	if (cfg->auth.saslauthd_socket && cfg->auth.saslauthd_socket[0] != '\0' &&
-	    open_listener(cfg, cfg->auth.saslauthd_socket, PROTO_SASLAUTHD, error_r) < 0)
+	if (sa && sa[0] != '\0' && open_listener(cfg, sa, PROTO_SASLAUTHD, error_r) < 0)
 		goto fail;
 	return 0;
 fail:

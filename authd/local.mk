@@ -63,4 +63,8 @@ AUTHD_SCRIPT_TESTS = t/authd/fuzz-corpus.sh t/authd/service.sh t/authd/log-quoti
 	t/authd/lockout.sh t/authd/decision.sh t/authd/oom.sh
 TESTS += $(AUTHD_SCRIPT_TESTS)
 EXTRA_DIST += $(AUTHD_SCRIPT_TESTS)
+# timeouts and reloads on open connections (client: t/authd/slowclient.py)
+AUTHD_CONN_TESTS = t/authd/timeouts.sh t/authd/reload-mechs.sh
+TESTS += $(AUTHD_CONN_TESTS)
+EXTRA_DIST += $(AUTHD_CONN_TESTS) t/authd/slowclient.py
 CLEANFILES += fuzz/fuzz_dovecot.log fuzz/fuzz_saslauthd.log fuzz/replay_dovecot.log fuzz/replay_saslauthd.log

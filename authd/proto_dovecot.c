@@ -17,6 +17,26 @@ void rg_dv_session_init(struct rg_dv_session *s, unsigned mechs, size_t max_line
 	s->max_line = max_line;
 }
 
+void rg_dv_session_set_mechs(struct rg_dv_session *s, unsigned mechs)
+{
+	s->mechs = mechs;
+}
+
+/* Why a request for mech (RG_MECH_ID_*) cannot run now, or NULL. */
+static const char *mech_refused(const struct rg_dv_session *s, enum rg_mech mech)
+{
+	switch (mech) {
+	case RG_MECH_ID_PLAIN:
+		return (s->mechs & RG_MECH_PLAIN) ? NULL
+			: "mechanism PLAIN is not enabled (auth.mechanisms)";
+	case RG_MECH_ID_LOGIN:
+		return (s->mechs & RG_MECH_LOGIN) ? NULL
+			: "mechanism LOGIN is not enabled (auth.mechanisms)";
+	default:
+		return "unknown mechanism";
+	}
+}
+
 void rg_dv_session_wipe(struct rg_dv_session *s)
 {
 	sodium_memzero(s->pending, sizeof(s->pending));
@@ -258,10 +278,9 @@ static enum rg_dv_action cmd_auth(struct rg_dv_session *s, char **f, size_t nf,
 	if (find_pending(s, id) != NULL)
 		return close_conn(ev, "AUTH reuses a pending id");
 	enum rg_mech mech = rg_mech_parse(f[2]);
-	unsigned bit = mech == RG_MECH_ID_PLAIN ? RG_MECH_PLAIN
-		     : mech == RG_MECH_ID_LOGIN ? RG_MECH_LOGIN : 0;
-	if (bit == 0 || (s->mechs & bit) == 0)
-		return fail(ev, id, "unsupported mechanism", REASON_MECH);
+	const char *refused = mech_refused(s, mech);
+	if (refused != NULL)
+		return fail(ev, id, refused, REASON_MECH);
 
 	for (size_t i = 3; i < nf; i++) {
 		const char *a = f[i];
@@ -336,6 +355,11 @@ static enum rg_dv_action cmd_cont(struct rg_dv_session *s, char **f, size_t nf,
 	struct rg_dv_pending *p = find_pending(s, id);
 	if (p == NULL)
 		return fail(ev, id, "CONT for an unknown id", REASON_INVALID);
+	const char *refused = mech_refused(s, p->mech);
+	if (refused != NULL) {	/* disabled by a reload since the AUTH */
+		drop_pending(s, p);
+		return fail(ev, id, refused, REASON_MECH);
+	}
 	if (b64_decode(nf == 3 ? f[2] : "", data, sizeof(data) - 1, &dlen) < 0 ||
 	    dlen > MAX_SASL_DATA) {
 		sodium_memzero(data, sizeof(data));

@@ -38,7 +38,7 @@ struct rg_dv_pending {
 };
 
 struct rg_dv_session {
-	unsigned mechs;		/* RG_MECH_PLAIN | RG_MECH_LOGIN (config.h) */
+	unsigned mechs;		/* enabled now: RG_MECH_PLAIN | RG_MECH_LOGIN (config.h) */
 	size_t max_line;
 	bool version_seen;
 	bool cpid_seen;
@@ -68,6 +68,12 @@ struct rg_dv_event {
 };
 
 void rg_dv_session_init(struct rg_dv_session *s, unsigned mechs, size_t max_line);
+/* The mechanisms enabled now (auth.mechanisms of the current configuration):
+ * the caller sets them before each rg_dv_input, so a reload applies to open
+ * connections.  An AUTH, or a CONT of a pending request, for a mechanism not
+ * in the set gets a FAIL.  (The handshake's MECH lines are not sent again:
+ * a mechanism added by a reload is offered on new connections.) */
+void rg_dv_session_set_mechs(struct rg_dv_session *s, unsigned mechs);
 void rg_dv_session_wipe(struct rg_dv_session *s);
 
 /* One input line, without its '\n' (modified in place).  A line longer than

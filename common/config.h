@@ -121,6 +121,8 @@ struct rg_config {
 		int penalty_table_size;	/* failure counters per table, and locks */
 		int max_connections;
 		int max_request_length;
+		int idle_timeout;	/* seconds without input on a Dovecot connection */
+		int request_timeout;	/* seconds from a request's first byte to its end */
 		struct {
 			int ttl;
 			int negative_ttl;

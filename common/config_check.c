@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -292,6 +293,41 @@ static void collect_warnings(struct rg_load_ctx *ctx)
 		     "tenants.unknown is accept: messages naming an unconfigured tenant are accepted");
 }
 
+/* Sockets anyone can reach: a service socket (SASL, milter) whose socket_mode
+ * lets every local user connect, and a milter on a TCP address beyond
+ * loopback.  The control socket is always 0600. */
+static void check_exposure(struct rg_load_ctx *ctx)
+{
+	const struct rg_config *cfg = ctx->cfg;
+	const char *specs[3] = {
+		cfg->auth.enabled ? cfg->auth.dovecot_socket : NULL,
+		cfg->auth.enabled ? cfg->auth.saslauthd_socket : NULL,
+		cfg->milter.enabled ? cfg->milter.socket : NULL,
+	};
+	static const char *const keys[3] = {
+		"auth.dovecot_socket", "auth.saslauthd_socket", "milter.socket",
+	};
+	char names[128] = "";
+
+	for (int i = 0; i < 3; i++) {
+		const char *path = specs[i] && *specs[i] ? rg_socket_unix_path(specs[i]) : NULL;
+		if (path != NULL && *path != '\0')
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 names[0] ? ", " : "", keys[i]);
+	}
+	if ((cfg->socket_mode & 0002) && names[0])
+		WARN(ctx, rg_load_line(ctx, "socket_mode"),
+		     "socket_mode %04o lets every local user connect to %s (other may write); "
+		     "use e.g. 0660 with socket_group, unless the folder holding the socket is "
+		     "closed to others", cfg->socket_mode, names);
+	if (cfg->milter.enabled && rg_socket_inet_beyond_loopback(cfg->milter.socket))
+		WARN(ctx, rg_load_line(ctx, "milter.socket"),
+		     "milter.socket \"%s\" listens beyond loopback (127.0.0.0/8, ::1, localhost): "
+		     "the milter protocol has no authentication, so every host that reaches the "
+		     "port may use it; prefer a unix socket or a loopback address, or firewall it",
+		     cfg->milter.socket);
+}
+
 void rg_config_check_semantics(struct rg_load_ctx *ctx)
 {
 	check_front_ends(ctx);
@@ -300,6 +336,7 @@ void rg_config_check_semantics(struct rg_load_ctx *ctx)
 	check_stores(ctx);
 	check_tenants(ctx);
 	collect_warnings(ctx);
+	check_exposure(ctx);
 	ctx->cfg->warnings_text = rg_msgs_take(&ctx->warns);
 }
 

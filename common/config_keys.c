@@ -109,10 +109,12 @@ static const struct rg_key auth_keys[] = {
 	K_BOOL(C, "enabled", auth.enabled, true, "run the SASL authentication service"),
 	K_STR(C, "dovecot_socket", auth.dovecot_socket, 0, "/run/relayguard/auth",
 	      rg_check_auth_socket,
-	      "Dovecot auth protocol socket (Postfix smtpd_sasl_path); \"\" = off"),
+	      "Dovecot auth protocol unix socket, /path or unix:/path (Postfix "
+	      "smtpd_sasl_path); \"\" = off"),
 	K_STR(C, "saslauthd_socket", auth.saslauthd_socket, 0, "/run/relayguard/mux",
 	      rg_check_auth_socket,
-	      "saslauthd protocol socket (Cyrus SASL saslauthd_path); \"\" = off"),
+	      "saslauthd protocol unix socket, /path or unix:/path (Cyrus SASL "
+	      "saslauthd_path); \"\" = off"),
 	{ .name = "mechanisms", .type = RG_KEY_FLAGS, .def_int = RG_MECH_PLAIN | RG_MECH_LOGIN,
 	  .values = mechanisms, .offset = offsetof(C, auth.mechanisms),
 	  .desc = "SASL mechanisms offered (PLAIN, LOGIN)" },
@@ -137,7 +139,13 @@ static const struct rg_key auth_keys[] = {
 	K_INT(C, "max_connections", auth.max_connections, 1024, 1, 65536,
 	      "concurrent client connections to the SASL service"),
 	K_INT(C, "max_request_length", auth.max_request_length, 8192, 256, 65536,
-	      "longest request line accepted, in bytes"),
+	      "longest request line accepted, in bytes (applies to new connections)"),
+	K_INT(C, "idle_timeout", auth.idle_timeout, 600, 1, 86400,
+	      "seconds a Dovecot-protocol connection may stay silent before it is closed "
+	      "(Postfix reconnects on its next AUTH); keep it above Postfix's smtpd_timeout"),
+	K_INT(C, "request_timeout", auth.request_timeout, 10, 1, 3600,
+	      "seconds a request may take to arrive once its first byte did (a Dovecot line; "
+	      "a whole saslauthd request, counted from the connection)"),
 	K_GROUP("cache", cache_table, "authentication cache"),
 };
 static const struct rg_key_table auth_table = TABLE("auth", auth_keys);
@@ -355,13 +363,21 @@ const char *rg_check_milter_socket(const char *spec)
 	return "expected unix:/path, local:/path, inet:PORT@HOST or inet6:PORT@HOST";
 }
 
+/* The SASL sockets are unix sockets: Postfix's smtpd_sasl_path and libsasl's
+ * saslauthd_path are paths, and only a unix socket tells the service who
+ * connected (peer credentials). */
 const char *rg_check_auth_socket(const char *spec)
 {
 	if (*spec == '\0')
 		return NULL;
-	if (*spec == '/')
-		return check_unix_path(spec);
-	return rg_check_milter_socket(spec);
+	if (strncmp(spec, "unix:", 5) == 0)
+		spec += 5;
+	else if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0)
+		return "the SASL sockets are unix sockets (Postfix smtpd_sasl_path and Cyrus "
+		       "saslauthd_path are paths); TCP is not supported: write an absolute path";
+	if (*spec != '/' && *spec != '\0')
+		return "expected an absolute path (e.g. /run/relayguard/auth) or unix:/path";
+	return check_unix_path(spec);
 }
 
 const char *rg_check_header_name(const char *name)

@@ -72,7 +72,7 @@ extern const struct rg_key_table rg_config_root_keys;
 /* Validators used by the table, also useful elsewhere. Return NULL when fine,
  * else a static reason. */
 const char *rg_check_milter_socket(const char *spec);	/* unix:/p, local:/p, inet:PORT@HOST, inet6:... */
-const char *rg_check_auth_socket(const char *spec);	/* "" or the above or /path */
+const char *rg_check_auth_socket(const char *spec);	/* "", /path or unix:/path */
 const char *rg_check_path(const char *path);		/* absolute or relative path, no NUL tricks */
 const char *rg_check_header_name(const char *name);	/* RFC 5322 field name */
 const char *rg_check_opt_header_name(const char *name);	/* "" or a field name */

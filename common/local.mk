@@ -31,7 +31,8 @@ EXTRA_DIST += t/logkv.py
 EXTRA_DIST += t/config-check.sh t/daemon.sh t/conf/good.conf t/conf/empty.conf t/conf/unknown-key.conf \
 	t/conf/wrong-type.conf t/conf/out-of-range.conf t/conf/bad-enum.conf \
 	t/conf/missing-path.conf t/conf/dup-tenant.conf t/conf/syntax.conf t/conf/bad-hash.conf \
-	t/conf/multi.conf
+	t/conf/multi.conf t/conf/auth-inet.conf t/conf/auth-relative.conf t/conf/world-socket.conf \
+	t/conf/milter-public.conf t/conf/milter-loopback.conf
 
 # operations: control socket, reload under load, graceful stop (TAP shell
 # scripts; they drive the built daemon with t/authd/dvclient and miltertest)

@@ -3,6 +3,7 @@
 #include "log.h"
 #include "sockperm.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,4 +109,39 @@ const char *rg_socket_unix_path(const char *spec)
 	if (strncmp(spec, "local:", 6) == 0)
 		return spec + 6;
 	return NULL;
+}
+
+bool rg_socket_inet_beyond_loopback(const char *spec)
+{
+	bool v6 = strncmp(spec, "inet6:", 6) == 0;
+	const char *at;
+	char host[256];
+	size_t len;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (!v6 && strncmp(spec, "inet:", 5) != 0)
+		return false;
+	if ((at = strchr(spec, '@')) == NULL)
+		return true;		/* no host: INADDR_ANY / in6addr_any */
+	at++;
+	len = strlen(at);
+	if (len >= 2 && at[0] == '[' && at[len - 1] == ']') {
+		at++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(host))
+		return true;
+	memcpy(host, at, len);
+	host[len] = '\0';
+	if (strcasecmp(host, "localhost") == 0)
+		return false;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) != 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1) {
+		if (IN6_IS_ADDR_LOOPBACK(&a6))
+			return false;
+		return !(IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	}
+	return true;
 }

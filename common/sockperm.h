@@ -31,4 +31,11 @@ int rg_socket_apply_control_perms(const char *path, const struct rg_config *cfg,
 /* "unix:/path", "local:/path" or "/path" → the path; else NULL. */
 const char *rg_socket_unix_path(const char *spec);
 
+/* A libmilter "inet:PORT[@HOST]" / "inet6:PORT[@HOST]" spec that listens
+ * beyond loopback: no host (every address), or a host other than
+ * 127.0.0.0/8, ::1 (or ::ffff:127.x.y.z) and localhost.  A host name is
+ * resolved by libmilter, so any other name counts as non-loopback.
+ * false for unix sockets. */
+bool rg_socket_inet_beyond_loopback(const char *spec);
+
 #endif

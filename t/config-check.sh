@@ -202,6 +202,45 @@ ok $((status != 1)) "argon2_memory_kib above max_argon2_memory_kib: exit 1"
 has "$tmp/gen-over.conf:1: passwords.argon2_memory_kib (524288) is above passwords.max_argon2_memory_kib (262144)"
 ok $? "says relayguard would refuse its own hashes, with the line"
 
+# ---- socket kinds and exposure ------------------------------------------------------
+expect_error "$conf/auth-inet.conf" 3 "auth.dovecot_socket: \"inet:12345@127.0.0.1\": the SASL sockets are unix sockets"
+expect_error "$conf/auth-relative.conf" 3 "auth.saslauthd_socket: \"run/relayguard/mux\": expected an absolute path"
+
+# expect_warning FILE LINE MESSAGE — exit 0, "configuration OK", and the warning
+expect_warning() {
+	run "$1"
+	ok $((status != 0)) "$(basename "$1"): a warning is not an error (exit 0)"
+	echo "$out" | grep -qF "configuration OK"; ok $? "$(basename "$1"): configuration OK"
+	has "$1:$2: warning: $3"; ok $? "$(basename "$1"): warns $(basename "$1"):$2: $3"
+	has "$1:$2: warning: $3" || show
+}
+expect_warning "$conf/world-socket.conf" 4 "socket_mode 0666 lets every local user connect to auth.dovecot_socket, milter.socket"
+expect_warning "$conf/milter-public.conf" 5 "milter.socket \"inet:8891@0.0.0.0\" listens beyond loopback"
+
+run "$conf/milter-loopback.conf"
+ok $((status != 0)) "milter-loopback.conf: exit 0"
+has "listens beyond loopback"; ok $((! $?)) "milter-loopback.conf: a loopback milter is not warned about"
+has "socket_mode"; ok $((! $?)) "milter-loopback.conf: socket_mode 0660 is not warned about"
+has "warning: milter.socket" && show
+
+# more milter addresses: loopback forms are quiet, anything else warns
+milter_conf() {	# SPEC — a copy of milter-loopback.conf with that milter.socket
+	sed "s|socket = \"inet:8891@127.0.0.1\"|socket = \"$1\"|" "$conf/milter-loopback.conf" >"$tmp/milter.conf"
+	run "$tmp/milter.conf"
+}
+for spec in "inet:8891@127.0.0.2" "inet:8891@localhost" "inet6:8891@::1" "inet6:8891@[::1]" \
+	"unix:/tmp/rg-cc-milter.sock"; do
+	milter_conf "$spec"
+	has "listens beyond loopback"; r=$?
+	ok $((status != 0 || r == 0)) "milter.socket = \"$spec\": exit 0, no warning"
+done
+for spec in "inet:8891" "inet:8891@192.0.2.1" "inet6:8891@::" "inet6:8891@2001:db8::1" \
+	"inet:8891@mx.example.com"; do
+	milter_conf "$spec"
+	has "milter.socket \"$spec\" listens beyond loopback"; r=$?
+	ok $((status != 0 || r != 0)) "milter.socket = \"$spec\": exit 0, warned"
+done
+
 # ---- options -------------------------------------------------------------------------
 "$RG" -V >"$tmp/out" 2>&1; s=$?
 grep -q '^relayguard [0-9]' "$tmp/out"; ok $((s + $?)) "-V prints the version"

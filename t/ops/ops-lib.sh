@@ -49,6 +49,7 @@ skip_one() {
 	echo "ok $_n # SKIP $*"
 }
 
+_dirlist=${TMPDIR:-/tmp}/relayguard-ops-tmpdirs.$$
 _cleanup() {
 	for p in $_pids; do
 		if kill -0 "$p" 2>/dev/null; then
@@ -58,6 +59,10 @@ _cleanup() {
 			kill -KILL "$p" 2>/dev/null
 		fi
 	done
+	# ops_tmpdir runs in $(...): its folders are listed in a file named after
+	# the test's PID ($$ is the same in subshells)
+	[ -f "$_dirlist" ] && _dirs="$_dirs $(cat "$_dirlist")"
+	rm -f "$_dirlist"
 	[ "${KEEP:-0}" = 1 ] || for d in $_dirs; do rm -rf "$d"; done
 }
 trap _cleanup EXIT
@@ -69,6 +74,7 @@ ops_tmpdir() {
 	_d=$(mktemp -d "$top_builddir/t/tmp/$1.XXXXXX") || return 1
 	chmod 755 "$_d"
 	_dirs="$_dirs $_d"
+	echo "$_d" >>"$_dirlist"
 	echo "$_d"
 }
 

@@ -306,6 +306,29 @@ static void test_results(void)
 	is_int(rg_dv_format_result(buf, sizeof(buf), 9, &r), 0, "TEMPFAIL → no reply (close)");
 }
 
+/* the mechanisms enabled now are set before each line (a reload changes them) */
+static void test_mechs_changed(void)
+{
+	start(RG_MECH_PLAIN | RG_MECH_LOGIN);
+	is_int(feed("AUTH\t1\tLOGIN\tservice=smtp"), RG_DV_REPLY, "LOGIN started while enabled");
+	is_str(EV.reply, "CONT\t1\tVXNlcm5hbWU6\n", "Username: prompt");
+	rg_dv_session_set_mechs(&S, RG_MECH_PLAIN);	/* a reload removed LOGIN */
+	is_int(feed("AUTH\t2\tLOGIN\tservice=smtp"), RG_DV_REPLY, "new LOGIN after removal");
+	is_str(EV.reply, "FAIL\t2\treason=Unsupported authentication mechanism\n",
+	       "new LOGIN request: FAIL");
+	ok(EV.error != NULL && strstr(EV.error, "LOGIN is not enabled") != NULL,
+	   "the reason says LOGIN is not enabled");
+	is_int(feed("CONT\t1\tZGFuaWVs"), RG_DV_REPLY, "pending LOGIN continued after removal");
+	is_str(EV.reply, "FAIL\t1\treason=Unsupported authentication mechanism\n",
+	       "pending LOGIN: FAIL");
+	is_int(S.n_pending, 0, "the refused pending request is dropped");
+	is_int(feed(line("AUTH\t3\tPLAIN\tservice=smtp\tresp=%s", PLAIN("", "u", "p"))),
+	       RG_DV_AUTH, "PLAIN still runs");
+	rg_dv_session_set_mechs(&S, RG_MECH_PLAIN | RG_MECH_LOGIN);	/* added back */
+	is_int(feed("AUTH\t4\tLOGIN\tservice=smtp"), RG_DV_REPLY, "LOGIN enabled again");
+	is_str(EV.reply, "CONT\t4\tVXNlcm5hbWU6\n", "LOGIN runs again");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -317,5 +340,6 @@ int main(void)
 	test_ids_and_limits();
 	test_escaping();
 	test_results();
+	test_mechs_changed();
 	return done_testing();
 }
