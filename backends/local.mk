@@ -25,3 +25,6 @@ t_unit_test_store_chain_LDADD = librelayguard.a $(RG_LIBS)
 # the passwd-file store in the real daemon: an incomplete file is a tempfail, a renamed one is read
 TESTS += t/passwd-file-store.sh
 EXTRA_DIST += t/passwd-file-store.sh
+
+# the SQLite store's default schema (relayguardctl db init and the unit tests)
+librelayguard_a_SOURCES += backends/sqlite_schema.c backends/sqlite_schema.h

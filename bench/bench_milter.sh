@@ -14,15 +14,15 @@ top_builddir=${top_builddir:-$(pwd)}
 LOAD=$top_builddir/bench/milter_load
 NULLM=$top_builddir/bench/null_milter
 RG=$top_builddir/relayguard
+CTL=$top_builddir/relayguardctl
 MSGS=${BENCH_MILTER_MSGS:-20000}
 CONNS=${BENCH_MILTER_CONNS:-16}
 PER_CONN=${BENCH_MILTER_PER_CONN:-"1 10"}
 ROUNDS=${BENCH_MILTER_ROUNDS:-3}
 
-for p in "$LOAD" "$NULLM" "$RG"; do
+for p in "$LOAD" "$NULLM" "$RG" "$CTL"; do
 	[ -x "$p" ] || { echo "bench_milter: $p not built" >&2; exit 1; }
 done
-command -v sqlite3 >/dev/null || { echo "bench_milter: sqlite3 needed" >&2; exit 1; }
 SETSID=$(command -v setsid) || { echo "bench_milter: setsid (util-linux) needed" >&2; exit 1; }
 
 mkdir -p "$top_builddir/bench/tmp"
@@ -37,15 +37,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-sqlite3 "$dir/auth.db" <<'SQL'
-CREATE TABLE users(name TEXT PRIMARY KEY, password TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE act_as(identity TEXT NOT NULL, as_identity TEXT NOT NULL);
-CREATE TABLE tenants(name TEXT PRIMARY KEY);
-CREATE TABLE tenant_authz(tenant TEXT NOT NULL, identity TEXT NOT NULL);
-INSERT INTO users VALUES ('alice', '{SSHA512}unused', 1);
-INSERT INTO tenants VALUES ('acme');
-INSERT INTO tenant_authz VALUES ('acme', 'alice');
-SQL
 cat >"$dir/relayguard.conf" <<EOF
 control_socket = "$dir/control";
 pidfile = "$dir/relayguard.pid";
@@ -58,6 +49,10 @@ auth: { enabled = false; };
 stores = ( { type = "sqlite"; path = "$dir/auth.db"; } );
 tenants: { header = "X-Tenant"; };
 EOF
+# the store: relayguardctl's schema (the password is unused by the milter)
+ctl() { "$CTL" -c "$dir/relayguard.conf" "$@" >/dev/null; }
+{ ctl db init && printf 'unused\n' | ctl user add alice && ctl tenant add acme &&
+	ctl tenant grant acme alice; } || { echo "bench_milter: cannot create $dir/auth.db"; exit 1; }
 
 # started as in production: it goes to the background and writes its pidfile
 "$RG" -c "$dir/relayguard.conf" >"$dir/rg.log" 2>&1 || {

@@ -22,26 +22,9 @@
 
 #include "ctl.h"
 #include "pwscheme.h"
+#include "sqlite_schema.h"
 
 #define DEFAULT_BUSY_MS 5000
-
-/* Default schema (DESIGN.md §3).  Keys keep grants unique; tenant names
- * compare case-insensitively, as in the config. */
-static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS users(\n"
-	"  name TEXT PRIMARY KEY NOT NULL,\n"
-	"  password TEXT NOT NULL,\n"
-	"  enabled INTEGER NOT NULL DEFAULT 1);\n"
-	"CREATE TABLE IF NOT EXISTS act_as(\n"
-	"  identity TEXT NOT NULL,\n"
-	"  as_identity TEXT NOT NULL,\n"
-	"  PRIMARY KEY(identity, as_identity));\n"
-	"CREATE TABLE IF NOT EXISTS tenants(\n"
-	"  name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE);\n"
-	"CREATE TABLE IF NOT EXISTS tenant_authz(\n"
-	"  tenant TEXT NOT NULL COLLATE NOCASE,\n"
-	"  identity TEXT NOT NULL,\n"
-	"  PRIMARY KEY(tenant, identity));\n";
 
 struct db {
 	sqlite3 *h;
@@ -249,7 +232,7 @@ int cmd_db_init(struct ctl *c)
 		return rc;
 	if ((rc = begin(&d)) != 0)
 		goto out;
-	int r = sqlite3_exec(d.h, schema_sql, NULL, NULL, NULL);
+	int r = sqlite3_exec(d.h, rg_sqlite_schema_sql, NULL, NULL, NULL);
 	if (r != SQLITE_OK) {
 		rc = rollback(&d, db_fail(&d, r, "create schema"));
 		goto out;

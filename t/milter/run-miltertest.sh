@@ -17,23 +17,12 @@
 MILTERTEST=${MILTERTEST:-$(command -v miltertest || true)}
 [ -n "$MILTERTEST" ] && [ -x "$MILTERTEST" ] || skip_all "miltertest not installed (apt-get install miltertest)"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed (apt-get install sqlite3)"
-[ -x "$RELAYGUARD" ] || skip_all "relayguard not built ($RELAYGUARD)"
+e2e_require_relayguard
 
 dir=$(e2e_tmpdir milter-lua) || skip_all "cannot make a folder under $top_builddir/t/tmp"
 e2e_on_exit rg_stop
 
 db=$dir/auth.db
-sqlite3 "$db" <<'SQL' || { echo "Bail out! cannot create $db"; exit 1; }
-CREATE TABLE users(name TEXT PRIMARY KEY, password TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE act_as(identity TEXT NOT NULL, as_identity TEXT NOT NULL);
-CREATE TABLE tenants(name TEXT PRIMARY KEY);
-CREATE TABLE tenant_authz(tenant TEXT NOT NULL, identity TEXT NOT NULL);
-INSERT INTO users VALUES ('alice', '{SSHA512}unused-by-the-milter', 1);
-INSERT INTO users VALUES ('erin', '{SSHA512}unused-by-the-milter', 1);
-INSERT INTO users VALUES ('bob', '{SSHA512}unused-by-the-milter', 0);
-INSERT INTO tenants VALUES ('dbtenant');
-INSERT INTO tenant_authz VALUES ('dbtenant', 'erin');
-SQL
 
 # write_conf FILE REMOVE_HEADER ADD_HEADER ACCEPT_REPEATED_SAME
 write_conf() {
@@ -73,6 +62,13 @@ EOF
 
 conf=$dir/relayguard.conf
 write_conf "$conf" false "" false
+
+# the store: relayguardctl's schema; the passwords are unused by the milter
+ctl() { "$RELAYGUARDCTL" -c "$conf" "$@" >/dev/null; }
+{ ctl db init && for u in alice erin bob; do
+	printf 'unused-by-the-milter\n' | ctl user add "$u" || exit 1; done &&
+	ctl user disable bob && ctl tenant add dbtenant && ctl tenant grant dbtenant erin; } ||
+	{ echo "Bail out! cannot create $db with relayguardctl"; exit 1; }
 RG_LOG=$dir/relayguard.log
 RG_WAIT_SOCKETS=$dir/milter.sock
 rg_start "$conf" || { echo "1..1"; echo "not ok 1 - relayguard starts with $conf"; exit 1; }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "sqlite_schema.h"
 #include "store_testlib.h"
 #include "t/tap.h"
 
@@ -620,11 +621,8 @@ static void test_real_stores(void)
 		printf("Bail out! sqlite open\n");
 		exit(1);
 	}
-	sql(db, "CREATE TABLE users(name TEXT PRIMARY KEY, password TEXT, enabled INTEGER);"
-		"CREATE TABLE act_as(identity TEXT, as_identity TEXT);"
-		"CREATE TABLE tenants(name TEXT PRIMARY KEY);"
-		"CREATE TABLE tenant_authz(tenant TEXT, identity TEXT);"
-		"INSERT INTO users VALUES('alice@example.org','{SSHA512}x',1);"
+	sql(db, rg_sqlite_schema_sql);	/* relayguardctl db init's schema */
+	sql(db, "INSERT INTO users VALUES('alice@example.org','{SSHA512}x',1);"
 		"INSERT INTO users VALUES('erin@example.org','{SSHA512}x',1);"
 		"INSERT INTO users VALUES('bob@example.org','{SSHA512}x',0);"
 		"INSERT INTO tenants VALUES('dbtenant');"

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "pwscheme.h"
 #include "stats.h"
+#include "sqlite_schema.h"
 
 #include <sqlite3.h>
 
@@ -78,11 +79,8 @@ int main(void)
 	const char *db = tl_path("auth.db");
 	char sql[4096];
 	char *bobh = hash("bob-pw"), *alh = hash("alice-sql");
+	db_exec(db, rg_sqlite_schema_sql);	/* relayguardctl db init's schema */
 	snprintf(sql, sizeof(sql),
-		 "CREATE TABLE users(name TEXT PRIMARY KEY, password TEXT, enabled INTEGER);"
-		 "CREATE TABLE act_as(identity TEXT, as_identity TEXT);"
-		 "CREATE TABLE tenants(name TEXT PRIMARY KEY);"
-		 "CREATE TABLE tenant_authz(tenant TEXT, identity TEXT);"
 		 "INSERT INTO users VALUES('bob', '%s', 1);"
 		 "INSERT INTO users VALUES('alice', '%s', 1);"
 		 "INSERT INTO act_as VALUES('alice', 'eve');"

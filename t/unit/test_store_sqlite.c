@@ -4,15 +4,9 @@
 #include "t/tap.h"
 #include "store_testlib.h"
 #include "log.h"
+#include "sqlite_schema.h"
 
 #include <sqlite3.h>
-
-/* The default schema as DESIGN.md §3 states it (relayguardctl db init adds keys). */
-static const char *schema =
-	"CREATE TABLE users(name TEXT PRIMARY KEY, password TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1);"
-	"CREATE TABLE act_as(identity TEXT, as_identity TEXT);"
-	"CREATE TABLE tenants(name TEXT PRIMARY KEY);"
-	"CREATE TABLE tenant_authz(tenant TEXT, identity TEXT);";
 
 static const char *data =
 	"INSERT INTO users VALUES('alice', '$6$salt$alicehash', 1);"
@@ -38,7 +32,7 @@ static void db_exec(const char *path, const char *sql)
 static void make_db(const char *path, const char *extra)
 {
 	unlink(path);
-	db_exec(path, schema);
+	db_exec(path, rg_sqlite_schema_sql);	/* relayguardctl db init's schema */
 	db_exec(path, data);
 	if (extra != NULL)
 		db_exec(path, extra);

@@ -1,0 +1,24 @@
+/*
+ * sqlite_schema.c — the SQLite store's default schema (see sqlite_schema.h).
+ * Keys keep grants unique; tenant names compare case-insensitively, as in
+ * the config.
+ */
+#include <autoconfig.h>
+
+#include "sqlite_schema.h"
+
+const char rg_sqlite_schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS users(\n"
+	"  name TEXT PRIMARY KEY NOT NULL,\n"
+	"  password TEXT NOT NULL,\n"
+	"  enabled INTEGER NOT NULL DEFAULT 1);\n"
+	"CREATE TABLE IF NOT EXISTS act_as(\n"
+	"  identity TEXT NOT NULL,\n"
+	"  as_identity TEXT NOT NULL,\n"
+	"  PRIMARY KEY(identity, as_identity));\n"
+	"CREATE TABLE IF NOT EXISTS tenants(\n"
+	"  name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE);\n"
+	"CREATE TABLE IF NOT EXISTS tenant_authz(\n"
+	"  tenant TEXT NOT NULL COLLATE NOCASE,\n"
+	"  identity TEXT NOT NULL,\n"
+	"  PRIMARY KEY(tenant, identity));\n";
