@@ -18,3 +18,8 @@ clean-local: clean-local-e2e
 clean-local-e2e:
 	-rm -rf t/tmp
 .PHONY: clean-local-e2e
+
+# one TAP dialect for the shell tests (t/tap.sh) and one relayguard
+# start/wait/stop helper (t/rg-lib.sh), with their self-test
+TESTS += t/tap-selftest.sh
+EXTRA_DIST += t/tap.sh t/rg-lib.sh t/tap-selftest.sh
