@@ -38,5 +38,5 @@ EXTRA_DIST += t/config-check.sh t/daemon.sh t/conf/good.conf t/conf/empty.conf t
 # scripts; they drive the built daemon with t/authd/dvclient and miltertest)
 OPS_TESTS = t/ops/control.sh t/ops/reload-loop.sh t/ops/stop.sh
 TESTS += $(OPS_TESTS)
-EXTRA_DIST += $(OPS_TESTS) t/ops/ops-lib.sh t/ops/milter-loop.lua t/ops/snapshot.lua \
+EXTRA_DIST += $(OPS_TESTS) t/ops/milter-loop.lua t/ops/snapshot.lua \
 	t/ops/inflight.lua

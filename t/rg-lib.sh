@@ -20,11 +20,15 @@
 #   rg_start_or_bail CONF LOG SOCKET...
 #                               rg_start, and a start that fails ends the test
 #                               (bail out): never a skip, never a pass
-#   rg_stop [PID]               SIGTERM (default $RG_PID), wait up to 15 s, SIGKILL
+#   rg_stop [PID]               SIGTERM to PID (default $RG_PID), wait up to 15 s, SIGKILL
 #                               if it is still there, reap; 0 if it stopped on SIGTERM
 #   rg_reload [N] [PID]         SIGUSR1, wait until LOG has N "reload done" lines
 #                               (default: one more than before)
+#   rg_hash PASSWORD            an Argon2id hash from relayguardctl hash, cheap parameters
 #   logcount PATTERN [FILE]     lines of FILE (default $RG_LOG) matching the regex
+#   count FILE STRING           lines of FILE holding the fixed STRING
+#   more_than N FILE STRING     more than N such lines
+#   track PID                   another process of the test: stopped at exit as the daemons are
 #   wait_until SECONDS COMMAND...   poll every 0.1 s until COMMAND succeeds
 #   alive PID / gone PID
 
@@ -35,6 +39,7 @@ RG=${RELAYGUARD:-$top_builddir/relayguard}
 CTL=${RELAYGUARDCTL:-$top_builddir/relayguardctl}
 DV=$top_builddir/t/authd/dvclient
 TSA=$(command -v testsaslauthd || echo /usr/sbin/testsaslauthd)
+MILTERTEST=${MILTERTEST:-$(command -v miltertest || true)}
 _rg_pids=
 
 rg_require() {
@@ -67,6 +72,18 @@ wait_until() {
 alive() { kill -0 "$1" 2>/dev/null; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 logcount() { grep -c -- "$1" "${2:-$RG_LOG}" 2>/dev/null; }
+count() { grep -cF -- "$2" "$1" 2>/dev/null || true; }
+more_than() { [ "$(count "$2" "$3")" -gt "$1" ]; }
+track() { _rg_pids="$_rg_pids $1"; }
+
+rg_hash() {
+	_rg_h=$(mktemp) || return 1
+	printf 'passwords: { argon2_memory_kib = 1024; argon2_iterations = 1; };\n' >"$_rg_h"
+	printf '%s\n' "$1" | "$CTL" -c "$_rg_h" hash
+	_rg_rc=$?
+	rm -f "$_rg_h"
+	return $_rg_rc
+}
 
 _rg_sockets_or_exit() {	# PID SOCKET... — true when every SOCKET is there, or PID exited
 	_rg_p=$1
@@ -106,7 +123,7 @@ rg_stop() {
 	_rg_rc=0
 	kill -TERM "$_rg_p" 2>/dev/null
 	if ! wait_until 15 gone "$_rg_p"; then
-		diag "relayguard (pid $_rg_p) ignored SIGTERM for 15 s; killing it"
+		diag "pid $_rg_p ignored SIGTERM for 15 s; killing it"
 		kill -KILL "$_rg_p" 2>/dev/null
 		_rg_rc=1
 	fi

@@ -7,38 +7,10 @@
 # disabled user's attempt runs, the cost padding counter, and that
 # `relayguardctl auth` exits as the daemon answers.  TAP.  Everything started
 # here is stopped by PID on exit.
-b=${top_builddir:-.}
-b=$(cd "$b" && pwd)
-RG=$b/relayguard
-CTL=$b/relayguardctl
-DV=$b/t/authd/dvclient
-cant() { # under CI a missing prerequisite fails; elsewhere it skips
-	if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - $1"; exit 1; fi
-	echo "1..0 # SKIP $1"; exit 0; }
-[ -x "$RG" ] && [ -x "$CTL" ] && [ -x "$DV" ] || cant "daemon or tools not built"
-command -v sqlite3 >/dev/null || cant "sqlite3 not installed"
-command -v openssl >/dev/null || cant "openssl not installed"
-
-W=$b/t/tmp/authd-decision.$$
-mkdir -p "$W"
-PID=
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID" 2>/dev/null
-		i=0; while kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-		kill -9 "$PID" 2>/dev/null
-	fi
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0
-pass() { n=$((n+1)); echo "ok $n - $1"; }
-fail() { n=$((n+1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-is() { # got want name
-	if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got:  '$1'" "want: '$2'"; fi; }
-logcount() { grep -c -- "$1" "$W/rg.log"; }
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
+rg_require dvclient sqlite3 openssl
+rg_workdir authd-decision
 Q='"\?'	# log values may be quoted: authc=big or authc="big"
 
 cat > "$W/rg.conf" <<CONF
@@ -54,7 +26,6 @@ auth: {
 };
 stores = ( { type = "sqlite"; path = "$W/users.db"; } );
 CONF
-ctl() { "$CTL" -c "$W/rg.conf" "$@"; }
 ctl db init >/dev/null
 printf 'daniel-pw' | ctl user add daniel >/dev/null
 printf 'dis-pw' | ctl user add dis >/dev/null
@@ -66,15 +37,8 @@ OVER='$argon2id$v=19$m=8192,t=1000,p=1$MTMyZjZmZjRmMDM1Y2U3Zg$Xe4aPfTIxK7ax+Ii7X
 sqlite3 "$W/users.db" "INSERT INTO users(name, password, enabled) VALUES
 	('cheap', '$SHA', 1), ('broken', '$OVER', 1), ('brokenoff', '$OVER', 0);"
 
-"$RG" -c "$W/rg.conf" -f >"$W/rg.log" 2>&1 &
-PID=$!
-i=0; while [ ! -S "$W/auth" ]; do
-	sleep 0.1; i=$((i+1))
-	if [ $i -gt 100 ] || ! kill -0 $PID 2>/dev/null; then
-		cant "relayguard did not start: $(tail -3 "$W/rg.log" | tr '\n' ' ')"
-	fi
-done
-pass "daemon started"
+rg_start "$W/rg.conf" "$W/rg.log" "$W/auth"
+ok $? "daemon started" || bail_out "relayguard did not start"
 dv() { "$DV" "$W/auth" plain "$@" 2>&1; }
 FAILED="FAIL 1 reason=Authentication failed"
 # decision log lines of authc $1 with result $2 and cached=$3
@@ -130,7 +94,7 @@ done
 
 grep -q -e 'daniel-pw' -e 'dis-pw' -e 'cheap-pw' -e 'wrong-pw' "$W/rg.log" \
 	&& fail "a password appears in the log" || pass "no password in the log"
-kill $PID; i=0; while kill -0 $PID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-! kill -0 $PID 2>/dev/null && pass "SIGTERM stops the daemon" || fail "daemon did not stop"
-PID=
-echo "1..$n"
+pid=$RG_PID
+rg_stop && gone "$pid"
+ok $? "SIGTERM stops the daemon"
+done_testing

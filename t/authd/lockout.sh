@@ -7,14 +7,13 @@
 # distinct failures, which fills the lock table); victim's right password is
 # still refused as locked out, and is accepted once lockout_seconds has
 # passed.  TAP.
-. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/t/ops/ops-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
 
 LOCK_S=8
-[ -x "$RG" ] && [ -x "$CTL" ] && [ -x "$DV" ] || skip_all "daemon or tools not built"
-command -v python3 >/dev/null || skip_all "python3 not installed"
-command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
+rg_require dvclient python3 sqlite3
 
-W=$(ops_tmpdir lockout) || skip_all "cannot make a folder under $top_builddir/t/tmp"
+rg_workdir lockout
 cat >"$W/rg.conf" <<CONF
 control_socket = "$W/control";
 pidfile = "$W/rg.pid";
@@ -31,9 +30,9 @@ auth: {
 passwords: { argon2_memory_kib = 256; argon2_iterations = 1; };
 stores = ( { type = "sqlite"; path = "$W/users.db"; } );
 CONF
-"$CTL" -c "$W/rg.conf" db init >/dev/null &&
-	sqlite3 "$W/users.db" "INSERT INTO users(name, password) VALUES ('victim', '$(ops_hash victim-pw)');" ||
-	{ echo "1..1"; echo "not ok 1 - the SQLite store is made"; exit 1; }
+ctl db init >/dev/null &&
+	sqlite3 "$W/users.db" "INSERT INTO users(name, password) VALUES ('victim', '$(rg_hash victim-pw)');" ||
+	bail_out "the SQLite store could not be made"
 
 LOG=$W/rg.log
 rg_start "$W/rg.conf" "$LOG" "$W/auth"
@@ -80,7 +79,7 @@ fails=$(grep -c '^FAIL' "$W/flood.out")
 [ "$fails" -eq 1100 ]
 ok $? "flood: 1100 failed logins for 700 random names (took $((t1 - t0)) s)" ||
 	diag "FAIL answers: $fails; $(grep -v '^FAIL' "$W/flood.out" | sort | uniq -c | head -n 5)"
-full=$("$CTL" -c "$W/rg.conf" stats | awk '$1 == "auth.lockout_table_full" { print $2 }')
+full=$(ctl stats | awk '$1 == "auth.lockout_table_full" { print $2 }')
 [ "${full:-0}" -gt 0 ]
 ok $? "the flood filled the lock table (auth.lockout_table_full = ${full:-0})"
 

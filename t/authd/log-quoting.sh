@@ -7,16 +7,13 @@
 # hostile authzid; every decision line is parsed by t/logkv.py as key=value
 # fields: each key exactly once, the value decoded back to what was sent,
 # and no second "rip=" anywhere in the line.  TAP.
-. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/t/ops/ops-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
 
-TSA=$(command -v testsaslauthd || echo /usr/sbin/testsaslauthd)
 KV="python3 $top_srcdir/t/logkv.py"
-[ -x "$RG" ] && [ -x "$CTL" ] && [ -x "$DV" ] || skip_all "daemon or tools not built"
-command -v python3 >/dev/null || skip_all "python3 not installed"
-command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
-[ -x "$TSA" ] || skip_all "testsaslauthd not installed (apt-get install sasl2-bin)"
+rg_require dvclient python3 sqlite3 testsaslauthd
 
-W=$(ops_tmpdir log-quoting) || skip_all "cannot make a folder under $top_builddir/t/tmp"
+rg_workdir log-quoting
 cat >"$W/rg.conf" <<CONF
 control_socket = "$W/control";
 pidfile = "$W/rg.pid";
@@ -30,15 +27,14 @@ auth: {
 passwords: { argon2_memory_kib = 1024; argon2_iterations = 1; };
 stores = ( { type = "sqlite"; path = "$W/users.db"; } );
 CONF
-ctl() { "$CTL" -c "$W/rg.conf" "$@"; }
 INJ='x rip=203.0.113.66 result=ok'
 Q='o"k\ =y'
 # relayguardctl refuses names with spaces; a store filled by other means may hold them
 ctl db init >/dev/null &&
 	sqlite3 "$W/users.db" "INSERT INTO users(name, password) VALUES
-		('$INJ', '$(ops_hash inj-pw)'), ('$Q', '$(ops_hash q-pw)'),
-		('mallory', '$(ops_hash mallory-pw)');" ||
-	{ echo "1..1"; echo "not ok 1 - the SQLite store is made"; exit 1; }
+		('$INJ', '$(rg_hash inj-pw)'), ('$Q', '$(rg_hash q-pw)'),
+		('mallory', '$(rg_hash mallory-pw)');" ||
+	bail_out "the SQLite store could not be made"
 
 LOG=$W/rg.log
 : >"$LOG"

@@ -7,39 +7,10 @@
 # a closed connection (Postfix: 454) and leaves no negative cache entry and no
 # failure penalty: once the limit is lifted the same password logs in at once.
 # Stored hashes over the passwords.max_* limits are never run.  TAP.
-b=${top_builddir:-.}
-b=$(cd "$b" && pwd)
-RG=$b/relayguard
-CTL=$b/relayguardctl
-DV=$b/t/authd/dvclient
-TSA=$(command -v testsaslauthd || echo /usr/sbin/testsaslauthd)
-cant() { # under CI a missing prerequisite fails; elsewhere it skips
-	if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - $1"; exit 1; fi
-	echo "1..0 # SKIP $1"; exit 0; }
-[ -x "$RG" ] && [ -x "$CTL" ] && [ -x "$DV" ] || cant "daemon or tools not built"
-command -v sqlite3 >/dev/null || cant "sqlite3 not installed"
-command -v prlimit >/dev/null || cant "prlimit (util-linux) not installed"
-
-W=$b/t/tmp/authd-oom.$$
-mkdir -p "$W"
-PID=
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID" 2>/dev/null
-		i=0; while kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-		kill -9 "$PID" 2>/dev/null
-	fi
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0
-pass() { n=$((n+1)); echo "ok $n - $1"; }
-fail() { n=$((n+1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-is() { # got want name
-	if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got:  '$1'" "want: '$2'"; fi; }
-logcount() { grep -c -- "$1" "$W/rg.log"; }
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
+rg_require dvclient sqlite3 prlimit
+rg_workdir authd-oom
 Q='"\?'	# log values may be quoted: authc=big or authc="big"
 
 cat > "$W/rg.conf" <<CONF
@@ -59,26 +30,17 @@ CONF
 # relayguard makes the big hash itself: Argon2id, 128 MiB, one pass
 sed 's/^milter:/passwords: { argon2_memory_kib = 131072; argon2_iterations = 1; };\nmilter:/' \
 	"$W/rg.conf" > "$W/gen.conf"
-ctl() { "$CTL" -c "$W/rg.conf" "$@"; }
 ctl db init >/dev/null
 printf 'small-pw' | ctl user add small >/dev/null
 BIG=$(printf 'big-pw' | "$CTL" -c "$W/gen.conf" hash)
-case "$BIG" in '$argon2id$v=19$m=131072,t=1,p=1$'*) pass "relayguardctl hash made a 128 MiB Argon2id hash";;
-	*) fail "relayguardctl hash made a 128 MiB Argon2id hash" "got: $BIG";; esac
+matches "$BIG" '$argon2id$v=19$m=131072,t=1,p=1$*' "relayguardctl hash made a 128 MiB Argon2id hash"
 S16='MTMyZjZmZjRmMDM1Y2U3Zg'; H32='Xe4aPfTIxK7ax+Ii7XiNAhjcdOK5PtTxwmek8ORFR1o'
 sqlite3 "$W/users.db" "INSERT INTO users(name, password, enabled) VALUES ('big', '$BIG', 1),
 	('huge', '\$argon2id\$v=19\$m=524288,t=1,p=1\$$S16\$$H32', 1),
 	('slow', '\$argon2id\$v=19\$m=8,t=1000,p=1\$$S16\$$H32', 1);"
 
-"$RG" -c "$W/rg.conf" -f >"$W/rg.log" 2>&1 &
-PID=$!
-i=0; while [ ! -S "$W/auth" ] || [ ! -S "$W/mux" ]; do
-	sleep 0.1; i=$((i+1))
-	if [ $i -gt 100 ] || ! kill -0 $PID 2>/dev/null; then
-		cant "relayguard did not start: $(tail -3 "$W/rg.log" | tr '\n' ' ')"
-	fi
-done
-pass "daemon started"
+rg_start "$W/rg.conf" "$W/rg.log" "$W/auth" "$W/mux"
+ok $? "daemon started" || bail_out "relayguard did not start"
 dv() { "$DV" "$W/auth" plain "$@" 2>&1; }
 tsa() { "$TSA" -f "$W/mux" -s smtp "$@" 2>"$W/tsa.err" | tr '\n' ' ' | sed 's/ *$//'; }
 FAILED="FAIL 1 reason=Authentication failed"
@@ -88,12 +50,12 @@ is "$(dv small small-pw)" "OK 1 user=small" "small user logs in"
 dv small small-pw >/dev/null
 
 # ---- the address space a little above what the daemon uses now: 128 MiB cannot be had ----
-kib=$(awk '/^VmSize:/ {print $2}' /proc/$PID/status)
+kib=$(awk '/^VmSize:/ {print $2}' /proc/$RG_PID/status)
 lim=$(( (kib + 32768) * 1024 ))
-if prlimit --pid "$PID" --as="$lim:" 2>"$W/prlimit.err"; then
+if prlimit --pid "$RG_PID" --as="$lim:" 2>"$W/prlimit.err"; then
 	pass "daemon limited to VmSize + 32 MiB ($((lim / 1048576)) MiB)"
 else
-	cant "prlimit --pid failed: $(cat "$W/prlimit.err")"
+	bail_out "prlimit --pid failed: $(cat "$W/prlimit.err")"
 fi
 is "$(dv big big-pw)" "CLOSED" "right password, hash cannot get its memory: closed without FAIL (Postfix: 454)"
 is "$(logcount "authc=${Q}big${Q} .*result=${Q}tempfail${Q} reason=\"password check could not run: argon2 could not run")" 1 \
@@ -103,13 +65,13 @@ if [ -x "$TSA" ]; then
 	is "$(tsa -u big -p big-pw) $(cat "$W/tsa.err")" "0: size read failed" \
 		"saslauthd protocol: closed without NO (testsaslauthd: 'size read failed', libsasl: SASL_FAIL)"
 else
-	cant "testsaslauthd not installed"
+	skip "testsaslauthd not installed"
 fi
 is "$(logcount "authc=${Q}big${Q} .*result=${Q}tempfail${Q}.*delay_ms=${Q}0${Q}")" 3 "  no failure delay on any of them"
 is "$(dv small small-pw)" "OK 1 user=small" "a cached login still works under the limit"
 
 # ---- memory back: the right password works at once, no penalty was counted ----
-prlimit --pid "$PID" --as=unlimited: && pass "limit lifted" || fail "limit lifted"
+prlimit --pid "$RG_PID" --as=unlimited: && pass "limit lifted" || fail "limit lifted"
 is "$(dv big big-pw)" "OK 1 user=big" "memory back: the right password logs in at once"
 is "$(logcount "authc=${Q}big${Q} .*result=${Q}ok${Q} .*cached=${Q}no${Q}")" 1 "  hashed (no negative cache entry answered it)"
 is "$(dv big wrong-1)" "$FAILED" "a wrong password for big: FAIL"
@@ -131,7 +93,7 @@ is "$(grep -c 'stored hash exceeds limits' "$W/n.out")" 2 "  naming both over-li
 
 grep -q -e 'big-pw' -e 'small-pw' "$W/rg.log" && fail "a password appears in the log" \
 	|| pass "no password in the log"
-kill $PID; i=0; while kill -0 $PID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-! kill -0 $PID 2>/dev/null && pass "SIGTERM stops the daemon" || fail "daemon did not stop"
-PID=
-echo "1..$n"
+pid=$RG_PID
+rg_stop && gone "$pid"
+ok $? "SIGTERM stops the daemon"
+done_testing

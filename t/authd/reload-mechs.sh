@@ -4,14 +4,13 @@
 # log line), while the handshake, sent once per connection, offers the
 # mechanisms of the configuration at connect time.  Real daemon, reloads by
 # relayguardctl, clients t/authd/slowclient.py and t/authd/dvclient.  TAP.
-. "${top_srcdir:-$(dirname "$0")/../..}/t/ops/ops-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
 
 SLOW="python3 $top_srcdir/t/authd/slowclient.py"
-[ -x "$RG" ] && [ -x "$CTL" ] || skip_all "relayguard / relayguardctl not built"
-[ -x "$DV" ] || skip_all "t/authd/dvclient not built"
-command -v python3 >/dev/null || skip_all "python3 not installed"
-dir=$(ops_tmpdir authd-reload-mechs) || skip_all "cannot create a folder under $top_builddir/t/tmp"
-hash=$(ops_hash 'daniel-pw-1') || { echo "Bail out! relayguardctl hash failed"; exit 1; }
+rg_require dvclient python3
+dir=$(tap_tmpdir authd-reload-mechs) || skip_all "cannot create a folder under $top_builddir/t/tmp"
+hash=$(rg_hash 'daniel-pw-1') || bail_out "relayguardctl hash failed"
 log=$dir/relayguard.log
 conf=$dir/rg.conf
 

@@ -4,41 +4,10 @@
 # hashes), driven by t/authd/dvclient (Dovecot auth protocol) and Cyrus's
 # real testsaslauthd (saslauthd protocol).  TAP.  Everything started here is
 # stopped by PID on exit.
-b=${top_builddir:-.}
-b=$(cd "$b" && pwd)
-RG=$b/relayguard
-CTL=$b/relayguardctl
-DV=$b/t/authd/dvclient
-TSA=$(command -v testsaslauthd || echo /usr/sbin/testsaslauthd)
-# missing component: skip, but under CI (CI=true) that is a failure
-skip_all() { if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - required but missing (CI=true): $1"; exit 1; fi
-	echo "1..0 # SKIP $1"; exit 0; }
-skip_one() { if [ "${CI:-}" = true ]; then fail "required but missing (CI=true): $1"; else n=$((n+1)); echo "ok $n # SKIP $1"; fi; }
-[ -x "$RG" ] && [ -x "$CTL" ] && [ -x "$DV" ] || skip_all "daemon or tools not built"
-command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
-
-W=$b/t/tmp/authd-service.$$
-mkdir -p "$W"
-PID=
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID" 2>/dev/null
-		i=0; while kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-		kill -9 "$PID" 2>/dev/null
-	fi
-	[ -n "$KEEP" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0
-pass() { n=$((n+1)); echo "ok $n - $1"; }
-fail() { n=$((n+1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-is() { # got want name
-	if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got:  '$1'" "want: '$2'"; fi; }
-like() { # got pattern name
-	case "$1" in $2) pass "$3";; *) fail "$3" "got: '$1'" "want pattern: '$2'";; esac; }
-logcount() { grep -c -- "$1" "$W/rg.log"; }
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
+rg_require dvclient sqlite3
+rg_workdir authd-service
 
 write_conf() { # failure_delay_ms hash_threads hash_queue
 	cat > "$W/rg.conf" <<CONF
@@ -60,27 +29,18 @@ CONF
 }
 write_conf 0 2 64
 DB="$W/users.db"
-ctl() { "$CTL" -c "$W/rg.conf" "$@"; }
 ctl db init >/dev/null
 printf 'Daniel-pw-1' | ctl user add daniel >/dev/null
 printf 'mallory-pw' | ctl user add mallory >/dev/null
 printf 'carol-pw' | ctl user add carol >/dev/null
 for i in $(seq 1 12); do printf "pw$i" | ctl user add "u$i" >/dev/null; done
 
-"$RG" -c "$W/rg.conf" -f >"$W/rg.log" 2>&1 &
-PID=$!
-i=0; while [ ! -S "$W/auth" ] || [ ! -S "$W/mux" ]; do
-	sleep 0.1; i=$((i+1))
-	if [ $i -gt 100 ] || ! kill -0 $PID 2>/dev/null; then
-		echo "not ok 1 - relayguard did not start: $(tail -3 "$W/rg.log" | tr '\n' ' ')"; echo "1..1"; exit 1
-	fi
-done
+rg_start "$W/rg.conf" "$W/rg.log" "$W/auth" "$W/mux"
+ok $? "daemon listens on both sockets" || bail_out "relayguard did not start"
 dv() { "$DV" "$W/auth" "$@" 2>&1; }
 # stdout only; stderr (libsasl-style client errors) goes to $W/tsa.err
 tsa() { "$TSA" -f "$W/mux" -s smtp "$@" 2>"$W/tsa.err" | tr '\n' ' ' | sed 's/ *$//'; }
 
-
-pass "daemon listens on both sockets"
 
 # ---- Dovecot protocol: PLAIN / LOGIN ----
 is "$(dv plain daniel Daniel-pw-1)" "OK 1 user=daniel" "PLAIN right password: OK user=daniel"
@@ -93,8 +53,8 @@ is "$(dv plain daniel Daniel-pw-1 '' insecure)" "FAIL 1 reason=Plaintext authent
 	"right password without 'secured' (require_tls): FAIL"
 is "$(dv login daniel Daniel-pw-1 | tr '\n' '|')" "CONT 1 VXNlcm5hbWU6|CONT 1 UGFzc3dvcmQ6|OK 1 user=daniel|" \
 	"LOGIN: two prompts, then OK"
-like "$(dv login daniel nope | tail -1)" "FAIL 1 *" "LOGIN wrong password: FAIL"
-like "$(dv login daniel Daniel-pw-1 insecure | tail -1)" "FAIL 1 reason=Plaintext*" "LOGIN without TLS: FAIL"
+matches "$(dv login daniel nope | tail -1)" "FAIL 1 *" "LOGIN wrong password: FAIL"
+matches "$(dv login daniel Daniel-pw-1 insecure | tail -1)" "FAIL 1 reason=Plaintext*" "LOGIN without TLS: FAIL"
 
 # ---- authzid rules (DESIGN.md §4) ----
 is "$(dv plain mallory mallory-pw daniel)" "FAIL 1 reason=Authentication failed" \
@@ -117,15 +77,15 @@ is "$(raw "AUTH\t1\tPLAIN\tservice=smtp\tsecured\nAUTH\t1\tPLAIN\tservice=smtp\n
 	"id reused while pending: closed"
 is "$(raw "AUTH\t1\tPLAIN\tservice=smtp\tsecured\tresp=$P\nAUTH\t1\tPLAIN\tservice=smtp\tsecured\tresp=$P\n")" \
 	"OK 1 user=daniel|OK 1 user=daniel|CLOSED|" "id of a finished request may come again"
-like "$(raw 'AUTH\t1\tPLAIN\tservice=smtp\tsecured\tresp=!!!!\n')" "FAIL 1 reason=*|CLOSED|" "bad base64: FAIL"
-like "$(raw "AUTH\t1\tPLAIN\tservice=smtp\tsecured\tresp=$(printf 'daniel\0Daniel-pw-1' | base64 -w0)\n")" \
+matches "$(raw 'AUTH\t1\tPLAIN\tservice=smtp\tsecured\tresp=!!!!\n')" "FAIL 1 reason=*|CLOSED|" "bad base64: FAIL"
+matches "$(raw "AUTH\t1\tPLAIN\tservice=smtp\tsecured\tresp=$(printf 'daniel\0Daniel-pw-1' | base64 -w0)\n")" \
 	"FAIL 1 *|CLOSED|" "PLAIN without authzid separator: FAIL"
 LONG=$(head -c 9000 /dev/zero | tr '\0' A)
 is "$(raw "AUTH\t1\tPLAIN\tservice=smtp\tresp=$LONG\n")" "CLOSED|" "line over max_request_length: closed"
 TABU=$(printf '\0dan\tiel\0Daniel-pw-1' | base64 -w0)
-like "$(raw "AUTH\t1\tPLAIN\tservice=smtp\tsecured\tresp=$TABU\n")" "FAIL 1 *|CLOSED|" "TAB inside a username: FAIL"
-like "$(raw 'CONT\t77\tAAAA\n')" "FAIL 77 *|CLOSED|" "CONT for an unknown id: FAIL"
-kill -0 $PID && pass "daemon still running after hostile input" || fail "daemon died"
+matches "$(raw "AUTH\t1\tPLAIN\tservice=smtp\tsecured\tresp=$TABU\n")" "FAIL 1 *|CLOSED|" "TAB inside a username: FAIL"
+matches "$(raw 'CONT\t77\tAAAA\n')" "FAIL 77 *|CLOSED|" "CONT for an unknown id: FAIL"
+alive "$RG_PID"; ok $? "daemon still running after hostile input"
 
 # ---- pipelining and concurrency ----
 is "$(dv pipeline 50 daniel Daniel-pw-1)" "ok=50 fail=0 ids=matched" "50 pipelined requests on one connection"
@@ -143,7 +103,7 @@ if [ -x "$TSA" ]; then
 	out=$(tsa -u daniel -p "$BIGP")
 	case "$out" in *OK*) fail "testsaslauthd 2000-byte password: no OK" "$out";; *) pass "testsaslauthd 2000-byte password: no OK";; esac
 else
-	for i in 1 2 3 4 5 6; do skip_one "testsaslauthd not installed"; done
+	skip "testsaslauthd not installed" 6
 fi
 
 # ---- a store that breaks while running: temporary failure, never a stale answer ----
@@ -154,7 +114,7 @@ is "$(logcount 'user=daniel .*result=tempfail reason="store error')" 1 "logged a
 if [ -x "$TSA" ]; then
 	is "$(tsa -u daniel -p Daniel-pw-1) $(cat "$W/tsa.err")" "0: size read failed" \
 		"store gone: saslauthd closes without reply (testsaslauthd: 'size read failed'; libsasl: SASL_FAIL)"
-else skip_one "testsaslauthd not installed"; fi
+else skip "testsaslauthd not installed"; fi
 mv "$DB.away" "$DB"
 is "$(dv plain daniel Daniel-pw-1)" "OK 1 user=daniel" "store repaired: next login OK"
 cp "$DB" "$DB.good"
@@ -178,8 +138,7 @@ is "$(dv plain carol carol-new)" "FAIL 1 reason=Authentication failed" "user del
 # ---- hashing pool: full queue → tempfail at once; cache hits not stalled ----
 write_conf 0 1 1
 dv plain daniel Daniel-pw-1 >/dev/null        # cached before the reload
-kill -USR1 $PID
-i=0; while [ "$(logcount 'reload done')" -lt 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+rg_reload 1
 hashed=$(logcount 'user=daniel authc=daniel .*result=ok.*cached=no')
 dv plain daniel Daniel-pw-1 >/dev/null        # warm daniel after the reload
 is "$(logcount 'user=daniel authc=daniel .*result=ok.*cached=no')" $((hashed + 1)) \
@@ -203,8 +162,7 @@ is "$(cat "$W"/flood.* | grep -c FAIL)" 0 "queue-full requests never turn into F
 
 # ---- failure delay grows, same password does not escalate ----
 write_conf 200 2 64
-kill -USR1 $PID
-i=0; while [ "$(logcount 'reload done')" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+rg_reload 2
 is "$(logcount 'reload done')" 2 "second reload done (failure_delay_ms = 200)"
 t0=$(date +%s%N)
 dv plain daniel bad1 >/dev/null; dv plain daniel bad2 >/dev/null; dv plain daniel bad3 >/dev/null
@@ -220,8 +178,8 @@ dv plain daniel Daniel-pw-1 >/dev/null
 grep -q -e 'Daniel-pw-1' -e 'mallory-pw' -e 'carol-new' -e 'bad3' "$W/rg.log" \
 	&& fail "a password appears in the log" || pass "no password in the log"
 
-kill $PID; i=0; while kill -0 $PID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-! kill -0 $PID 2>/dev/null && pass "SIGTERM stops the daemon" || fail "daemon did not stop"
+pid=$RG_PID
+rg_stop && gone "$pid"
+ok $? "SIGTERM stops the daemon"
 [ ! -e "$W/auth" ] && [ ! -e "$W/mux" ] && pass "sockets removed on stop" || fail "sockets left behind"
-PID=
-echo "1..$n"
+done_testing

@@ -6,12 +6,11 @@
 # present) the daemon runs with user = "nobody" and socket_group =
 # "postfix", and the tests check owner, group and mode of every socket;
 # otherwise those checks are skipped and the daemon runs as the caller.
-. "${top_srcdir:-$(dirname "$0")/../..}/t/ops/ops-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
 
-[ -x "$RG" ] && [ -x "$CTL" ] || skip_all "relayguard / relayguardctl not built"
-[ -x "$DV" ] || skip_all "t/authd/dvclient not built"
-command -v python3 >/dev/null || skip_all "python3 not installed"
-dir=$(ops_tmpdir control) || skip_all "cannot create a folder under $top_builddir/t/tmp"
+rg_require dvclient python3
+dir=$(tap_tmpdir control) || skip_all "cannot create a folder under $top_builddir/t/tmp"
 
 as_user=no
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && id daemon >/dev/null 2>&1 &&
@@ -19,7 +18,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && id daemon >/dev/null 2>&1 
    setpriv --reuid nobody --regid nogroup --clear-groups test -x "$RG" 2>/dev/null; then
 	as_user=yes
 fi
-hash=$(ops_hash 'alice-secret-1') || { echo "Bail out! relayguardctl hash failed"; exit 1; }
+hash=$(rg_hash 'alice-secret-1') || bail_out "relayguardctl hash failed"
 run=$dir/run		# created by relayguard, owned by the user
 conf=$dir/relayguard.conf
 log=$dir/relayguard.log
@@ -129,7 +128,7 @@ if [ -n "$MILTERTEST" ] && [ -x "$MILTERTEST" ]; then
 	[ "$(grep -c '^ok - ' "$dir/snap.tap")" = 4 ] && [ $st = 0 ]
 	ok $? "snapshot.lua: four checks passed, miltertest exit 0" || diag "$out"
 else
-	skip_one "miltertest not installed (snapshot checks)"
+	skip "miltertest not installed (snapshot checks)"
 fi
 
 # ---- the protocol, permissions, errors ----

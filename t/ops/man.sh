@@ -4,11 +4,12 @@
 # stale), every page renders without groff warnings, relayguard(8) names
 # every option of `relayguard -h` and relayguardctl(8) (tools/) every
 # command of `relayguardctl -h` and its exit codes.  TAP.
-. "${top_srcdir:-$(dirname "$0")/../..}/t/ops/ops-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
 
-[ -x "$RG" ] && [ -x "$CTL" ] || skip_all "relayguard / relayguardctl not built"
+rg_require
 command -v groff >/dev/null || skip_all "groff not installed (apt-get install groff-base)"
-dir=$(ops_tmpdir man) || skip_all "cannot create a folder under $top_builddir/t/tmp"
+dir=$(tap_tmpdir man) || skip_all "cannot create a folder under $top_builddir/t/tmp"
 doc=$top_srcdir/doc
 
 sh "$doc/gen-conf-man.sh" "$doc/relayguard.conf.5.in" "$RG" >"$dir/relayguard.conf.5" 2>"$dir/gen.err"

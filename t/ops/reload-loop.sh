@@ -12,15 +12,15 @@
 #     (t/ops/milter-loop.lua): an authorised message must be accepted and an
 #     unauthorised tenant rejected, every time.
 # Asserts zero failed logins and zero wrong milter verdicts.  TAP.
-. "${top_srcdir:-$(dirname "$0")/../..}/t/ops/ops-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
 
-[ -x "$RG" ] && [ -x "$CTL" ] || skip_all "relayguard / relayguardctl not built"
-[ -x "$DV" ] || skip_all "t/authd/dvclient not built"
+rg_require dvclient
 [ -n "$MILTERTEST" ] && [ -x "$MILTERTEST" ] || skip_all "miltertest not installed (apt-get install miltertest)"
-dir=$(ops_tmpdir reload-loop) || skip_all "cannot create a folder under $top_builddir/t/tmp"
+dir=$(tap_tmpdir reload-loop) || skip_all "cannot create a folder under $top_builddir/t/tmp"
 
 ROUNDS=${RELOAD_ROUNDS:-30}
-hash=$(ops_hash 'alice-secret-1') || { echo "Bail out! relayguardctl hash failed"; exit 1; }
+hash=$(rg_hash 'alice-secret-1') || bail_out "relayguardctl hash failed"
 
 # write_conf FILE TTL — two good variants differ in a harmless value
 write_conf() {

@@ -3,16 +3,16 @@
 # busy hashing, a milter transaction between MAIL and end of message),
 # waits a bounded time for a connection that never finishes, and removes
 # every socket and the pidfile.  TAP.
-. "${top_srcdir:-$(dirname "$0")/../..}/t/ops/ops-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
 
-[ -x "$RG" ] && [ -x "$CTL" ] || skip_all "relayguard / relayguardctl not built"
-[ -x "$DV" ] || skip_all "t/authd/dvclient not built"
-dir=$(ops_tmpdir stop) || skip_all "cannot create a folder under $top_builddir/t/tmp"
+rg_require dvclient
+dir=$(tap_tmpdir stop) || skip_all "cannot create a folder under $top_builddir/t/tmp"
 
-fast=$(ops_hash 'alice-secret-1') || { echo "Bail out! relayguardctl hash failed"; exit 1; }
+fast=$(rg_hash 'alice-secret-1') || bail_out "relayguardctl hash failed"
 # a hash that takes about a second to verify
 printf 'passwords: { argon2_memory_kib = 262144; argon2_iterations = 6; };\n' >"$dir/slow.conf"
-slow=$(printf 'slow-secret\n' | "$CTL" -c "$dir/slow.conf" hash) || { echo "Bail out! hash"; exit 1; }
+slow=$(printf 'slow-secret\n' | "$CTL" -c "$dir/slow.conf" hash) || bail_out "relayguardctl hash failed"
 
 conf=$dir/relayguard.conf
 cat >"$conf" <<EOF2
@@ -51,7 +51,7 @@ grep -q "stopped" "$log"
 ok $? "it logs that it stopped"
 
 if [ -z "$MILTERTEST" ] || [ ! -x "$MILTERTEST" ]; then
-	skip_one "miltertest not installed (milter stop checks)"
+	skip "miltertest not installed (milter stop checks)"
 	done_testing
 	exit
 fi
