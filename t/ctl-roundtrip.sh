@@ -5,32 +5,18 @@
 # background sqlite3 that holds a lock is stopped by its PID, also on failure.
 set -u
 
-top_builddir=${top_builddir:-.}
-CTL="$top_builddir/relayguardctl"
-# missing component: skip, but under CI (CI=true) that is a failure
-skip_all() {
-	if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - required but missing (CI=true): $1"; exit 1; fi
-	echo "1..0 # SKIP $1"; exit 0
-}
-[ -x "$CTL" ] || skip_all "relayguardctl not built"
-command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 CLI not installed"
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
+rg_require sqlite3
 
-mkdir -p "$top_builddir/t/tmp"
-dir=$(mktemp -d "$top_builddir/t/tmp/ctl-roundtrip.XXXXXX")
-dir=$(cd "$dir" && pwd)
+dir=$(tap_tmpdir ctl-roundtrip) || bail_out "cannot make a folder under $top_builddir/t/tmp"
 lockpid=""
-cleanup() {
+unlock() {
 	if [ -n "$lockpid" ]; then kill "$lockpid" 2>/dev/null; wait "$lockpid" 2>/dev/null; fi
 	exec 3>&- 2>/dev/null
-	rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+tap_at_exit unlock
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 out="$dir/out"
 # run EXPECTED_EXIT DESCRIPTION [stdin-text|-] CTL-ARGS...   (stdout+stderr in $out)
 run() {
@@ -41,17 +27,17 @@ run() {
 		printf '%s\n' "$input" | "$CTL" -c "$dir/rg.conf" "$@" >"$out" 2>&1
 	fi
 	got=$?
-	if [ "$got" = "$want" ]; then ok "$what (exit $got)"; else
-		not_ok "$what (exit $got, want $want)"; sed 's/^/#   /' "$out"; fi
+	if [ "$got" = "$want" ]; then pass "$what (exit $got)"; else
+		fail "$what (exit $got, want $want)"; sed 's/^/#   /' "$out"; fi
 }
 # expect TEXT DESCRIPTION — the last run's output contains TEXT
 expect() {
-	if grep -qF -- "$1" "$out"; then ok "$2"; else
-		not_ok "$2 (no \"$1\")"; sed 's/^/#   /' "$out"; fi
+	if grep -qF -- "$1" "$out"; then pass "$2"; else
+		fail "$2 (no \"$1\")"; sed 's/^/#   /' "$out"; fi
 }
 refute() {
-	if grep -qF -- "$1" "$out"; then not_ok "$2 (found \"$1\")"; sed 's/^/#   /' "$out"; else
-		ok "$2"; fi
+	if grep -qF -- "$1" "$out"; then fail "$2 (found \"$1\")"; sed 's/^/#   /' "$out"; else
+		pass "$2"; fi
 }
 
 db="$dir/auth.db"
@@ -78,18 +64,18 @@ expect "db init" "missing database: message says to run db init"
 # --- db init, user add, auth ---
 run 0 "db init creates the schema" - db init
 for t in users act_as tenants tenant_authz; do
-	if sqlite3 "$db" ".schema $t" | grep -q "CREATE TABLE"; then ok "schema has table $t"; else
-		not_ok "schema has table $t"; fi
+	if sqlite3 "$db" ".schema $t" | grep -q "CREATE TABLE"; then pass "schema has table $t"; else
+		fail "schema has table $t"; fi
 done
 run 0 "db init again is harmless" - db init
 run 0 "user add daniel (password on stdin)" "correct horse" user add daniel
 stored=$(sqlite3 "$db" "SELECT password FROM users WHERE name = 'daniel'")
 case "$stored" in
-	'$argon2id$'*) ok "stored password is an Argon2id hash";;
-	*) not_ok "stored password is an Argon2id hash (got '$stored')";;
+	'$argon2id$'*) pass "stored password is an Argon2id hash";;
+	*) fail "stored password is an Argon2id hash (got '$stored')";;
 esac
 if sqlite3 "$db" "SELECT count(*) FROM users WHERE password LIKE '%correct horse%'" | grep -qx 0; then
-	ok "plaintext password is not in the database"; else not_ok "plaintext password is not in the database"; fi
+	pass "plaintext password is not in the database"; else fail "plaintext password is not in the database"; fi
 run 65 "user add daniel again is refused" "x" user add daniel
 run 0 "auth daniel with the right password" "correct horse" auth daniel
 expect "passdb: daniel auth succeeded (store sqlite:$db)" "auth names the store that answered"
@@ -103,7 +89,7 @@ run 1 "auth with an empty password line" "" auth daniel
 run 64 "password on the command line is refused" - user add eve hunter2
 expect "stdin" "refusal says passwords come from stdin"
 if sqlite3 "$db" "SELECT count(*) FROM users WHERE name = 'eve'" | grep -qx 0; then
-	ok "no user was created from argv"; else not_ok "no user was created from argv"; fi
+	pass "no user was created from argv"; else fail "no user was created from argv"; fi
 run 64 "auth with a password argument is refused (3 args)" - auth daniel sales extra
 run 65 "user add with an empty password is refused" "" user add eve
 run 66 "user add with nothing on stdin is refused" - user add eve
@@ -149,14 +135,14 @@ run 65 "tenant revoke again: nothing to revoke" - tenant revoke acme daniel
 run 0 "tenant grant again, then del the tenant" - tenant grant acme daniel
 run 0 "tenant del acme" - tenant del acme
 if sqlite3 "$db" "SELECT count(*) FROM tenant_authz" | grep -qx 0; then
-	ok "tenant del removed its grants"; else not_ok "tenant del removed its grants"; fi
+	pass "tenant del removed its grants"; else fail "tenant del removed its grants"; fi
 run 65 "tenant del of an unknown tenant" - tenant del acme
 
 # --- hash, and the passwd-file store in front of SQLite ---
 run 0 "hash reads stdin" "file password" hash
 hash=$(cat "$out")
-case "$hash" in '$argon2id$'*) ok "hash prints an Argon2id hash";;
-	*) not_ok "hash prints an Argon2id hash (got '$hash')";; esac
+case "$hash" in '$argon2id$'*) pass "hash prints an Argon2id hash";;
+	*) fail "hash prints an Argon2id hash (got '$hash')";; esac
 echo "daniel:$hash" >"$users"
 run 0 "passwd-file (first store) now decides daniel" "file password" auth daniel
 expect "passwd-file:$users" "auth names the passwd-file store"
@@ -177,7 +163,7 @@ run 0 "act-as grant before del" - act-as grant daniel sales
 run 0 "user del daniel" - user del daniel
 run 1 "deleted user is unknown" "battery staple" auth daniel
 if sqlite3 "$db" "SELECT count(*) FROM act_as WHERE identity = 'daniel'" | grep -qx 0; then
-	ok "user del removed the act-as grants"; else not_ok "user del removed the act-as grants"; fi
+	pass "user del removed the act-as grants"; else fail "user del removed the act-as grants"; fi
 run 67 "user del again: no such user" - user del daniel
 
 # --- user del removes act-as grants in both directions and tenant grants, so a
@@ -197,12 +183,12 @@ expect "deleted user erin; removed 2 act-as grants (1 by erin, 1 to erin), 1 ten
 rows=$(sqlite3 "$db" "SELECT (SELECT count(*) FROM users WHERE name = 'erin') || ' ' ||
 	(SELECT count(*) FROM act_as WHERE identity = 'erin' OR as_identity = 'erin') || ' ' ||
 	(SELECT count(*) FROM tenant_authz WHERE identity = 'erin')")
-if [ "$rows" = "0 0 0" ]; then ok "no users, act_as or tenant_authz row names erin"; else
-	not_ok "no users, act_as or tenant_authz row names erin (users act_as tenant_authz: $rows)"; fi
+if [ "$rows" = "0 0 0" ]; then pass "no users, act_as or tenant_authz row names erin"; else
+	fail "no users, act_as or tenant_authz row names erin (users act_as tenant_authz: $rows)"; fi
 rows=$(sqlite3 "$db" "SELECT (SELECT count(*) FROM act_as WHERE identity = 'mallory' AND as_identity = 'sales') || ' ' ||
 	(SELECT count(*) FROM tenant_authz WHERE identity = 'mallory')")
-if [ "$rows" = "1 1" ]; then ok "other identities' grants are kept"; else
-	not_ok "other identities' grants are kept (mallory act_as tenant_authz: $rows)"; fi
+if [ "$rows" = "1 1" ]; then pass "other identities' grants are kept"; else
+	fail "other identities' grants are kept (mallory act_as tenant_authz: $rows)"; fi
 run 0 "user add erin again (a new person)" "new erin pw" user add erin
 run 1 "mallory may not act as the new erin" "mallory pw" auth mallory erin
 expect "mallory may not act as erin" "auth says the grant is gone"
@@ -215,7 +201,7 @@ run 0 "user del of a name with only leftover grants" - user del ghost
 expect "no user ghost in $db; removed grants naming it: 1 act-as grant (0 by ghost, 1 to ghost), 1 tenant grant" \
 	"it says there was no user and what it removed"
 if sqlite3 "$db" "SELECT count(*) FROM act_as WHERE as_identity = 'ghost'" | grep -qx 0; then
-	ok "leftover grant to ghost removed"; else not_ok "leftover grant to ghost removed"; fi
+	pass "leftover grant to ghost removed"; else fail "leftover grant to ghost removed"; fi
 run 67 "user del ghost again: nothing left" - user del ghost
 # the store reads this database through custom queries: user del says what it did not touch
 cat >"$dir/custom.conf" <<EOF
@@ -225,8 +211,8 @@ stores = ( { type = "sqlite"; path = "$db";
 EOF
 printf 'x\n' | "$CTL" -c "$dir/custom.conf" user add frank >/dev/null 2>&1
 "$CTL" -c "$dir/custom.conf" user del frank </dev/null >"$out" 2>&1; got=$?
-if [ "$got" = 0 ]; then ok "user del with custom queries (exit 0)"; else
-	not_ok "user del with custom queries (exit $got)"; sed 's/^/#   /' "$out"; fi
+if [ "$got" = 0 ]; then pass "user del with custom queries (exit 0)"; else
+	fail "user del with custom queries (exit $got)"; sed 's/^/#   /' "$out"; fi
 expect "password_query, act_as_query read" "custom queries: user del names the queries whose tables it did not change"
 
 # --- a locked database: 75 (EX_TEMPFAIL), nothing changed ---
@@ -238,8 +224,8 @@ exec 3>"$dir/lockfifo"
 printf ".timeout 5000\nBEGIN EXCLUSIVE;\n" >&3
 i=0
 while sqlite3 "$db" "SELECT count(*) FROM users" >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-if [ $i -lt 100 ]; then ok "a background sqlite3 (pid $lockpid) holds an exclusive lock"; else
-	not_ok "a background sqlite3 holds an exclusive lock"; sed 's/^/#   /' "$dir/lock.out"
+if [ $i -lt 100 ]; then pass "a background sqlite3 (pid $lockpid) holds an exclusive lock"; else
+	fail "a background sqlite3 holds an exclusive lock"; sed 's/^/#   /' "$dir/lock.out"
 	ps -o pid,stat,args -p "$lockpid" | sed 's/^/#   /'; fi
 run 75 "auth while locked → temporary failure" "bob pw" auth bob
 expect "locked" "auth says the database is locked"
@@ -270,12 +256,11 @@ cp "$dir/good.db" "$db"
 # --- config errors ---
 echo 'stores = ( { type = "nosuch"; } );' >"$dir/bad.conf"
 "$CTL" -c "$dir/bad.conf" auth bob </dev/null >"$out" 2>&1; got=$?
-if [ "$got" = 78 ]; then ok "bad config → 78"; else not_ok "bad config → 78 (got $got)"; fi
+if [ "$got" = 78 ]; then pass "bad config → 78"; else fail "bad config → 78 (got $got)"; fi
 "$CTL" -c "$dir/nonexistent.conf" user list </dev/null >"$out" 2>&1; got=$?
-if [ "$got" = 78 ]; then ok "missing -c config → 78"; else not_ok "missing -c config → 78 (got $got)"; fi
+if [ "$got" = 78 ]; then pass "missing -c config → 78"; else fail "missing -c config → 78 (got $got)"; fi
 "$CTL" -c "$dir/nonexistent.conf" -d "$db" user list </dev/null >"$out" 2>&1; got=$?
-if [ "$got" = 78 ]; then ok "an explicit -c that is missing is an error even with -d"; else
-	not_ok "explicit missing -c with -d → 78 (got $got)"; fi
+if [ "$got" = 78 ]; then pass "an explicit -c that is missing is an error even with -d"; else
+	fail "explicit missing -c with -d → 78 (got $got)"; fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -6,28 +6,10 @@
 # is tested with libmilter elsewhere).  TAP output.
 set -u
 
-builddir=${top_builddir:-.}
-RG=$builddir/relayguard
-tmp=$(cd "$builddir" && pwd)/t/tmp/daemon.$$
-n=0
-failed=0
-pids=""
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-cleanup() {
-	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-if [ ! -x "$RG" ]; then
-	if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - $RG not built (CI=true)"; exit 1; fi
-	echo "1..0 # SKIP $RG not built"; exit 0
-fi
-mkdir -p "$tmp" || { echo "Bail out! cannot create $tmp"; exit 1; }
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
+rg_require
+tmp=$(tap_tmpdir daemon) || bail_out "cannot make a folder under $top_builddir/t/tmp"
 
 H='$argon2id$v=19$m=19456,t=2,p=1$NmE1MWZmZWU3ZDhjOTc5NQ$Wz66bXSgC+bi3zCArR1Qw9ig9z8LDc125vOh8hobLSk'
 run=$tmp/run/sub		# does not exist yet: relayguard creates it
@@ -39,26 +21,13 @@ auth: { dovecot_socket = "$run/auth"; saslauthd_socket = "$run/mux"; };
 stores = ( { type = "static"; users = ( { name = "demo"; password = "$H"; } ); } );
 EOF
 
-# wait_gone PID: up to 5 s
-wait_gone() {
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	! kill -0 "$1" 2>/dev/null
-}
-# wait_for FILE-TEST PATH
-wait_for() {
-	i=0
-	while ! test "$1" "$2" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	test "$1" "$2"
-}
-
 # ---- background start ----------------------------------------------------------------
 "$RG" -c "$tmp/rg.conf" >"$tmp/start.out" 2>&1
 ok $? "background start exits 0 once the daemon is ready"
 test -S "$run/auth" && test -S "$run/mux"
 ok $? "the parent returned after the sockets were bound (run dir created)"
 pid=$(cat "$run/relayguard.pid" 2>/dev/null)
-pids="$pids $pid"
+track "$pid"
 kill -0 "$pid" 2>/dev/null
 ok $? "pidfile names the running daemon ($pid)"
 [ "$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')" = 1 ] || [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
@@ -72,7 +41,7 @@ test "$(cat "$run/relayguard.pid")" = "$pid"
 ok $? "the pidfile is untouched by the refused start"
 
 kill -TERM "$pid"
-wait_gone "$pid"
+wait_until 5 gone "$pid"
 ok $? "SIGTERM stops the daemon"
 test ! -e "$run/relayguard.pid" && test ! -e "$run/auth" && test ! -e "$run/mux"
 ok $? "pidfile and sockets removed on stop"
@@ -81,22 +50,22 @@ ok $? "pidfile and sockets removed on stop"
 echo 999999 >"$run/relayguard.pid"
 "$RG" -f -c "$tmp/rg.conf" >"$tmp/fg.log" 2>&1 &
 pid=$!
-pids="$pids $pid"
-wait_for -S "$run/mux"
+track "$pid"
+wait_until 5 test -S "$run/mux"
 ok $? "a stale pidfile (no live owner) does not block the start"
-wait_for -s "$run/relayguard.pid"
+wait_until 5 test -s "$run/relayguard.pid"
 test "$(cat "$run/relayguard.pid")" = "$pid"
 ok $? "foreground (-f) writes its own pid"
 
 # ---- reload -------------------------------------------------------------------------------
 kill -USR1 "$pid"
-i=0; while ! grep -q "reload done" "$tmp/fg.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_until 5 grep -q "reload done" "$tmp/fg.log"
 grep -q "reload done: configuration generation" "$tmp/fg.log"
 ok $? "SIGUSR1 reloads the configuration"
 cp "$tmp/rg.conf" "$tmp/rg.conf.good"
 echo 'auth: { hash_queue = 0; };' >>"$tmp/rg.conf"
 kill -USR1 "$pid"
-i=0; while ! grep -q "reload failed" "$tmp/fg.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_until 5 grep -q "reload failed" "$tmp/fg.log"
 grep -q "reload failed: keeping the running configuration" "$tmp/fg.log"
 ok $? "a broken config on reload is rejected"
 grep -q "config error: $tmp/rg.conf:6: " "$tmp/fg.log"
@@ -106,7 +75,7 @@ ok $? "the daemon keeps running with the old configuration"
 mv "$tmp/rg.conf.good" "$tmp/rg.conf"
 
 kill -TERM "$pid"
-wait_gone "$pid"
+wait_until 5 gone "$pid"
 ok $? "SIGTERM stops the foreground daemon"
 grep -q "stopped" "$tmp/fg.log"
 ok $? "it logs that it stopped"
@@ -124,5 +93,4 @@ ok $(($? != 1)) "a store that cannot be opened: exit 1"
 grep -q "store error: .*stores\[0\].*cannot open" "$tmp/nostore.out"
 ok $? "the store problem is named"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -11,45 +11,11 @@
 # wrong field) are warned about by `relayguard -n` and in the daemon's log.
 # The daemon is stopped by its PID on exit.
 set -u
-b=${top_builddir:-.}
-b=$(cd "$b" && pwd)
-RG=$b/relayguard
-CTL=$b/relayguardctl
-DV=$b/t/authd/dvclient
-TSA=$(command -v testsaslauthd || echo /usr/sbin/testsaslauthd)
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
+rg_require dvclient
+rg_workdir passwd-file-store
 
-# a missing component: skip, but under CI (CI=true) that is a failure
-skip_all() {
-	if [ "${CI:-}" = true ]; then
-		echo "1..1"; echo "not ok 1 - required but missing (CI=true): $*"; exit 1
-	fi
-	echo "1..0 # SKIP $*"; exit 0
-}
-[ -x "$RG" ] && [ -x "$CTL" ] && [ -x "$DV" ] || skip_all "relayguard, relayguardctl or t/authd/dvclient not built"
-
-mkdir -p "$b/t/tmp"
-W=$(mktemp -d "$b/t/tmp/passwd-file-store.XXXXXX")
-PID=
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID" 2>/dev/null
-		i=0; while kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-		kill -9 "$PID" 2>/dev/null
-	fi
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0
-failed=0
-pass() { n=$((n+1)); echo "ok $n - $1"; }
-fail() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-# one check that needs testsaslauthd: skipped without it (a failure under CI)
-skip_one() {
-	if [ "${CI:-}" = true ]; then fail "required but missing (CI=true): $1"; else
-		n=$((n+1)); echo "ok $n # SKIP $1"; fi; }
-is() { if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got:  '$1'" "want: '$2'"; fi; }
 has() { # FILE FIXED-STRING NAME
 	if grep -qF -- "$2" "$1"; then pass "$3"; else fail "$3" "no '$2' in $1:" "$(tail -5 "$1")"; fi; }
 
@@ -69,7 +35,6 @@ stores = (
   { type = "sqlite"; path = "$W/users.db"; }
 );
 CONF
-ctl() { "$CTL" -c "$W/rg.conf" "$@"; }
 hash() { printf '%s\n' "$1" | ctl hash; }
 # the admin's way to change the file: write a temporary file, then rename it
 replace() { cat >"$U.tmp" && mv "$U.tmp" "$U"; }
@@ -96,16 +61,8 @@ has "$W/check.out" "$U:3: warning: user \"bob\": \"NoLogin\" is ignored: keys ar
 has "$W/check.out" "$U:4: warning: user \"fay\": \"/usr/sbin/nologin\" in the shell field does not disable" \
 	"relayguard -n warns: a nologin shell"
 
-"$RG" -f -c "$W/rg.conf" >"$W/rg.log" 2>&1 &
-PID=$!
-i=0; while [ ! -S "$W/auth" ] || [ ! -S "$W/mux" ]; do
-	sleep 0.1; i=$((i+1))
-	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
-		echo "not ok 1 - relayguard did not start: $(tail -3 "$W/rg.log" | tr '\n' ' ')"
-		echo "1..1"; exit 1
-	fi
-done
-pass "daemon started (pid $PID)"
+rg_start "$W/rg.conf" "$W/rg.log" "$W/auth" "$W/mux"
+ok $? "daemon started (pid $RG_PID)" || bail_out "relayguard did not start"
 has "$W/rg.log" "$U:3: warning: user \"bob\": \"NoLogin\"" "the daemon logs the warning at load"
 
 dv() { "$DV" "$W/auth" "$@" 2>&1; }
@@ -126,7 +83,7 @@ is "$(dv plain erin erin-pw)" "CLOSED" "file cut mid-line: users behind it: clos
 if [ -x "$TSA" ]; then
 	is "$(tsa -u daniel -p daniel-sqlite-pw) $(cat "$W/tsa.err")" "0: size read failed" \
 		"file cut mid-line: saslauthd closes without a reply (testsaslauthd: size read failed)"
-else skip_one "testsaslauthd not installed (apt-get install sasl2-bin)"; fi
+else skip "testsaslauthd not installed (apt-get install sasl2-bin)"; fi
 has "$W/rg.log" "$U:1: the last line has no newline" "the log says the file is incomplete"
 want=2; [ -x "$TSA" ] && want=3
 is "$(grep daniel "$W/rg.log" | grep -c tempfail)" $want "the daemon logs a tempfail for each of daniel's logins"
@@ -149,7 +106,7 @@ is "$(dv plain daniel daniel-sqlite-pw)" "FAIL 1 reason=Authentication failed" \
 	"... and daniel is still shadowed (SQLite password refused)"
 if [ -x "$TSA" ]; then
 	is "$(tsa -u daniel -p daniel-new-pw)" '0: OK "Success."' "testsaslauthd: the new password works"
-else skip_one "testsaslauthd not installed (apt-get install sasl2-bin)"; fi
+else skip "testsaslauthd not installed (apt-get install sasl2-bin)"; fi
 is "$(dv plain erin erin-pw)" "OK 1 user=erin" "users behind the file work again"
 has "$W/rg.log" "store passwd-file:$U: file readable again" "the store read the new file by itself"
 
@@ -158,9 +115,9 @@ echo "# no users" | replace
 is "$(dv plain daniel daniel-sqlite-pw)" "OK 1 user=daniel" \
 	"a passwd-file with only a comment has no users: SQLite decides daniel"
 
-kill "$PID"; i=0; while kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-if kill -0 "$PID" 2>/dev/null; then fail "SIGTERM stops the daemon"; else pass "SIGTERM stops the daemon"; PID=; fi
+pid=$RG_PID
+rg_stop && gone "$pid"
+ok $? "SIGTERM stops the daemon"
 grep -q -e 'daniel-file-pw' -e 'daniel-sqlite-pw' -e 'daniel-new-pw' -e 'erin-pw' "$W/rg.log" \
 	&& fail "a password appears in the log" || pass "no password in the log"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -43,7 +43,7 @@ two" "^tw" "d"; unlike abc "z" "e"; matches "FAIL 1 x" "FAIL 1 *" "f"; isnt a b 
 	like "$out" "^not ok 1 - required but missing \(CI=true\): no frob$" "$sh:   as a failure"
 
 	run $sh 'skip_all "no frob"; pass a; done_testing'
-	is "$st $out" "0 1..0 # SKIP no frob" "$sh: skip_all: 1..0 # SKIP, exit 0"
+	is "$st $out" "0 1..0 # SKIP no frob" "$sh: skip_all: the plan 1..0 with a SKIP directive, exit 0"
 	run $sh 'skip_all "no frob"; pass a; done_testing' CI=true
 	is "$st $(printf '%s\n' "$out" | tr '\n' '|')" "1 1..1|not ok 1 - required but missing (CI=true): no frob|" \
 		"$sh: skip_all under CI=true: one failure, exit 1"
