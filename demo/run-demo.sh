@@ -29,15 +29,22 @@ fi
 export top_srcdir top_builddir
 . "$top_srcdir/t/e2e/e2e-lib.sh"
 
+# fail: a missing prerequisite (--check: a skip, a failure under CI=true);
+# broken: something the demo needs did not work (--check: a failure, never a skip)
 fail() {
 	if [ "$mode" = check ]; then skip_all "$*"; fi
+	echo "run-demo: $*" >&2
+	exit 1
+}
+broken() {
+	if [ "$mode" = check ]; then bail_out "$*"; fi
 	echo "run-demo: $*" >&2
 	exit 1
 }
 [ "$(id -u)" = 0 ] || fail "run me as root: the private Postfix master needs it"
 pf_have_postfix || fail "Postfix is not installed (run: sh bootstrap)"
 [ -n "$SWAKS" ] && [ -x "$SWAKS" ] || fail "swaks is not installed (run: sh bootstrap)"
-[ -x "$RELAYGUARD" ] || fail "relayguard is not built in $top_builddir (run: sh bootstrap)"
+[ -x "$RG" ] || fail "relayguard is not built in $top_builddir (run: sh bootstrap)"
 
 if [ "$mode" = check ]; then
 	PF_PORT=$(pf_pick_port) || fail "no free port"
@@ -47,10 +54,9 @@ else
 	pf_port_free "$PF_PORT" || fail "port $PF_PORT is in use (another demo running?)"
 	tmp=$(mktemp -d /tmp/relayguard-demo.XXXXXX) || fail "mktemp failed"
 	chmod 755 "$tmp"
-	e2e_on_exit "rm -rf '$tmp'"
+	tap_at_exit "rm -rf '$tmp'"
 fi
-e2e_on_exit pf_stop
-e2e_on_exit rg_stop
+tap_at_exit pf_stop
 
 # --- the demo config: the sample, with its sockets in $tmp and two tenants
 sample=$top_srcdir/etc/relayguard.conf
@@ -62,20 +68,19 @@ sed -e "s|/run/relayguard/|$tmp/|g" \
 for want in "$tmp/auth\"" "$tmp/milter.sock\"" 'socket_group = "postfix"' 'name = "globex"' \
 	'name = "acme"' 'demo@example.org'; do
 	grep -qF "$want" "$conf" ||
-		fail "etc/relayguard.conf no longer has what the demo expects ($want): update demo/run-demo.sh"
+		broken "etc/relayguard.conf no longer has what the demo expects ($want): update demo/run-demo.sh"
 done
-out=$("$RELAYGUARD" -n -c "$conf" 2>&1) || fail "relayguard -n refuses the demo config: $out"
+out=$("$RG" -n -c "$conf" 2>&1) || broken "relayguard -n refuses the demo config: $out"
 
 RG_LOG=$tmp/relayguard.log
-RG_WAIT_SOCKETS="$tmp/auth $tmp/milter.sock"
-rg_start "$conf" || fail "relayguard did not start (log: $RG_LOG)"
+rg_start "$conf" "$RG_LOG" "$tmp/auth" "$tmp/milter.sock" || broken "relayguard did not start (log: $RG_LOG)"
 
 # Postfix lets AUTH happen without TLS here, so that relayguard's own
 # refusal (auth.require_tls) shows; a production Postfix keeps
 # smtpd_tls_auth_only = yes as well.
 PF_DOMAIN=example.net PF_SASL_PATH=$tmp/auth PF_MILTER=unix:$tmp/milter.sock \
-	PF_TLS_AUTH_ONLY=no pf_setup "$tmp/pf" >/dev/null || fail "pf_setup failed"
-pf_start || fail "the private Postfix did not start (log: $PF_MAILLOG)"
+	PF_TLS_AUTH_ONLY=no pf_setup "$tmp/pf" >/dev/null || broken "pf_setup failed"
+pf_start || broken "the private Postfix did not start (log: $PF_MAILLOG)"
 
 base="swaks --server 127.0.0.1 --port $PF_PORT --from demo@example.org --to friend@example.net"
 ok_auth="--auth PLAIN --auth-user demo@example.org --auth-password demo-password"
@@ -101,15 +106,15 @@ demo_expect=(
 if [ "$mode" = check ]; then
 	for i in "${!demo_cmds[@]}"; do
 		out=$(eval "${demo_cmds[$i]/#swaks/\"\$SWAKS\"} --timeout 20" 2>&1)
-		tap_like "$out" "${demo_expect[$i]}" "${demo_what[$i]}"
+		like "$out" "${demo_expect[$i]}" "${demo_what[$i]}"
 	done
 	pf_wait_delivered 1 20
-	tap_ok $? "the accepted message is in $PF_SINK/new"
-	tap_ok "$([ "$(pf_sink_count)" = 1 ] && echo 0 || echo 1)" "and only that one"
+	ok $? "the accepted message is in $PF_SINK/new"
+	ok "$([ "$(pf_sink_count)" = 1 ] && echo 0 || echo 1)" "and only that one"
 	rg_stop
 	pf_stop
-	tap_ok $? "the demo stops everything it started"
-	tap_done
+	ok $? "the demo stops everything it started"
+	done_testing
 	exit
 fi
 

@@ -9,17 +9,16 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/t/e2e/e2e-lib.sh"
 
 e2e_require_postfix_tools
-e2e_require_relayguard
+rg_require
 command -v python3 >/dev/null || skip_all "python3 not installed"
 
 dir=$(e2e_tmpdir auth-idle) || skip_all "cannot make a folder under $top_builddir/t/tmp"
 rg=$dir/rg
 mkdir -p "$rg" && chmod 755 "$rg"
-e2e_on_exit pf_stop
-e2e_on_exit rg_stop
+tap_at_exit pf_stop
 
 h_daniel=$(rg_hash 'daniel-Secret-1') ||
-	{ echo "1..1"; echo "not ok 1 - relayguardctl hash failed"; exit 1; }
+	bail_out "relayguardctl hash failed"
 cat >"$rg/relayguard.conf" <<EOF
 $(rg_conf_head "$rg")
 milter: { enabled = false; };
@@ -34,9 +33,9 @@ stores = (
   { type = "static"; users = ( { name = "daniel"; password = "$h_daniel"; } ); }
 );
 EOF
-RG_WAIT_SOCKETS="$rg/auth"
-rg_start "$rg/relayguard.conf"
-tap_ok $? "relayguard -f starts with auth.idle_timeout = 2" || { tap_done; exit 1; }
+RG_LOG=$rg/relayguard.log
+rg_start "$rg/relayguard.conf" "$RG_LOG" "$rg/auth"
+ok $? "relayguard -f starts with auth.idle_timeout = 2" || { done_testing; exit 1; }
 
 # one smtpd process for every session; verbose logging for our client (the
 # SASL client's connects and reconnects are logged only at that level)
@@ -44,8 +43,8 @@ PF_SASL_PATH=$rg/auth PF_TLS_AUTH_ONLY=yes \
 	PF_SMTPD_OPTS="  -o debug_peer_list=127.0.0.1 -o debug_peer_level=1" pf_setup "$dir/pf" &&
 	"$PF_POSTCONF" -c "$PF_CONF" -F "127.0.0.1:$PF_PORT/inet/process_limit=1" &&
 	pf_start
-tap_ok $? "private Postfix (smtpd maxproc 1, smtpd_sasl_path = $rg/auth) starts" ||
-	{ tap_done; exit 1; }
+ok $? "private Postfix (smtpd maxproc 1, smtpd_sasl_path = $rg/auth) starts" ||
+	{ done_testing; exit 1; }
 
 # smtpd pids that logged "connect from" (one per session)
 smtpd_pids() { grep -E 'postfix/smtpd\[[0-9]+\]: connect from' "$PF_MAILLOG" |
@@ -53,31 +52,31 @@ smtpd_pids() { grep -E 'postfix/smtpd\[[0-9]+\]: connect from' "$PF_MAILLOG" |
 idle_lines() { grep -c 'connection idle for 2 s (auth.idle_timeout); closing' "$RG_LOG"; }
 
 out=$(smtp_session ehlo starttls ehlo plain::daniel:daniel-Secret-1 quit)
-tap_like "$out" '^plain 235 ' "first session: AUTH PLAIN 235"
+like "$out" '^plain 235 ' "first session: AUTH PLAIN 235"
 ok_before=$(grep -c 'user=daniel .*result=ok' "$RG_LOG")
 
 # relayguard closes the idle connection of that smtpd process
 for i in $(seq 1 100); do [ "$(idle_lines)" -ge 1 ] && break; sleep 0.1; done
-tap_ok "$([ "$(idle_lines)" = 1 ] && echo 0 || echo 1)" \
+ok "$([ "$(idle_lines)" = 1 ] && echo 0 || echo 1)" \
 	"relayguard closes the smtpd process's idle connection after 2 s (its log says so)"
 
 out=$(smtp_session ehlo starttls ehlo plain::daniel:daniel-Secret-1 quit)
-tap_like "$out" '^plain 235 ' "second session, after the idle close: AUTH PLAIN 235"
+like "$out" '^plain 235 ' "second session, after the idle close: AUTH PLAIN 235"
 pids=$(smtpd_pids | sort -u)
 # (pf_start's port probe is a session too: at least 2 "connect from", one pid)
-tap_ok "$([ "$(smtpd_pids | wc -l)" -ge 2 ] && [ "$(echo "$pids" | wc -l)" = 1 ] && echo 0 || echo 1)" \
+ok "$([ "$(smtpd_pids | wc -l)" -ge 2 ] && [ "$(echo "$pids" | wc -l)" = 1 ] && echo 0 || echo 1)" \
 	"both sessions were served by the same smtpd process (pid $(echo $pids))"
 log_order=$(grep -E 'user=daniel .*result=ok|connection idle for 2 s' "$RG_LOG" |
 	sed -E 's/.*(result=ok|connection idle).*/\1/' | tr '\n' ' ')
-tap_like "$log_order" '^result=ok connection idle result=ok $' \
+like "$log_order" '^result=ok connection idle result=ok $' \
 	"relayguard's log: login, idle close, login (in that order)"
-tap_ok "$([ "$(grep -c 'user=daniel .*result=ok' "$RG_LOG")" = $((ok_before + 1)) ] && echo 0 || echo 1)" \
+ok "$([ "$(grep -c 'user=daniel .*result=ok' "$RG_LOG")" = $((ok_before + 1)) ] && echo 0 || echo 1)" \
 	"the second login was decided by relayguard"
 connects=$(grep -E "smtpd\[$(echo $pids)\]: xsasl_dovecot_server_connect: Connecting" "$PF_MAILLOG" | wc -l)
-tap_ok "$([ "$connects" = 2 ] && echo 0 || echo 1)" \
+ok "$([ "$connects" = 2 ] && echo 0 || echo 1)" \
 	"Postfix's smtpd logs that it connected to the auth socket twice (reconnected): $connects" ||
 	diag "$(grep -E 'xsasl_dovecot' "$PF_MAILLOG" | tail -n 10)"
-tap_unlike "$(cat "$PF_MAILLOG")" 'Connection lost to authentication server|454 4\.7\.0' \
+unlike "$(cat "$PF_MAILLOG")" 'Connection lost to authentication server|454 4\.7\.0' \
 	"no temporary failure in Postfix's log (the reconnect is invisible to the SMTP client)"
 
 # --- a LOGIN exchange whose SMTP client waits longer than idle_timeout at the
@@ -98,12 +97,12 @@ code, msg = s.docmd(base64.b64encode(b"daniel").decode())
 print("user %d %s" % (code, msg.decode()))
 PY
 )
-tap_like "$out" '^user 454 4\.7\.0 .*Connection lost to authentication server' \
+like "$out" '^user 454 4\.7\.0 .*Connection lost to authentication server' \
 	"LOGIN left at the Username: prompt for longer than idle_timeout: 454, a temporary failure"
 out=$(smtp_session ehlo starttls ehlo login:daniel:daniel-Secret-1 quit)
-tap_like "$out" '^login 235 ' "the next AUTH LOGIN logs in again (235)"
+like "$out" '^login 235 ' "the next AUTH LOGIN logs in again (235)"
 
 rg_stop
 pf_stop
-tap_ok $? "everything stopped"
-tap_done
+ok $? "everything stopped"
+done_testing

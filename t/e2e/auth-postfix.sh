@@ -13,20 +13,19 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/t/e2e/e2e-lib.sh"
 
 e2e_require_postfix_tools
-e2e_require_relayguard
+rg_require
 command -v python3 >/dev/null || skip_all "python3 not installed"
 
 dir=$(e2e_tmpdir auth) || skip_all "cannot make a folder under $top_builddir/t/tmp"
 rg=$dir/rg
 mkdir -p "$rg" && chmod 755 "$rg"
-e2e_on_exit pf_stop
-e2e_on_exit rg_stop
+tap_at_exit pf_stop
 
 # --- users: a static store (hashes from `relayguardctl hash`) first, then SQLite
 h_daniel=$(rg_hash 'daniel-Secret-1') &&
 	h_mallory=$(rg_hash 'mallory-Secret-2') &&
 	h_boss=$(rg_hash 'boss-Secret-3') ||
-	{ echo "1..1"; echo "not ok 1 - relayguardctl hash failed"; exit 1; }
+	bail_out "relayguardctl hash failed"
 
 cat >"$rg/relayguard.conf" <<EOF
 $(rg_conf_head "$rg")
@@ -48,64 +47,64 @@ stores = (
   { type = "sqlite"; name = "db"; path = "$rg/auth.db"; busy_timeout_ms = 200; }
 );
 EOF
-RG_CONFIG=$rg/relayguard.conf
-out=$(rgctl db init 2>&1) &&
-	out=$(printf '%s\n' 'carol-Secret-4' | rgctl user add carol 2>&1)
-tap_ok $? "relayguardctl db init; user add carol (SQLite)" || diag "$out"
+RG_CONF=$rg/relayguard.conf
+out=$(ctl db init 2>&1) &&
+	out=$(printf '%s\n' 'carol-Secret-4' | ctl user add carol 2>&1)
+ok $? "relayguardctl db init; user add carol (SQLite)" || diag "$out"
 
-out=$("$RELAYGUARD" -n -c "$RG_CONFIG" 2>&1)
-tap_ok $? "relayguard -n accepts the test config" || diag "$out"
+out=$("$RG" -n -c "$RG_CONF" 2>&1)
+ok $? "relayguard -n accepts the test config" || diag "$out"
 
-RG_WAIT_SOCKETS="$rg/auth"
-rg_start "$RG_CONFIG"
-tap_ok $? "relayguard -f starts and creates $rg/auth" || { tap_done; exit 1; }
+RG_LOG=$rg/relayguard.log
+rg_start "$RG_CONF" "$RG_LOG" "$rg/auth"
+ok $? "relayguard -f starts and creates $rg/auth" || { done_testing; exit 1; }
 
 PF_SASL_PATH=$rg/auth PF_TLS_AUTH_ONLY=yes pf_setup "$dir/pf" &&
 	pf_start
-tap_ok $? "private Postfix with smtpd_sasl_path = $rg/auth starts" || { tap_done; exit 1; }
+ok $? "private Postfix with smtpd_sasl_path = $rg/auth starts" || { done_testing; exit 1; }
 
 # --- AUTH needs TLS
 out=$(swaks_run --quit-after EHLO)
-tap_unlike "$out" '250[- ]AUTH' "EHLO before STARTTLS does not offer AUTH"
+unlike "$out" '250[- ]AUTH' "EHLO before STARTTLS does not offer AUTH"
 out=$(smtp_session ehlo plain::daniel:daniel-Secret-1 quit)
-tap_like "$out" '^plain 5[0-9][0-9] ' "AUTH PLAIN before STARTTLS is refused"
+like "$out" '^plain 5[0-9][0-9] ' "AUTH PLAIN before STARTTLS is refused"
 out=$(swaks_run --tls --quit-after EHLO)
-tap_like "$out" '250[- ]AUTH PLAIN LOGIN' "after STARTTLS, EHLO offers AUTH PLAIN LOGIN (from relayguard's MECH lines)"
+like "$out" '250[- ]AUTH PLAIN LOGIN' "after STARTTLS, EHLO offers AUTH PLAIN LOGIN (from relayguard's MECH lines)"
 
 # --- right / wrong / unknown
 auth_try() { # MECH USER PASSWORD — the AUTH reply line from swaks
 	swaks_run --tls --auth "$1" --auth-user "$2" --auth-password "$3" --quit-after AUTH
 }
 out=$(auth_try PLAIN daniel 'daniel-Secret-1')
-tap_like "$out" '<~ +235 2\.7\.0' "PLAIN, right password: 235"
+like "$out" '<~ +235 2\.7\.0' "PLAIN, right password: 235"
 out=$(auth_try LOGIN daniel 'daniel-Secret-1')
-tap_like "$out" '<~ +235 2\.7\.0' "LOGIN, right password: 235"
+like "$out" '<~ +235 2\.7\.0' "LOGIN, right password: 235"
 out=$(auth_try PLAIN daniel 'wrong-password')
-tap_like "$out" '<~\* +535 5\.7\.8' "PLAIN, wrong password: 535"
+like "$out" '<~\* +535 5\.7\.8' "PLAIN, wrong password: 535"
 out=$(auth_try LOGIN daniel 'wrong-password')
-tap_like "$out" '<~\* +535 5\.7\.8' "LOGIN, wrong password: 535"
+like "$out" '<~\* +535 5\.7\.8' "LOGIN, wrong password: 535"
 out=$(auth_try PLAIN nobody 'daniel-Secret-1')
-tap_like "$out" '<~\* +535 5\.7\.8' "PLAIN, unknown user: 535"
+like "$out" '<~\* +535 5\.7\.8' "PLAIN, unknown user: 535"
 out=$(auth_try LOGIN carol 'carol-Secret-4')
-tap_like "$out" '<~ +235 2\.7\.0' "LOGIN, SQLite user made by relayguardctl: 235"
+like "$out" '<~ +235 2\.7\.0' "LOGIN, SQLite user made by relayguardctl: 235"
 out=$(auth_try PLAIN carol 'daniel-Secret-1')
-tap_like "$out" '<~\* +535 5\.7\.8' "PLAIN, SQLite user, another user's password: 535"
+like "$out" '<~\* +535 5\.7\.8' "PLAIN, SQLite user, another user's password: 535"
 
 # --- authzid (DESIGN.md §4)
 out=$(smtp_session ehlo starttls ehlo plain:daniel:mallory:mallory-Secret-2 quit)
-tap_like "$out" '^plain 535 ' "authc mallory + authzid daniel: 535 (mallory may not act as daniel)"
+like "$out" '^plain 535 ' "authc mallory + authzid daniel: 535 (mallory may not act as daniel)"
 out=$(smtp_session ehlo starttls ehlo plain::mallory:mallory-Secret-2 quit)
-tap_like "$out" '^plain 235 ' "authc mallory without authzid, same password: 235"
+like "$out" '^plain 235 ' "authc mallory without authzid, same password: 235"
 out=$(smtp_session ehlo starttls ehlo plain:mallory:mallory:mallory-Secret-2 quit)
-tap_like "$out" '^plain 235 ' "authzid equal to authc: 235"
+like "$out" '^plain 235 ' "authzid equal to authc: 235"
 msgf=$dir/msg.txt
 printf 'Subject: authz %s\n\nbody\n' "$$" >"$msgf"
 out=$(smtp_session ehlo starttls ehlo plain:daniel:boss:boss-Secret-3 \
 	mail:boss@relayguard.test rcpt:someone@elsewhere.test data:"$msgf" quit)
-tap_like "$out" '^plain 235 ' "authc boss + authzid daniel (act_as): 235"
-tap_like "$out" '^rcpt 250 ' "... and Postfix relays for the authenticated session"
+like "$out" '^plain 235 ' "authc boss + authzid daniel (act_as): 235"
+like "$out" '^rcpt 250 ' "... and Postfix relays for the authenticated session"
 pf_wait_log 'sasl_method=PLAIN, sasl_username=daniel' 10
-tap_ok $? "Postfix logs the effective identity: sasl_username=daniel" ||
+ok $? "Postfix logs the effective identity: sasl_username=daniel" ||
 	diag "$(grep sasl_ "$PF_MAILLOG" | tail -n 3)"
 
 # --- a store that breaks while the service runs
@@ -113,7 +112,7 @@ tap_ok $? "Postfix logs the effective identity: sasl_username=daniel" ||
 # dropped the entry); then an admin transaction holds an exclusive lock on
 # the database: the store cannot answer, and the cache must not either.
 out=$(auth_try PLAIN carol 'carol-Secret-4')
-tap_like "$out" '<~ +235 2\.7\.0' "carol logs in (her password is now in the auth cache)"
+like "$out" '<~ +235 2\.7\.0' "carol logs in (her password is now in the auth cache)"
 lockfifo=$dir/lock.fifo
 mkfifo "$lockfifo"
 python3 - "$rg/auth.db" "$lockfifo" "$dir/locked" <<'EOF' &
@@ -126,29 +125,29 @@ open(sys.argv[2]).read()          # hold the lock until the test writes to the f
 db.execute("ROLLBACK")
 EOF
 lockpid=$!
-e2e_on_exit "kill $lockpid 2>/dev/null"
+tap_at_exit "kill $lockpid 2>/dev/null"
 for i in $(seq 1 50); do [ -e "$dir/locked" ] && break; sleep 0.1; done
-tap_ok "$([ -e "$dir/locked" ] && echo 0 || echo 1)" "another process holds an exclusive lock on the SQLite store"
+ok "$([ -e "$dir/locked" ] && echo 0 || echo 1)" "another process holds an exclusive lock on the SQLite store"
 out=$(auth_try PLAIN carol 'carol-Secret-4')
-tap_like "$out" '<~\* +454 4\.7\.0' "store locked: cached SQLite user gets 454, not a stale 235"
+like "$out" '<~\* +454 4\.7\.0' "store locked: cached SQLite user gets 454, not a stale 235"
 pf_wait_log 'Connection lost to authentication server' 5
-tap_ok $? "Postfix logs the lost connection to the authentication server"
+ok $? "Postfix logs the lost connection to the authentication server"
 out=$(auth_try LOGIN nobody 'whatever')
-tap_like "$out" '<~\* +454 4\.7\.0' "store locked: unknown user gets 454, not 535"
+like "$out" '<~\* +454 4\.7\.0' "store locked: unknown user gets 454, not 535"
 out=$(auth_try PLAIN daniel 'daniel-Secret-1')
-tap_like "$out" '<~ +235 2\.7\.0' "store locked: a user of the static store (asked first) still logs in"
+like "$out" '<~ +235 2\.7\.0' "store locked: a user of the static store (asked first) still logs in"
 
 timeout 5 bash -c "echo release >\"$lockfifo\"" || kill "$lockpid" 2>/dev/null
 wait "$lockpid"
 out=$(auth_try PLAIN carol 'carol-Secret-4')
-tap_like "$out" '<~ +235 2\.7\.0' "lock released: the next login succeeds (Postfix reconnected)"
+like "$out" '<~ +235 2\.7\.0' "lock released: the next login succeeds (Postfix reconnected)"
 out=$(auth_try PLAIN carol 'wrong-password')
-tap_like "$out" '<~\* +535 5\.7\.8' "lock released: a wrong password is 535 again"
+like "$out" '<~\* +535 5\.7\.8' "lock released: a wrong password is 535 again"
 
 # --- relayguard's log: one line per decision, never a password
-tap_unlike "$(cat "$RG_LOG")" 'Secret-[0-9]|wrong-password' "relayguard's log holds no password"
+unlike "$(cat "$RG_LOG")" 'Secret-[0-9]|wrong-password' "relayguard's log holds no password"
 
 rg_stop
 pf_stop
-tap_ok $? "everything stopped"
-tap_done
+ok $? "everything stopped"
+done_testing

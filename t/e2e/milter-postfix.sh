@@ -14,14 +14,13 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/t/e2e/e2e-lib.sh"
 
 e2e_require_postfix_tools
-e2e_require_relayguard
+rg_require
 command -v python3 >/dev/null || skip_all "python3 not installed"
 
 dir=$(e2e_tmpdir milter) || skip_all "cannot make a folder under $top_builddir/t/tmp"
 rg=$dir/rg
 mkdir -p "$rg" && chmod 755 "$rg"
-e2e_on_exit pf_stop
-e2e_on_exit rg_stop
+tap_at_exit pf_stop
 
 # auth.require_tls = false on purpose: the SASL service would otherwise refuse
 # AUTH without TLS itself (auth-postfix.sh proves that), and this test must
@@ -60,20 +59,20 @@ tenants: {
   );
 };
 EOF
-RG_CONFIG=$rg/relayguard.conf
-out=$( { rgctl db init &&
-	printf '%s\n' 'daniel-Secret-1' | rgctl user add daniel &&
-	printf '%s\n' 'erin-Secret-5' | rgctl user add erin; } 2>&1)
-tap_ok $? "relayguardctl db init; user add daniel, erin" || diag "$out"
+RG_CONF=$rg/relayguard.conf
+out=$( { ctl db init &&
+	printf '%s\n' 'daniel-Secret-1' | ctl user add daniel &&
+	printf '%s\n' 'erin-Secret-5' | ctl user add erin; } 2>&1)
+ok $? "relayguardctl db init; user add daniel, erin" || diag "$out"
 
-RG_WAIT_SOCKETS="$rg/auth $rg/milter.sock"
-rg_start "$RG_CONFIG"
-tap_ok $? "relayguard -f starts with milter and SASL sockets" || { tap_done; exit 1; }
+RG_LOG=$rg/relayguard.log
+rg_start "$RG_CONF" "$RG_LOG" "$rg/auth" "$rg/milter.sock"
+ok $? "relayguard -f starts with milter and SASL sockets" || { done_testing; exit 1; }
 
 PF_SASL_PATH=$rg/auth PF_MILTER=unix:$rg/milter.sock PF_TLS_AUTH_ONLY=yes \
 	pf_setup "$dir/pf" && pf_start
-tap_ok $? "private Postfix with smtpd_milters = unix:$rg/milter.sock starts" ||
-	{ tap_done; exit 1; }
+ok $? "private Postfix with smtpd_milters = unix:$rg/milter.sock starts" ||
+	{ done_testing; exit 1; }
 
 send() { # TENANT-HEADER-VALUE MARKER [swaks args...]
 	local tenant=$1 marker=$2
@@ -98,32 +97,32 @@ wait_delivered() {
 # --- authorized tenant
 m1=ok-$$-$RANDOM
 out=$(send acme "$m1" --tls -a PLAIN -au daniel -ap daniel-Secret-1)
-tap_like "$out" '<~ +250 2\.0\.0 Ok: queued' "daniel, X-Tenant: acme (authorized): queued"
+like "$out" '<~ +250 2\.0\.0 Ok: queued' "daniel, X-Tenant: acme (authorized): queued"
 wait_delivered "$m1"
-tap_ok $? "... and delivered to the sink"
+ok $? "... and delivered to the sink"
 msg=$(delivered "$m1")
-tap_unlike "$msg" '^X-Tenant:' "remove_header: the delivered message has no X-Tenant header"
-tap_like "$msg" '^X-Verified-Tenant: acme' "add_header: the verified tenant is recorded"
-tap_like "$msg" "^body of $m1" "the body arrived intact"
+unlike "$msg" '^X-Tenant:' "remove_header: the delivered message has no X-Tenant header"
+like "$msg" '^X-Verified-Tenant: acme' "add_header: the verified tenant is recorded"
+like "$msg" "^body of $m1" "the body arrived intact"
 
 # --- refusals by tenant
 m2=other-$$-$RANDOM
 out=$(send globex "$m2" --tls -a PLAIN -au daniel -ap daniel-Secret-1)
-tap_like "$out" '<~\* +550 5\.7\.1 .*globex' "daniel, X-Tenant: globex (not authorized): 550 5.7.1 naming the tenant"
-tap_unlike "$out" 'someone-else' "the refusal does not reveal who may use globex"
+like "$out" '<~\* +550 5\.7\.1 .*globex' "daniel, X-Tenant: globex (not authorized): 550 5.7.1 naming the tenant"
+unlike "$out" 'someone-else' "the refusal does not reveal who may use globex"
 m3=unk-$$-$RANDOM
 out=$(send nosuchtenant "$m3" --tls -a PLAIN -au daniel -ap daniel-Secret-1)
-tap_like "$out" '<~\* +550 5\.7\.1' "unknown tenant: 550 5.7.1"
+like "$out" '<~\* +550 5\.7\.1' "unknown tenant: 550 5.7.1"
 m4=anon-$$-$RANDOM
 out=$(send acme "$m4" --tls)
-tap_like "$out" '<~\* +550 5\.7\.1' "tenant header on an unauthenticated session: 550 5.7.1"
+like "$out" '<~\* +550 5\.7\.1' "tenant header on an unauthenticated session: 550 5.7.1"
 m5=none-$$-$RANDOM
 out=$(send "" "$m5" --tls)
-tap_like "$out" '<~ +250 2\.0\.0 Ok: queued' "no tenant header, no AUTH, local recipient: accepted (missing = accept)"
+like "$out" '<~ +250 2\.0\.0 Ok: queued' "no tenant header, no AUTH, local recipient: accepted (missing = accept)"
 sleep 1
 for m in "$m2" "$m3" "$m4"; do
-	delivered "$m" >/dev/null && { tap_ok 1 "refused message $m was not delivered"; continue; }
-	tap_ok 0 "refused message $m was not delivered"
+	delivered "$m" >/dev/null && { ok 1 "refused message $m was not delivered"; continue; }
+	ok 0 "refused message $m was not delivered"
 done
 
 # --- a user disabled mid-session
@@ -132,36 +131,36 @@ m6=dis-$$-$RANDOM
 printf 'Subject: %s\nX-Tenant: acme\n\nfirst message\n' "$m6" >"$msgf"
 out=$(smtp_session ehlo starttls ehlo login:erin:erin-Secret-5 \
 	mail:erin@relayguard.test rcpt:erin@$PF_DOMAIN data:"$msgf" \
-	"shell:$RELAYGUARDCTL -c $RG_CONFIG user disable erin" \
+	"shell:$CTL -c $RG_CONF user disable erin" \
 	mail:erin@relayguard.test quit)
-tap_like "$out" '^login 235 ' "erin logs in (LOGIN over STARTTLS)"
-tap_like "$out" '^data 250 ' "erin's first message is accepted"
-tap_like "$out" '^shell rc 0' "relayguardctl user disable erin, in the middle of the session"
+like "$out" '^login 235 ' "erin logs in (LOGIN over STARTTLS)"
+like "$out" '^data 250 ' "erin's first message is accepted"
+like "$out" '^shell rc 0' "relayguardctl user disable erin, in the middle of the session"
 mails=$(printf '%s\n' "$out" | grep '^mail ')
-tap_like "$(printf '%s\n' "$mails" | sed -n 1p)" '^mail 250 ' "erin's first MAIL FROM was accepted"
-tap_like "$(printf '%s\n' "$mails" | sed -n 2p)" '^mail 5[0-9][0-9] 5\.7\.1' \
+like "$(printf '%s\n' "$mails" | sed -n 1p)" '^mail 250 ' "erin's first MAIL FROM was accepted"
+like "$(printf '%s\n' "$mails" | sed -n 2p)" '^mail 5[0-9][0-9] 5\.7\.1' \
 	"after the disable, the next MAIL FROM of the same session is refused with 5.7.1" ||
 	diag "$out"
 
 # --- AUTH without TLS: let Postfix allow it, the milter must refuse the mail
 pf_set smtpd_tls_auth_only=no
 out=$(swaks_run --quit-after EHLO)
-tap_like "$out" '250[- ]AUTH' "smtpd_tls_auth_only = no: Postfix offers AUTH without TLS"
+like "$out" '250[- ]AUTH' "smtpd_tls_auth_only = no: Postfix offers AUTH without TLS"
 m7=notls-$$-$RANDOM
 out=$(send acme "$m7" -a PLAIN -au daniel -ap daniel-Secret-1)
-tap_like "$out" '<- +235 ' "AUTH without TLS succeeds at the SASL level (auth.require_tls = false)"
-tap_like "$out" '<\*\* +5[0-9][0-9] 5\.7\.0' "... but MAIL FROM is refused by the milter (5.7.0)"
+like "$out" '<- +235 ' "AUTH without TLS succeeds at the SASL level (auth.require_tls = false)"
+like "$out" '<\*\* +5[0-9][0-9] 5\.7\.0' "... but MAIL FROM is refused by the milter (5.7.0)"
 m8=tls-$$-$RANDOM
 out=$(send acme "$m8" --tls -a PLAIN -au daniel -ap daniel-Secret-1)
-tap_like "$out" '<~ +250 2\.0\.0 Ok: queued' "same settings with STARTTLS: accepted"
+like "$out" '<~ +250 2\.0\.0 Ok: queued' "same settings with STARTTLS: accepted"
 
 # --- relayguard gone: fail closed
 rg_stop
 m9=down-$$-$RANDOM
 out=$(send "" "$m9" --tls)
-tap_like "$out" '(<\*\*|<~\*) +4[0-9][0-9] ' "relayguard stopped: Postfix answers 4xx (milter_default_action = tempfail)"
+like "$out" '(<\*\*|<~\*) +4[0-9][0-9] ' "relayguard stopped: Postfix answers 4xx (milter_default_action = tempfail)"
 
-tap_unlike "$(cat "$RG_LOG")" 'Secret-[0-9]' "relayguard's log holds no password"
+unlike "$(cat "$RG_LOG")" 'Secret-[0-9]' "relayguard's log holds no password"
 pf_stop
-tap_ok $? "everything stopped"
-tap_done
+ok $? "everything stopped"
+done_testing

@@ -7,41 +7,41 @@
 e2e_require_postfix_tools
 
 dir=$(e2e_tmpdir harness) || skip_all "cannot make a folder under $top_builddir/t/tmp"
-e2e_on_exit pf_stop
+tap_at_exit pf_stop
 sys_before=$(ls -la --time-style=full-iso /etc/postfix /var/spool/postfix 2>/dev/null | md5sum)
 
 pf_setup "$dir/pf"
-tap_ok $? "pf_setup writes a private config in $dir/pf/etc"
+ok $? "pf_setup writes a private config in $dir/pf/etc"
 pf_start
-tap_ok $? "postfix -c DIR start: master runs and listens on 127.0.0.1:$PF_PORT" || {
-	tap_done; exit 1; }
+ok $? "postfix -c DIR start: master runs and listens on 127.0.0.1:$PF_PORT" || {
+	done_testing; exit 1; }
 pf_wait_log "daemon started .*configuration $PF_CONF" 10
-tap_ok $? "master logs that it uses the private config dir"
+ok $? "master logs that it uses the private config dir"
 
 out=$(swaks_run --quit-after EHLO)
-tap_like "$out" '250-STARTTLS' "EHLO offers STARTTLS"
-tap_unlike "$out" '250-AUTH' "no AUTH offered without SASL configured"
+like "$out" '250-STARTTLS' "EHLO offers STARTTLS"
+unlike "$out" '250-AUTH' "no AUTH offered without SASL configured"
 
 marker="harness-$$-$RANDOM"
 out=$(swaks_run --tls --from sender@relayguard.test --to someone@$PF_DOMAIN \
 	--header "Subject: $marker" --body "body $marker")
-tap_like "$out" '<~ +250 2\.0\.0 Ok: queued' "a message over STARTTLS is queued"
+like "$out" '<~ +250 2\.0\.0 Ok: queued' "a message over STARTTLS is queued"
 pf_wait_delivered 1 20
-tap_ok $? "it reaches the sink ($PF_SINK/new)"
+ok $? "it reaches the sink ($PF_SINK/new)"
 msg=$(cat $(pf_sink_files | tail -n 1) 2>/dev/null)
-tap_like "$msg" "Subject: $marker" "the delivered message is the one sent"
-tap_like "$msg" 'using TLSv1\.[23]' "Postfix recorded the TLS session in Received:"
+like "$msg" "Subject: $marker" "the delivered message is the one sent"
+like "$msg" 'using TLSv1\.[23]' "Postfix recorded the TLS session in Received:"
 
 out=$(swaks_run --from sender@relayguard.test --to someone@elsewhere.test)
-tap_like "$out" '<\*\* +554 5\.7\.1 .*Relay access denied' "relaying for an unauthenticated client is refused"
+like "$out" '<\*\* +554 5\.7\.1 .*Relay access denied' "relaying for an unauthenticated client is refused"
 
 pf_stop
-tap_ok $? "pf_stop stops the master by its pid file"
+ok $? "pf_stop stops the master by its pid file"
 left=$(pf_instance_pids)
-tap_ok "$([ -z "$left" ] && echo 0 || echo 1)" "no process of the instance is left"
+ok "$([ -z "$left" ] && echo 0 || echo 1)" "no process of the instance is left"
 pf_listening
-tap_ok "$([ $? != 0 ] && echo 0 || echo 1)" "port $PF_PORT is closed"
+ok "$([ $? != 0 ] && echo 0 || echo 1)" "port $PF_PORT is closed"
 sys_after=$(ls -la --time-style=full-iso /etc/postfix /var/spool/postfix 2>/dev/null | md5sum)
-tap_ok "$([ "$sys_before" = "$sys_after" ] && echo 0 || echo 1)" \
+ok "$([ "$sys_before" = "$sys_after" ] && echo 0 || echo 1)" \
 	"/etc/postfix and /var/spool/postfix are untouched"
-tap_done
+done_testing

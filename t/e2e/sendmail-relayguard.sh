@@ -22,16 +22,15 @@ sm_have_sendmail || skip_all "$SM_WHY"
 perl -MNet::SSLeay -e 1 2>/dev/null || skip_all "swaks --tls needs Net::SSLeay (apt-get install libnet-ssleay-perl)"
 command -v python3 >/dev/null || skip_all "python3 not installed"
 command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
-e2e_require_relayguard
+rg_require
 
 dir=$(e2e_tmpdir sendmail) || skip_all "cannot make a folder under $top_builddir/t/tmp"
 rg=$dir/rg
 mkdir -p "$rg" && chmod 755 "$rg"
-e2e_on_exit sm_stop
-e2e_on_exit rg_stop
+tap_at_exit sm_stop
 
 h_daniel=$(rg_hash 'daniel-Secret-1') && h_mallory=$(rg_hash 'mallory-Secret-2') ||
-	{ echo "1..1"; echo "not ok 1 - relayguardctl hash failed"; exit 1; }
+	bail_out "relayguardctl hash failed"
 
 # Sendmail's SMTP sessions run as root: the sockets need no group.
 cat >"$rg/relayguard.conf" <<EOF
@@ -76,64 +75,63 @@ tenants: {
   );
 };
 EOF
-RG_CONFIG=$rg/relayguard.conf
+RG_CONF=$rg/relayguard.conf
 RG_LOG=$rg/relayguard.log
-out=$( { rgctl db init && printf '%s\n' 'carol-Secret-4' | rgctl user add carol; } 2>&1)
-tap_ok $? "relayguardctl db init; user add carol (SQLite)" || diag "$out"
-out=$("$RELAYGUARD" -n -c "$RG_CONFIG" 2>&1)
-tap_ok $? "relayguard -n accepts the test config" || diag "$out"
+out=$( { ctl db init && printf '%s\n' 'carol-Secret-4' | ctl user add carol; } 2>&1)
+ok $? "relayguardctl db init; user add carol (SQLite)" || diag "$out"
+out=$("$RG" -n -c "$RG_CONF" 2>&1)
+ok $? "relayguard -n accepts the test config" || diag "$out"
 
-RG_WAIT_SOCKETS="$rg/mux $rg/milter.sock"
-rg_start "$RG_CONFIG"
-tap_ok $? "relayguard -f starts with its saslauthd and milter sockets" || { tap_done; exit 1; }
+rg_start "$RG_CONF" "$RG_LOG" "$rg/mux" "$rg/milter.sock"
+ok $? "relayguard -f starts with its saslauthd and milter sockets" || { done_testing; exit 1; }
 
 SM_SASL_SOCK=$rg/mux
 SM_MILTER_SOCK=$rg/milter.sock
 sm_setup "$dir/sm"
-tap_ok $? "sendmail.cf made by m4 from a .mc that includes etc/sendmail/relayguard.mc" ||
-	{ tap_done; exit 1; }
+ok $? "sendmail.cf made by m4 from a .mc that includes etc/sendmail/relayguard.mc" ||
+	{ done_testing; exit 1; }
 cf=$(cat "$SM_CF")
-tap_like "$cf" "^Xrelayguard, S=unix:$rg/milter.sock, F=T" "the .cf attaches the milter (F=T: tempfail when it is down)"
-tap_like "$cf" '^O Milter\.macros\.envfrom=i, \{auth_type\}, \{auth_authen\},.*\{tls_version\}' \
+like "$cf" "^Xrelayguard, S=unix:$rg/milter.sock, F=T" "the .cf attaches the milter (F=T: tempfail when it is down)"
+like "$cf" '^O Milter\.macros\.envfrom=i, \{auth_type\}, \{auth_authen\},.*\{tls_version\}' \
 	"the .cf sends the AUTH and TLS macros at MAIL FROM"
-tap_like "$(cat "$SM_DIR/sasl/Sendmail.conf")" "^saslauthd_path: $rg/mux\$" \
+like "$(cat "$SM_DIR/sasl/Sendmail.conf")" "^saslauthd_path: $rg/mux\$" \
 	"Sendmail.conf (etc/sendmail/Sendmail.conf) points at relayguard's saslauthd socket"
 sm_start
-tap_ok $? "private Sendmail listens on 127.0.0.1:$SM_PORT (MTA) and :$SM_MSA_PORT (submission)" ||
-	{ tap_done; exit 1; }
+ok $? "private Sendmail listens on 127.0.0.1:$SM_PORT (MTA) and :$SM_MSA_PORT (submission)" ||
+	{ done_testing; exit 1; }
 
 session() { PF_PORT=$SM_PORT smtp_session "$@"; }
 
 # --- AUTH needs TLS (AuthOptions p)
 out=$(sm_swaks --quit-after EHLO)
-tap_like "$out" '250-STARTTLS' "EHLO before STARTTLS offers STARTTLS ..."
-tap_unlike "$out" '250[- ]AUTH' "... but not AUTH"
+like "$out" '250-STARTTLS' "EHLO before STARTTLS offers STARTTLS ..."
+unlike "$out" '250[- ]AUTH' "... but not AUTH"
 out=$(session ehlo plain::daniel:daniel-Secret-1 login:daniel:daniel-Secret-1 quit)
-tap_like "$out" '^plain 503 5\.3\.3' "AUTH PLAIN before STARTTLS: 503 5.3.3 (even with the right password)"
-tap_like "$out" '^login 503 5\.3\.3' "AUTH LOGIN before STARTTLS: 503 5.3.3"
+like "$out" '^plain 503 5\.3\.3' "AUTH PLAIN before STARTTLS: 503 5.3.3 (even with the right password)"
+like "$out" '^login 503 5\.3\.3' "AUTH LOGIN before STARTTLS: 503 5.3.3"
 out=$(sm_swaks --tls --quit-after EHLO)
-tap_like "$out" '250-AUTH (PLAIN LOGIN|LOGIN PLAIN)$' "after STARTTLS, EHLO offers AUTH PLAIN LOGIN"
+like "$out" '250-AUTH (PLAIN LOGIN|LOGIN PLAIN)$' "after STARTTLS, EHLO offers AUTH PLAIN LOGIN"
 
 # --- right / wrong / unknown
 auth_try() { # MECH USER PASSWORD
 	sm_swaks --tls --auth "$1" --auth-user "$2" --auth-password "$3" --quit-after AUTH
 }
 out=$(auth_try PLAIN daniel 'daniel-Secret-1')
-tap_like "$out" '<~ +235 2\.0\.0' "PLAIN, right password: 235"
+like "$out" '<~ +235 2\.0\.0' "PLAIN, right password: 235"
 out=$(auth_try LOGIN daniel 'daniel-Secret-1')
-tap_like "$out" '<~ +235 2\.0\.0' "LOGIN, right password: 235"
+like "$out" '<~ +235 2\.0\.0' "LOGIN, right password: 235"
 out=$(auth_try LOGIN carol 'carol-Secret-4')
-tap_like "$out" '<~ +235 2\.0\.0' "LOGIN, SQLite user made by relayguardctl: 235"
+like "$out" '<~ +235 2\.0\.0' "LOGIN, SQLite user made by relayguardctl: 235"
 out=$(auth_try PLAIN daniel 'wrong-password')
-tap_like "$out" '<~\* +535 5\.7\.0' "PLAIN, wrong password: 535"
+like "$out" '<~\* +535 5\.7\.0' "PLAIN, wrong password: 535"
 out=$(auth_try LOGIN daniel 'wrong-password')
-tap_like "$out" '<~\* +535 5\.7\.0' "LOGIN, wrong password: 535"
+like "$out" '<~\* +535 5\.7\.0' "LOGIN, wrong password: 535"
 out=$(auth_try PLAIN nobody 'daniel-Secret-1')
-tap_like "$out" '<~\* +535 5\.7\.0' "PLAIN, unknown user: 535"
+like "$out" '<~\* +535 5\.7\.0' "PLAIN, unknown user: 535"
 sm_wait_log 'AUTH=server, relay=[^,]*, authid=daniel, mech=PLAIN' 5
-tap_ok $? "Sendmail logs the successful AUTH: authid=daniel, mech=PLAIN" ||
+ok $? "Sendmail logs the successful AUTH: authid=daniel, mech=PLAIN" ||
 	diag "$(grep AUTH "$SM_LOGFILE" | tail -n 5)"
-tap_like "$(grep 'AUTH failure' "$SM_LOGFILE")" 'AUTH failure \(PLAIN\): authentication failure \(-13\).*user=daniel' \
+like "$(grep 'AUTH failure' "$SM_LOGFILE")" 'AUTH failure \(PLAIN\): authentication failure \(-13\).*user=daniel' \
 	"a refusal (NO on the saslauthd wire) is SASL_BADAUTH (-13) in Sendmail's log"
 
 # --- authzid.  Cyrus SASL sends saslauthd only authc (mallory) and her
@@ -144,9 +142,9 @@ azmsg=$dir/authz.eml
 printf 'Subject: authz-%s\r\nX-Tenant: acme\r\n\r\nbody\r\n' "$$" >"$azmsg"
 out=$(session ehlo starttls ehlo plain:daniel:mallory:mallory-Secret-2 \
 	mail:daniel@relayguard.test rcpt:user@localhost data:"$azmsg" quit)
-tap_like "$out" '^plain 235 ' "authc mallory + authzid daniel, mallory's password: 235 (Sendmail does not check authzid)"
-tap_like "$out" '^data 550 5\.7\.1 .*acme' "... but X-Tenant: acme (daniel's tenant) is refused: the session is mallory's"
-tap_like "$(cat "$RG_LOG")" 'milter reject: .*identity=mallory login=mallory tenant=acme reason=tenant_not_authorized' \
+like "$out" '^plain 235 ' "authc mallory + authzid daniel, mallory's password: 235 (Sendmail does not check authzid)"
+like "$out" '^data 550 5\.7\.1 .*acme' "... but X-Tenant: acme (daniel's tenant) is refused: the session is mallory's"
+like "$(cat "$RG_LOG")" 'milter reject: .*identity=mallory login=mallory tenant=acme reason=tenant_not_authorized' \
 	"relayguard's verdict names {auth_authen} = mallory (authc), not the authzid"
 
 # --- the milter: tenants (relayed by AUTH: connect from 127.0.0.2, where
@@ -169,52 +167,52 @@ auth_daniel=(--tls --auth PLAIN --auth-user daniel --auth-password daniel-Secret
 
 m0=relay-$$-$RANDOM
 out=$(send "" "$m0" --tls --quit-after RCPT)
-tap_like "$out" '<~\* +550 5\.7\.1 .*Relaying denied' "from 127.0.0.2 without AUTH: relaying denied (550 5.7.1)"
+like "$out" '<~\* +550 5\.7\.1 .*Relaying denied' "from 127.0.0.2 without AUTH: relaying denied (550 5.7.1)"
 
 m1=ok-$$-$RANDOM
 out=$(send acme "$m1" "${auth_daniel[@]}")
-tap_like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' \
+like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' \
 	"daniel, X-Tenant: acme (authorized), relayed by AUTH: accepted"
 msg=$(delivered "$m1")
-tap_ok $? "... and delivered" || diag "$(ls -l "$SM_MAILDIR")"
-tap_like "$msg" "^X-Envelope-To: rcpt-$m1@remote.example\$" "the delivered copy went to the relayed recipient"
-tap_like "$msg" '^X-Tenant: acme' "the delivered copy carries its X-Tenant header (remove_header is off)"
-tap_like "$msg" "^body of $m1" "the body arrived intact"
-tap_like "$(cat "$RG_LOG")" "milter accept: .*identity=daniel .*tenant=acme" \
+ok $? "... and delivered" || diag "$(ls -l "$SM_MAILDIR")"
+like "$msg" "^X-Envelope-To: rcpt-$m1@remote.example\$" "the delivered copy went to the relayed recipient"
+like "$msg" '^X-Tenant: acme' "the delivered copy carries its X-Tenant header (remove_header is off)"
+like "$msg" "^body of $m1" "the body arrived intact"
+like "$(cat "$RG_LOG")" "milter accept: .*identity=daniel .*tenant=acme" \
 	"relayguard's verdict names the identity Sendmail sent as {auth_authen}: daniel"
 
 m2=other-$$-$RANDOM
 out=$(send globex "$m2" "${auth_daniel[@]}")
-tap_like "$out" '<~\* +550 5\.7\.1 .*globex' "daniel, X-Tenant: globex (not authorized): 550 5.7.1 naming the tenant"
-tap_unlike "$out" 'someone-else' "the refusal does not reveal who may use globex"
+like "$out" '<~\* +550 5\.7\.1 .*globex' "daniel, X-Tenant: globex (not authorized): 550 5.7.1 naming the tenant"
+unlike "$out" 'someone-else' "the refusal does not reveal who may use globex"
 
 msgf=$dir/repeated.eml
 m3=rep-$$-$RANDOM
 printf 'Subject: %s\r\nX-Tenant: acme\r\nX-Tenant: globex\r\n\r\nbody\r\n' "$m3" >"$msgf"
 out=$(send "" "$m3" "${auth_daniel[@]}" --data "$msgf")
-tap_like "$out" '<~\* +550 5\.7\.1' "repeated tenant header with different values (acme, globex): 550 5.7.1"
+like "$out" '<~\* +550 5\.7\.1' "repeated tenant header with different values (acme, globex): 550 5.7.1"
 m4=same-$$-$RANDOM
 printf 'Subject: %s\r\nX-Tenant: acme\r\nX-Tenant: acme\r\n\r\nbody\r\n' "$m4" >"$msgf"
 out=$(send "" "$m4" "${auth_daniel[@]}" --data "$msgf")
-tap_like "$out" '<~\* +550 5\.7\.1' "repeated tenant header, same value twice (accept_repeated_same = false): 550 5.7.1"
+like "$out" '<~\* +550 5\.7\.1' "repeated tenant header, same value twice (accept_repeated_same = false): 550 5.7.1"
 
 m5=anon-$$-$RANDOM
 out=$(sm_swaks --tls --from someone@relayguard.test --to "user@localhost" \
 	--header "Subject: $m5" --header "X-Tenant: acme")
-tap_like "$out" '<~\* +550 5\.7\.1' "tenant header on an unauthenticated session (local recipient): 550 5.7.1"
+like "$out" '<~\* +550 5\.7\.1' "tenant header on an unauthenticated session (local recipient): 550 5.7.1"
 
 sleep 0.5
 for m in "$m2" "$m3" "$m4" "$m5"; do
-	if delivered "$m" >/dev/null; then tap_ok 1 "refused message $m was not delivered"; else tap_ok 0 "refused message $m was not delivered"; fi
+	if delivered "$m" >/dev/null; then ok 1 "refused message $m was not delivered"; else ok 0 "refused message $m was not delivered"; fi
 done
-tap_like "$(cat "$RG_LOG")" 'milter reject: .*identity=daniel login=daniel tenant=globex reason=tenant_not_authorized' \
+like "$(cat "$RG_LOG")" 'milter reject: .*identity=daniel login=daniel tenant=globex reason=tenant_not_authorized' \
 	"relayguard logs the refusal with identity, tenant and reason"
 
 out=$(SM_SWAKS_PORT=$SM_MSA_PORT sm_swaks --tls --from someone@relayguard.test --to user@localhost --quit-after RCPT)
-tap_like "$out" '<~\* +530 5\.7\.0' "submission listener ({daemon_name} = submission), MAIL FROM without AUTH: 530 5.7.0"
+like "$out" '<~\* +530 5\.7\.0' "submission listener ({daemon_name} = submission), MAIL FROM without AUTH: 530 5.7.0"
 m6=msa-$$-$RANDOM
 out=$(SM_SWAKS_PORT=$SM_MSA_PORT send acme "$m6" "${auth_daniel[@]}")
-tap_like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' "submission listener with AUTH: accepted"
+like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' "submission listener with AUTH: accepted"
 
 # --- a store error on the saslauthd path
 # An admin transaction holds an exclusive lock on the SQLite store: relayguard
@@ -230,30 +228,30 @@ open(sys.argv[2]).read()          # hold the lock until the test writes to the f
 db.execute("ROLLBACK")
 EOF
 lockpid=$!
-e2e_on_exit "kill $lockpid 2>/dev/null"
+tap_at_exit "kill $lockpid 2>/dev/null"
 sleep 0.5
 nfail=$(grep -c 'generic failure (-1)' "$SM_LOGFILE")
 out=$(auth_try PLAIN carol 'carol-Secret-4')
-tap_like "$out" '<~\* +535 5\.7\.0' "store locked: Sendmail answers 535 5.7.0 (it has no temporary reply for SASL failures)"
-tap_unlike "$out" '<~ +235' "store locked: no stale 235 from the cache"
+like "$out" '<~\* +535 5\.7\.0' "store locked: Sendmail answers 535 5.7.0 (it has no temporary reply for SASL failures)"
+unlike "$out" '<~ +235' "store locked: no stale 235 from the cache"
 sm_wait_log 'AUTH failure \(PLAIN\): generic failure \(-1\).*user=carol' 5
-tap_ok $? "Sendmail logs SASL_FAIL: \"AUTH failure (PLAIN): generic failure (-1)\" (not -13)" ||
+ok $? "Sendmail logs SASL_FAIL: \"AUTH failure (PLAIN): generic failure (-1)\" (not -13)" ||
 	diag "$(grep 'AUTH failure' "$SM_LOGFILE" | tail -n 3)"
-tap_like "$(grep 'user=carol' "$RG_LOG" | tail -n 1)" 'result=tempfail reason="store error' \
+like "$(grep 'user=carol' "$RG_LOG" | tail -n 1)" 'result=tempfail reason="store error' \
 	"relayguard logs a temporary failure for carol (store error), not a refusal"
 out=$(auth_try LOGIN nobody 'whatever')
-tap_like "$out" '<~\* +535 5\.7\.0' "store locked: unknown user also 535"
-tap_ok "$([ "$(grep -c 'generic failure (-1)' "$SM_LOGFILE")" -ge $((nfail + 2)) ] && echo 0 || echo 1)" \
+like "$out" '<~\* +535 5\.7\.0' "store locked: unknown user also 535"
+ok "$([ "$(grep -c 'generic failure (-1)' "$SM_LOGFILE")" -ge $((nfail + 2)) ] && echo 0 || echo 1)" \
 	"... logged as generic failure (-1) as well"
 out=$(auth_try PLAIN daniel 'daniel-Secret-1')
-tap_like "$out" '<~ +235 2\.0\.0' "store locked: a user of the static store (asked first) still logs in"
+like "$out" '<~ +235 2\.0\.0' "store locked: a user of the static store (asked first) still logs in"
 
 echo release >"$lockfifo"
 wait "$lockpid"
 out=$(auth_try PLAIN carol 'carol-Secret-4')
-tap_like "$out" '<~ +235 2\.0\.0' "lock released: carol logs in again"
+like "$out" '<~ +235 2\.0\.0' "lock released: carol logs in again"
 
-tap_unlike "$(cat "$RG_LOG" "$SM_LOGFILE")" 'Secret-[0-9]|wrong-password' "neither log holds a password"
+unlike "$(cat "$RG_LOG" "$SM_LOGFILE")" 'Secret-[0-9]|wrong-password' "neither log holds a password"
 
 # --- the macros come from relayguard's own request (smfi_setsymlist) too:
 #     rebuild the .cf with every confMILTER_MACROS_* list cut to {if_name}
@@ -266,25 +264,25 @@ minimal=$dir/relayguard-minimal-macros.mc
 	done
 } >"$minimal"
 SM_SNIPPET_SRC=$minimal sm_setup "$SM_DIR" && sm_start
-tap_ok $? "Sendmail restarted with every confMILTER_MACROS_* list set to {if_name} only" ||
-	{ tap_done; exit 1; }
-tap_unlike "$(grep '^O Milter.macros' "$SM_CF")" 'auth_authen|tls_version|daemon_name' \
+ok $? "Sendmail restarted with every confMILTER_MACROS_* list set to {if_name} only" ||
+	{ done_testing; exit 1; }
+unlike "$(grep '^O Milter.macros' "$SM_CF")" 'auth_authen|tls_version|daemon_name' \
 	"... the .cf itself asks for no AUTH, TLS or listener macros"
 m7=sym-$$-$RANDOM
 out=$(send acme "$m7" "${auth_daniel[@]}")
-tap_like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' \
+like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' \
 	"daniel, X-Tenant: acme: accepted (relayguard got {auth_authen} and the TLS macros it requested)"
 m8=sym-$$-$RANDOM
 out=$(send globex "$m8" "${auth_daniel[@]}")
-tap_like "$out" '<~\* +550 5\.7\.1 .*globex' "daniel, X-Tenant: globex: 550 5.7.1"
-tap_like "$(grep 'tenant=globex' "$RG_LOG" | tail -n 1)" 'identity=daniel' "... decided for identity daniel"
+like "$out" '<~\* +550 5\.7\.1 .*globex' "daniel, X-Tenant: globex: 550 5.7.1"
+like "$(grep 'tenant=globex' "$RG_LOG" | tail -n 1)" 'identity=daniel' "... decided for identity daniel"
 out=$(SM_SWAKS_PORT=$SM_MSA_PORT sm_swaks --tls --from someone@relayguard.test --to user@localhost --quit-after RCPT)
-tap_like "$out" '<~\* +530 5\.7\.0' "submission listener without AUTH: 530 5.7.0 ({daemon_name} from the request)"
+like "$out" '<~\* +530 5\.7\.0' "submission listener without AUTH: 530 5.7.0 ({daemon_name} from the request)"
 
 # --- relayguard down: the milter is unreachable (F=T) and so is the socket
 rg_stop
 out=$(sm_swaks --from someone@relayguard.test --to user@localhost --quit-after RCPT)
-tap_like "$out" '<\*\* +451 4\.3\.2' "relayguard stopped: MAIL FROM gets 451 4.3.2 (F=T: tempfail, never accept unchecked)"
+like "$out" '<\*\* +451 4\.3\.2' "relayguard stopped: MAIL FROM gets 451 4.3.2 (F=T: tempfail, never accept unchecked)"
 
 # --- stop everything; nothing of ours may be left running
 smpid=$SM_PID
@@ -293,5 +291,5 @@ sm_stop
 left=""
 for p in $smpid $(cat "$rg/relayguard.pid" 2>/dev/null); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
 for p in $smkids $(_sm_children "$smpid"); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-tap_ok "$([ -z "$left" ] && echo 0 || echo 1)" "Sendmail and relayguard stopped, no process left${left:+ (left:$left)}"
-tap_done
+ok "$([ -z "$left" ] && echo 0 || echo 1)" "Sendmail and relayguard stopped, no process left${left:+ (left:$left)}"
+done_testing

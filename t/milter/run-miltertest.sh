@@ -14,13 +14,11 @@
 #   top_srcdir=... top_builddir=... t/milter/run-miltertest.sh [script.lua...]
 . "${top_srcdir:-$(dirname "$0")/../..}/t/e2e/e2e-lib.sh"
 
-MILTERTEST=${MILTERTEST:-$(command -v miltertest || true)}
 [ -n "$MILTERTEST" ] && [ -x "$MILTERTEST" ] || skip_all "miltertest not installed (apt-get install miltertest)"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed (apt-get install sqlite3)"
-e2e_require_relayguard
+rg_require
 
 dir=$(e2e_tmpdir milter-lua) || skip_all "cannot make a folder under $top_builddir/t/tmp"
-e2e_on_exit rg_stop
 
 db=$dir/auth.db
 
@@ -64,14 +62,13 @@ conf=$dir/relayguard.conf
 write_conf "$conf" false "" false
 
 # the store: relayguardctl's schema; the passwords are unused by the milter
-ctl() { "$RELAYGUARDCTL" -c "$conf" "$@" >/dev/null; }
+RG_CONF=$conf
 { ctl db init && for u in alice erin bob; do
-	printf 'unused-by-the-milter\n' | ctl user add "$u" || exit 1; done &&
-	ctl user disable bob && ctl tenant add dbtenant && ctl tenant grant dbtenant erin; } ||
-	{ echo "Bail out! cannot create $db with relayguardctl"; exit 1; }
+	printf 'unused-by-the-milter\n' | ctl user add "$u" || bail_out "user add $u"; done &&
+	ctl user disable bob && ctl tenant add dbtenant && ctl tenant grant dbtenant erin; } >/dev/null ||
+	bail_out "cannot create $db with relayguardctl"
 RG_LOG=$dir/relayguard.log
-RG_WAIT_SOCKETS=$dir/milter.sock
-rg_start "$conf" || { echo "1..1"; echo "not ok 1 - relayguard starts with $conf"; exit 1; }
+rg_start_or_bail "$conf" "$RG_LOG" "$dir/milter.sock"
 
 # run_lua SCRIPT — one script; its check lines become numbered TAP
 run_lua() {
@@ -82,12 +79,12 @@ run_lua() {
 	status=$?
 	while IFS= read -r line; do
 		case $line in
-		"ok - "*) tap_ok 0 "$name: ${line#ok - }" ;;
-		"not ok - "*) tap_ok 1 "$name: ${line#not ok - }" ;;
+		"ok - "*) ok 0 "$name: ${line#ok - }" ;;
+		"not ok - "*) ok 1 "$name: ${line#not ok - }" ;;
 		*) [ -n "$line" ] && diag "$name: $line" ;;
 		esac
 	done <<<"$out"
-	tap_ok $status "$name: miltertest finished cleanly" ||
+	ok $status "$name: miltertest finished cleanly" ||
 		diag "relayguard log tail: $(tail -n 15 "$RG_LOG")"
 }
 
@@ -99,13 +96,8 @@ for s in "${scripts[@]}"; do
 	if [ "$s" = headers.lua ]; then
 		# reload into the header-editing config; new connections use it
 		write_conf "$conf" true "X-Tenant-Verified" true
-		kill -USR1 "$RG_PID"
-		for _ in $(seq 1 50); do
-			grep -q "reload done" "$RG_LOG" && break
-			sleep 0.1
-		done
-		grep -q "reload done" "$RG_LOG"
-		tap_ok $? "reload (SIGUSR1) into the header-editing config" ||
+		rg_reload
+		ok $? "reload (SIGUSR1) into the header-editing config" ||
 			diag "$(tail -n 10 "$RG_LOG")"
 	fi
 	run_lua "$top_srcdir/t/milter/$s"
@@ -124,14 +116,14 @@ out=$(python3 "$top_srcdir/t/milter/milter_client.py" "$dir/milter.sock" negotia
 	helo:other.example "macro:M:i=REUSE2,{auth_type}=PLAIN,{auth_authen}=alice" \
 	mail:alice@relayguard.test quit 2>&1)
 echo "$out" | grep -qx "eom continue"
-tap_ok $? "QUIT_NC: the first session (TLS, AUTH) passes to end of message" || diag "$out"
+ok $? "QUIT_NC: the first session (TLS, AUTH) passes to end of message" || diag "$out"
 echo "$out" | grep -q "^mail replycode 530 5.7.0" &&
 	grep -q "REUSE2: milter reject: .*reason=auth_without_tls" "$RG_LOG"
-tap_ok $? "QUIT_NC: the next session on the same connection has no TLS: 530, auth_without_tls" ||
+ok $? "QUIT_NC: the next session on the same connection has no TLS: 530, auth_without_tls" ||
 	diag "$out / $(grep REUSE "$RG_LOG")"
 
 pid=$RG_PID
 rg_stop
 kill -0 "$pid" 2>/dev/null
-tap_ok $((! $?)) "relayguard (pid $pid) gone after SIGTERM"
-tap_done
+ok $((! $?)) "relayguard (pid $pid) gone after SIGTERM"
+done_testing
