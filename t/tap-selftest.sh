@@ -71,6 +71,13 @@ two" "^tw" "d"; unlike abc "z" "e"; matches "FAIL 1 x" "FAIL 1 *" "f"; isnt a b 
 	like "$out" "^# kept for a look: $d" "$sh:   and named in a diagnostic"
 	[ -n "$d" ] && rm -rf "$d"
 
+	run $sh 'tap_lines "lua: " "ok - one
+noise
+not ok - two"; echo "counts=$tap_lines_ok,$tap_lines_failed"; done_testing'
+	is "$st $(printf '%s\n' "$out" | grep -v '^1\.\.' | tr '\n' '|')" \
+		"1 ok 1 - lua: one|# lua: noise|not ok 2 - lua: two|counts=1,1|" \
+		"$sh: tap_lines relays ok - / not ok - lines as numbered tests, the rest as diagnostics"
+
 	run $sh 'pass a; exit 3'
 	is "$st" 3 "$sh: a script that stops early keeps its exit status"
 	like "$out" "^# the test stopped after 1 tests, before done_testing" "$sh:   and says so"

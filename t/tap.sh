@@ -11,6 +11,9 @@
 #   unlike TEXT ERE DESCRIPTION
 #   matches TEXT GLOB DESCRIPTION  TEXT matches the shell pattern (case)
 #   diag TEXT...               "# " comment lines (every line of every argument)
+#   tap_lines PREFIX TEXT      relay TEXT's "ok - WHAT" / "not ok - WHAT" lines (the
+#                              Lua miltertest scripts print them) as tests "PREFIXWHAT";
+#                              other lines as diagnostics; sets tap_lines_ok, tap_lines_failed
 #   skip REASON [N]            N tests (default 1) skipped; under CI=true one failure
 #   skip_all REASON            no tests at all (exit 0); under CI=true a failure (exit 1)
 #   bail_out REASON            "Bail out!": the test stops here, exit 1
@@ -84,6 +87,20 @@ matches() {
 }
 diag() {
 	for _tap_d in "$@"; do printf '%s\n' "$_tap_d"; done | sed 's/^/# /'
+}
+tap_lines() {
+	tap_lines_ok=0
+	tap_lines_failed=0
+	while IFS= read -r _tap_l; do
+		case $_tap_l in
+		"ok - "*) pass "$1${_tap_l#ok - }"; tap_lines_ok=$((tap_lines_ok + 1)) ;;
+		"not ok - "*) fail "$1${_tap_l#not ok - }"; tap_lines_failed=$((tap_lines_failed + 1)) ;;
+		"") ;;
+		*) diag "$1$_tap_l" ;;
+		esac
+	done <<EOF
+$2
+EOF
 }
 
 # ------------------------------------------------------------ plan, skips

@@ -72,18 +72,12 @@ rg_start_or_bail "$conf" "$RG_LOG" "$dir/milter.sock"
 
 # run_lua SCRIPT — one script; its check lines become numbered TAP
 run_lua() {
-	local script=$1 name out status line
+	local script=$1 name out status
 	name=$(basename "$script")
 	out=$("$MILTERTEST" -s "$script" -D socket="unix:$dir/milter.sock" -D log="$RG_LOG" \
 		-D db="$db" -D tmp="$dir" -D srcdir="$top_srcdir" 2>&1)
 	status=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok 0 "$name: ${line#ok - }" ;;
-		"not ok - "*) ok 1 "$name: ${line#not ok - }" ;;
-		*) [ -n "$line" ] && diag "$name: $line" ;;
-		esac
-	done <<<"$out"
+	tap_lines "$name: " "$out"
 	ok $status "$name: miltertest finished cleanly" ||
 		diag "relayguard log tail: $(tail -n 15 "$RG_LOG")"
 }

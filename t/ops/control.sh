@@ -118,14 +118,8 @@ if [ -n "$MILTERTEST" ] && [ -x "$MILTERTEST" ]; then
 	out=$("$MILTERTEST" -s "$top_srcdir/t/ops/snapshot.lua" -D socket="unix:$run/milter.sock" \
 		-D reload="cp '$dir/acme-erin.conf' '$conf' && '$CTL' -c '$conf' reload >/dev/null" 2>&1)
 	st=$?
-	echo "$out" | grep -E '^(not )?ok - ' | while IFS= read -r line; do echo "$line"; done >"$dir/snap.tap"
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok 0 "${line#ok - }" ;;
-		*) ok 1 "${line#not ok - }" ;;
-		esac
-	done <"$dir/snap.tap"
-	[ "$(grep -c '^ok - ' "$dir/snap.tap")" = 4 ] && [ $st = 0 ]
+	tap_lines "" "$out"
+	[ "$tap_lines_ok" = 4 ] && [ "$tap_lines_failed" = 0 ] && [ $st = 0 ]
 	ok $? "snapshot.lua: four checks passed, miltertest exit 0" || diag "$out"
 else
 	skip "miltertest not installed (snapshot checks)"
