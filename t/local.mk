@@ -10,7 +10,7 @@ EXTRA_DIST += $(E2E_LIBS) $(E2E_TESTS) demo/run-demo.sh
 # private Sendmail (Debian's packages unpacked by t/e2e/fetch-sendmail.sh)
 SENDMAIL_E2E_TESTS = t/e2e/sendmail-relayguard.sh
 TESTS += $(SENDMAIL_E2E_TESTS)
-EXTRA_DIST += $(SENDMAIL_E2E_TESTS) t/e2e/sendmail-lib.sh t/e2e/fetch-sendmail.sh \
+EXTRA_DIST += $(SENDMAIL_E2E_TESTS) t/e2e/sendmail-lib.sh t/e2e/fetch-sendmail.sh t/e2e/auth-cases.txt \
 	t/e2e/sendmail/relayguard-test.mc.in
 
 # private Postfix trees and relayguard configs live under t/tmp while a test runs

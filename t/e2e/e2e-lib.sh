@@ -65,3 +65,43 @@ CONF
 smtp_session() {
 	python3 "$top_srcdir/t/e2e/smtp_session.py" --port "$PF_PORT" "$@" 2>&1
 }
+
+# auth_cases MTA PORT ENHANCED — every case of t/e2e/auth-cases.txt through
+# the MTA listening on 127.0.0.1:PORT, one session and one test each.  MTA
+# names the table's "differs" entries (postfix, sendmail); ENHANCED maps the
+# reply codes to the MTA's enhanced status codes ("235=2.7.0 535=5.7.8 ...").
+auth_cases() {
+	local mta=$1 port=$2 enhanced=$3
+	local mech authz user pw tls code differs what want why e step steps when out f v
+	while IFS='|' read -r mech authz user pw tls code differs what <&3; do
+		for f in mech authz user pw tls code differs what; do	# trim the fields
+			v=${!f}
+			v=${v#"${v%%[! ]*}"}
+			printf -v "$f" '%s' "${v%"${v##*[! ]}"}"
+		done
+		case $mech in '' | '#'*) continue ;; esac
+		want=$code why=
+		case $differs in "$mta="*)
+			want=${differs#"$mta="} want=${want%%:*} why=" ($mta differs on purpose: see auth-cases.txt)" ;;
+		esac
+		e=$(printf '%s\n' $enhanced | sed -n "s/^$want=//p")
+		[ -n "$e" ] || { fail "$mta: no enhanced code for $want (auth_cases)"; continue; }
+		case $mech in
+		PLAIN) step=plain:$authz:$user:$pw ;;
+		LOGIN) step=login:$user:$pw ;;
+		*) fail "auth-cases.txt: unknown mechanism '$mech'"; continue ;;
+		esac
+		if [ "$tls" = tls ]; then
+			steps="ehlo starttls ehlo $step quit" when="after STARTTLS"
+		else
+			steps="ehlo $step quit" when="before STARTTLS"
+		fi
+		what="$mta: $what: $mech ${authz:+authzid $authz }$user $when: $want$why"
+		out=$(PF_PORT=$port smtp_session $steps)
+		if [ "$tls" = tls ] && ! printf '%s\n' "$out" | grep -q '^starttls 220 '; then
+			fail "$what" "STARTTLS did not succeed:" "$out"
+			continue
+		fi
+		like "$out" "^${step%%:*} $want ${e//./\\.} " "$what"
+	done 3<"$top_srcdir/t/e2e/auth-cases.txt"
+}
