@@ -29,9 +29,9 @@ fi
 export top_srcdir top_builddir
 . "$top_srcdir/t/e2e/e2e-lib.sh"
 
-# fail: a missing prerequisite (--check: a skip, a failure under CI=true);
+# missing: a prerequisite is missing (--check: a skip, a failure under CI=true);
 # broken: something the demo needs did not work (--check: a failure, never a skip)
-fail() {
+missing() {
 	if [ "$mode" = check ]; then skip_all "$*"; fi
 	echo "run-demo: $*" >&2
 	exit 1
@@ -41,18 +41,18 @@ broken() {
 	echo "run-demo: $*" >&2
 	exit 1
 }
-[ "$(id -u)" = 0 ] || fail "run me as root: the private Postfix master needs it"
-pf_have_postfix || fail "Postfix is not installed (run: sh bootstrap)"
-[ -n "$SWAKS" ] && [ -x "$SWAKS" ] || fail "swaks is not installed (run: sh bootstrap)"
-[ -x "$RG" ] || fail "relayguard is not built in $top_builddir (run: sh bootstrap)"
+[ "$(id -u)" = 0 ] || missing "run me as root: the private Postfix master needs it"
+pf_have_postfix || missing "Postfix is not installed (run: sh bootstrap)"
+[ -n "$SWAKS" ] && [ -x "$SWAKS" ] || missing "swaks is not installed (run: sh bootstrap)"
+[ -x "$RG" ] || missing "relayguard is not built in $top_builddir (run: sh bootstrap)"
 
 if [ "$mode" = check ]; then
-	PF_PORT=$(pf_pick_port) || fail "no free port"
-	tmp=$(e2e_tmpdir demo) || fail "cannot make a folder under $top_builddir/t/tmp"
+	PF_PORT=$(pf_pick_port) || missing "no free port"
+	tmp=$(e2e_tmpdir demo) || missing "cannot make a folder under $top_builddir/t/tmp"
 else
 	PF_PORT=2525
-	pf_port_free "$PF_PORT" || fail "port $PF_PORT is in use (another demo running?)"
-	tmp=$(mktemp -d /tmp/relayguard-demo.XXXXXX) || fail "mktemp failed"
+	pf_port_free "$PF_PORT" || missing "port $PF_PORT is in use (another demo running?)"
+	tmp=$(mktemp -d /tmp/relayguard-demo.XXXXXX) || missing "mktemp failed"
 	chmod 755 "$tmp"
 	tap_at_exit "rm -rf '$tmp'"
 fi

@@ -12,23 +12,26 @@
 #                               RG_LOG=$W/rg.log
 #   ctl ARGS...                 relayguardctl -c "$RG_CONF" ARGS...
 #   rg_start CONF LOG SOCKET... `relayguard -f -c CONF` in the background, its
-#                               output appended to LOG; waits up to 10 s for each
-#                               SOCKET (RG_START_SECS).  Sets RG_PID, RG_CONF, RG_LOG.  Returns 1 (log
-#                               tail as diagnostics) if it exited or a socket did not
-#                               appear.  Every daemon started is stopped at exit, and
-#                               the tail of its log is shown when a test failed.
+#                               output appended to LOG; waits up to RG_START_SECS
+#                               (10) seconds for each SOCKET.  Sets RG_PID, RG_CONF,
+#                               RG_LOG.  Returns 1 (log tail as diagnostics) if it
+#                               exited or a socket did not appear.  Every daemon
+#                               started is stopped at exit, and the tail of its log
+#                               is shown when a test failed.
 #   rg_start_or_bail CONF LOG SOCKET...
 #                               rg_start, and a start that fails ends the test
 #                               (bail out): never a skip, never a pass
-#   rg_stop [PID]               SIGTERM to PID (default $RG_PID), wait up to 15 s, SIGKILL
-#                               if it is still there, reap; 0 if it stopped on SIGTERM
+#   rg_stop [PID]               SIGTERM to PID (default $RG_PID), wait up to 15 s,
+#                               SIGKILL if it is still there, reap; 0 if it stopped
+#                               on SIGTERM
 #   rg_reload [N] [PID]         SIGUSR1, wait until LOG has N "reload done" lines
 #                               (default: one more than before)
-#   rg_hash PASSWORD            an Argon2id hash from relayguardctl hash, cheap parameters
+#   rg_hash PASSWORD            an Argon2id hash by relayguardctl hash (cheap parameters)
 #   logcount PATTERN [FILE]     lines of FILE (default $RG_LOG) matching the regex
 #   count FILE STRING           lines of FILE holding the fixed STRING
 #   more_than N FILE STRING     more than N such lines
-#   track PID                   another process of the test: stopped at exit as the daemons are
+#   track PID                   another process of the test: stopped at exit, as the
+#                               daemons are
 #   wait_until SECONDS COMMAND...   poll every 0.1 s until COMMAND succeeds
 #   alive PID / gone PID
 

@@ -8,17 +8,18 @@
 # "ok - ..." / "not ok - ..." lines into one TAP stream.  headers.lua runs
 # after a reload (SIGUSR1) into a config that edits headers, which also shows
 # that connections take the current snapshot.  The daemon is stopped by PID
-# on every exit (trap, via e2e-lib.sh).
+# on every exit (trap, via t/rg-lib.sh).
 #
 # Also usable by hand (KEEP=1 keeps the folder):
 #   top_srcdir=... top_builddir=... t/milter/run-miltertest.sh [script.lua...]
-. "${top_srcdir:-$(dirname "$0")/../..}/t/e2e/e2e-lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/t/rg-lib.sh"
 
 [ -n "$MILTERTEST" ] && [ -x "$MILTERTEST" ] || skip_all "miltertest not installed (apt-get install miltertest)"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed (apt-get install sqlite3)"
 rg_require
 
-dir=$(e2e_tmpdir milter-lua) || skip_all "cannot make a folder under $top_builddir/t/tmp"
+dir=$(tap_tmpdir milter-lua) || bail_out "cannot make a folder under $top_builddir/t/tmp"
 
 db=$dir/auth.db
 
