@@ -1,14 +1,10 @@
-# common/: config, log, stats, policy, hash pool, daemon main  (owner: config/daemon work)
+# common/: the base library: config, log, stats, logins, socket permissions, milter policy
 librelayguard_a_SOURCES += common/log.c common/log.h common/stats.c common/stats.h \
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
 	common/logins.c common/logins.h
 
-sbin_PROGRAMS += relayguard
-relayguard_SOURCES = common/main.c
-relayguard_LDADD = librelayguard.a $(MILTER_LIBS) $(RG_LIBS)
 librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \
-	common/daemon.c common/daemon.h common/sockperm.c common/sockperm.h \
-	common/control.c common/control.h
+	common/sockperm.c common/sockperm.h
 
 # tests of the config loader and of `relayguard -n`
 check_PROGRAMS += t/unit/test_config

@@ -1,6 +1,6 @@
 /*
  * ctl_control.h — relayguardctl commands that talk to the running daemon
- * over its control socket (common/control.h): reload, stats.
+ * over its control socket (daemon/control.h): reload, stats.
  */
 #ifndef RG_CTL_CONTROL_H
 #define RG_CTL_CONTROL_H
