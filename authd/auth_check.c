@@ -234,8 +234,9 @@ static void log_decision(const struct rg_auth_request *req, const struct rg_auth
 	}
 }
 
-/* authz rules (DESIGN.md §4): authz different from authc needs the store's consent
- * and must itself be a known, enabled identity. */
+/* authz rules: an authz different from authc needs the store's consent (an act_as
+ * grant from authc to authz), and authz must itself be a known, enabled identity;
+ * the mail is then sent, and checked, as authz. */
 static void check_authz(const struct rg_config *cfg, const struct rg_auth_request *req,
 			struct rg_auth_result *res, struct decision *d)
 {

@@ -56,7 +56,7 @@ is "$(dv login daniel Daniel-pw-1 | tr '\n' '|')" "CONT 1 VXNlcm5hbWU6|CONT 1 UG
 matches "$(dv login daniel nope | tail -1)" "FAIL 1 *" "LOGIN wrong password: FAIL"
 matches "$(dv login daniel Daniel-pw-1 insecure | tail -1)" "FAIL 1 reason=Plaintext*" "LOGIN without TLS: FAIL"
 
-# ---- authzid rules (DESIGN.md §4) ----
+# ---- authzid rules: act as another identity only with an act_as grant ----
 is "$(dv plain mallory mallory-pw daniel)" "FAIL 1 reason=Authentication failed" \
 	"mallory (right password) as authzid daniel without a grant: FAIL"
 is "$(logcount 'authc=mallory .*reason="authc may not act as authz"')" 1 "logged why"
