@@ -29,6 +29,7 @@
 #include "logins.h"
 #include "sockperm.h"
 #include "stats.h"
+#include "unixsock.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -86,26 +87,11 @@ static bool started;
 
 /* ---- I/O helpers ---- */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* write_all on a Dovecot connection; says so when the client stopped reading
  * (SO_SNDTIMEO, auth.request_timeout) */
 static int write_dovecot(int fd, const void *buf, size_t len)
 {
-	if (write_all(fd, buf, len) == 0)
+	if (rg_write_all(fd, buf, len) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EWOULDBLOCK) {
 		rg_log(LOG_NOTICE, "auth: dovecot: client does not read its answers "
@@ -393,7 +379,7 @@ static void serve_saslauthd(int fd)
 		sleep_ms(res.delay_ms);
 	size_t rl = rg_sa_format_result(out, sizeof(out), &res);
 	if (rl > 0)	/* TEMPFAIL: close without reply → libsasl SASL_FAIL */
-		(void)write_all(fd, out, rl);
+		(void)rg_write_all(fd, out, rl);
 done:
 	sodium_memzero(buf, sizeof(buf));
 	rg_sa_request_wipe(r);
@@ -487,43 +473,11 @@ static void *accept_main(void *arg)
 static int open_listener(const struct rg_config *cfg, const char *path, enum proto proto,
 			 char **error_r)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
 	char msg[600];
+	int fd = rg_unix_listen(path, 128, rg_socket_apply_perms, cfg, error_r);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(msg, sizeof(msg), "%s: socket path too long", path);
-		*error_r = strdup(msg);
+	if (fd < 0)
 		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	/* a stale socket from an earlier run is replaced; any other file is not */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(msg, sizeof(msg), "%s: exists and is not a socket", path);
-			*error_r = strdup(msg);
-			return -1;
-		}
-		unlink(path);
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
-		*error_r = strdup(msg);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	/* owner, group, mode from the config (common/sockperm.c), before listen() */
-	if (rg_socket_apply_perms(path, cfg, error_r) < 0 || listen(fd, 128) < 0) {
-		if (*error_r == NULL) {
-			snprintf(msg, sizeof(msg), "%s: listen: %s", path, strerror(errno));
-			*error_r = strdup(msg);
-		}
-		close(fd);
-		unlink(path);
-		return -1;
-	}
 	struct listener *l = &listeners[n_listeners];
 	l->fd = fd;
 	l->proto = proto;

@@ -1,7 +1,8 @@
 # common/: the base library: config, log, stats, logins, socket permissions, milter policy
 librelayguard_a_SOURCES += common/log.c common/log.h common/stats.c common/stats.h \
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
-	common/logins.c common/logins.h
+	common/logins.c common/logins.h common/unixsock.c common/unixsock.h \
+	common/control_proto.c common/control_proto.h
 
 librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \
 	common/sockperm.c common/sockperm.h
@@ -36,3 +37,11 @@ OPS_TESTS = t/ops/control.sh t/ops/reload-loop.sh t/ops/stop.sh
 TESTS += $(OPS_TESTS)
 EXTRA_DIST += $(OPS_TESTS) t/ops/milter-loop.lua t/ops/snapshot.lua \
 	t/ops/inflight.lua
+
+# the control protocol (both ends) and the unix-socket listener
+check_PROGRAMS += t/unit/test_control_proto t/unit/test_unixsock
+t_unit_test_control_proto_SOURCES = t/unit/test_control_proto.c t/tap.h
+t_unit_test_control_proto_LDADD = librelayguard.a $(RG_LIBS)
+t_unit_test_unixsock_SOURCES = t/unit/test_unixsock.c t/tap.h
+t_unit_test_unixsock_LDADD = librelayguard.a $(RG_LIBS)
+TESTS += t/unit/test_control_proto t/unit/test_unixsock

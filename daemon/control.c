@@ -6,9 +6,11 @@
 #include <autoconfig.h>
 #include "control.h"
 
+#include "control_proto.h"
 #include "log.h"
 #include "sockperm.h"
 #include "stats.h"
+#include "unixsock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -38,23 +40,38 @@ static time_t started_at;
 
 void rg_control_command(const char *line, FILE *out, rg_control_reload_fn reload)
 {
-	if (strcasecmp(line, "RELOAD") == 0) {
+	if (strcasecmp(line, RG_CTL_CMD_RELOAD) == 0) {
 		char *text = NULL;
-		int r = reload != NULL ? reload(&text) : -1;
-		fprintf(out, "%s %s\n", r == 0 ? "OK" : "ERR",
-			text ? text : (reload ? "reload failed" : "reload not available"));
+		if (reload == NULL) {
+			rg_ctl_answer(out, RG_CTL_UNAVAILABLE, "reload not available");
+			return;
+		}
+		int r = reload(&text);
+		rg_ctl_answer(out, r == 0 ? RG_CTL_OK : RG_CTL_CONFIG,
+			      text ? text : (r == 0 ? "reload done" : "reload failed"));
 		free(text);
-	} else if (strcasecmp(line, "STATS") == 0 || strcasecmp(line, "STATS prometheus") == 0) {
+	} else if (strcasecmp(line, RG_CTL_CMD_STATS) == 0 ||
+		   strcasecmp(line, RG_CTL_CMD_STATS_PROMETHEUS) == 0) {
 		if (started_at != 0)
 			rg_stats_set("uptime_seconds", (int64_t)(time(NULL) - started_at));
-		fputs("OK\n", out);
+		rg_ctl_answer(out, RG_CTL_OK, NULL);
 		if (strchr(line, ' ') != NULL)
 			rg_stats_print_prometheus(out);
 		else
 			rg_stats_print(out);
 	} else {
-		fputs("ERR unknown command; expected RELOAD, STATS or STATS prometheus\n", out);
+		rg_ctl_answer(out, RG_CTL_USAGE, "unknown command; expected " RG_CTL_CMD_RELOAD ", "
+			      RG_CTL_CMD_STATS " or " RG_CTL_CMD_STATS_PROMETHEUS);
 	}
+}
+
+/* An answer that is only a status line, when no memstream can be had. */
+static void answer_status(int fd, enum rg_ctl_status st, const char *text)
+{
+	char buf[160];
+	int n = snprintf(buf, sizeof(buf), "ERR %s %s\n", rg_ctl_status_token(st), text);
+	if (n > 0)
+		(void)rg_write_all(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 /* Read one line (up to MAX_LINE) within IO_TIMEOUT_MS; 0 or -1. */
@@ -88,19 +105,6 @@ static int read_line(int fd, char *buf, size_t size)
 	return 0;
 }
 
-static void write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void serve(int fd)
 {
 	char line[MAX_LINE + 2], *answer = NULL;
@@ -115,16 +119,16 @@ static void serve(int fd)
 	    (cred.uid != 0 && cred.uid != geteuid())) {
 		rg_log(LOG_WARNING, "control: refused a client with uid %ld (only root and uid %ld "
 		       "may use the control socket)", (long)cred.uid, (long)geteuid());
-		write_all(fd, "ERR permission denied\n", 22);
+		answer_status(fd, RG_CTL_DENIED, "permission denied");
 		return;
 	}
 	if (read_line(fd, line, sizeof(line)) != 0) {
-		write_all(fd, "ERR expected one command line\n", 30);
+		answer_status(fd, RG_CTL_USAGE, "expected one command line");
 		return;
 	}
 	out = open_memstream(&answer, &answer_len);
 	if (out == NULL) {
-		write_all(fd, "ERR out of memory\n", 18);
+		answer_status(fd, RG_CTL_INTERNAL, "out of memory");
 		return;
 	}
 	char safe[4 * MAX_LINE + 8];	/* rg_log_quote: up to 4 bytes per byte */
@@ -134,7 +138,7 @@ static void serve(int fd)
 		       (long)cred.uid);
 	rg_control_command(line, out, reload_cb);
 	fclose(out);
-	write_all(fd, answer, answer_len);
+	(void)rg_write_all(fd, answer, answer_len);
 	free(answer);
 }
 
@@ -162,45 +166,16 @@ static void *control_main(void *arg)
 
 int rg_control_start(const struct rg_config *cfg, rg_control_reload_fn reload, char **error_r)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = cfg->control_socket;
-	struct stat st;
 	int fd, err;
 
 	*error_r = NULL;
 	started_at = time(NULL);
 	if (path == NULL || path[0] == '\0')
 		return 0;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		*error_r = strdup("control_socket: path too long for a unix socket");
+	fd = rg_unix_listen(path, 16, rg_socket_apply_control_perms, cfg, error_r);
+	if (fd < 0)
 		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	/* the pidfile lock is held: a socket left here is stale */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			if (asprintf(error_r, "%s: exists and is not a socket", path) < 0)
-				*error_r = NULL;
-			return -1;
-		}
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		if (asprintf(error_r, "%s: %s", path, strerror(errno)) < 0)
-			*error_r = NULL;
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (rg_socket_apply_control_perms(path, cfg, error_r) != 0 || listen(fd, 16) != 0) {
-		if (*error_r == NULL && asprintf(error_r, "%s: listen: %s", path,
-						 strerror(errno)) < 0)
-			*error_r = NULL;
-		close(fd);
-		unlink(path);
-		return -1;
-	}
 	listen_fd = fd;
 	socket_path = strdup(path);
 	reload_cb = reload;

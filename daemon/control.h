@@ -1,14 +1,15 @@
 /*
  * control.h — the control socket (top-level key control_socket) that
- * relayguardctl talks to.  A line protocol, one command per connection:
+ * relayguardctl talks to.  The protocol (commands, "OK" / "ERR <status>"
+ * answers, status tokens and the exit codes they become) is defined once, in
+ * common/control_proto.h, for both ends:
  *
- *   client: RELOAD\n            server: OK <text>\n  or  ERR <text>\n<detail lines>
+ *   client: RELOAD\n            server: OK <text>\n  or  ERR config <text>\n<detail lines>
  *   client: STATS\n             server: OK\n<name value lines>
  *   client: STATS prometheus\n  server: OK\n<Prometheus text format>
  *
- * The first line of every answer starts with "OK" or "ERR"; the server
- * closes the connection after the answer.  Only root and the daemon's own
- * user may connect (mode 0600, and SO_PEERCRED is checked).
+ * The server closes the connection after the answer.  Only root and the
+ * daemon's own user may connect (mode 0600, and SO_PEERCRED is checked).
  */
 #ifndef RG_CONTROL_H
 #define RG_CONTROL_H

@@ -6,6 +6,8 @@
 #include <autoconfig.h>
 #include "ctl_control.h"
 
+#include "control_proto.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,51 +99,52 @@ static int converse(const char *path, const char *command, char **answer_r)
 	}
 	close(fd);
 	buf[have] = '\0';
-	if (strncmp(buf, "OK", 2) != 0 && strncmp(buf, "ERR", 3) != 0) {
-		ctl_err("%s: unexpected answer from the daemon", path);
-		free(buf);
-		return EX_TEMPFAIL;
-	}
 	*answer_r = buf;
 	return 0;
 }
 
-/* "OK text\nrest" → print text and rest to out. */
-static void print_answer(FILE *out, const char *answer)
+/* Send command; on OK print the answer's text (with_text) and its detail
+ * lines to stdout; on ERR print them to stderr.  The exit code comes from the
+ * status token (control_proto.h). */
+static int run_command(const char *path, const char *command, bool with_text)
 {
-	const char *text = answer + (answer[0] == 'O' ? 2 : 3);
-	if (*text == ' ')
-		text++;
-	fputs(text, out);
-	if (*text && text[strlen(text) - 1] != '\n')
-		fputc('\n', out);
+	enum rg_ctl_status st;
+	const char *text, *rest;
+	size_t text_len;
+	char *answer;
+	int rc;
+
+	if ((rc = converse(path, command, &answer)) != 0)
+		return rc;
+	if (rg_ctl_parse_answer(answer, &st, &text, &text_len, &rest) != 0) {
+		ctl_err("%s: unexpected answer from the daemon", path);
+		free(answer);
+		return EX_PROTOCOL;
+	}
+	if (st == RG_CTL_OK) {
+		if (with_text && text_len > 0)
+			printf("%.*s\n", (int)text_len, text);
+		fputs(rest, stdout);
+	} else {
+		fprintf(stderr, "relayguardctl: %.*s\n", (int)text_len, text);
+		fputs(rest, stderr);
+	}
+	free(answer);
+	return rg_ctl_status_exit(st);
 }
 
 int cmd_reload(struct ctl *c)
 {
-	char *answer;
 	int rc;
 	const char *path = control_path(c, &rc);
 
 	if (path == NULL)
 		return rc;
-	if ((rc = converse(path, "RELOAD\n", &answer)) != 0)
-		return rc;
-	if (strncmp(answer, "OK", 2) == 0) {
-		print_answer(stdout, answer);
-		rc = 0;
-	} else {
-		fputs("relayguardctl: ", stderr);
-		print_answer(stderr, answer);
-		rc = strstr(answer, "reload failed") != NULL ? EX_CONFIG : CTL_REFUSED;
-	}
-	free(answer);
-	return rc;
+	return run_command(path, RG_CTL_CMD_RELOAD "\n", true);
 }
 
 int cmd_stats(struct ctl *c)
 {
-	char *answer;
 	int rc;
 	const char *path;
 	bool prometheus = false;
@@ -155,17 +158,6 @@ int cmd_stats(struct ctl *c)
 	}
 	if ((path = control_path(c, &rc)) == NULL)
 		return rc;
-	if ((rc = converse(path, prometheus ? "STATS prometheus\n" : "STATS\n", &answer)) != 0)
-		return rc;
-	if (strncmp(answer, "OK", 2) == 0) {
-		const char *body = strchr(answer, '\n');
-		fputs(body ? body + 1 : "", stdout);
-		rc = 0;
-	} else {
-		fputs("relayguardctl: ", stderr);
-		print_answer(stderr, answer);
-		rc = CTL_REFUSED;
-	}
-	free(answer);
-	return rc;
+	return run_command(path, prometheus ? RG_CTL_CMD_STATS_PROMETHEUS "\n"
+				  : RG_CTL_CMD_STATS "\n", false);
 }
