@@ -196,7 +196,7 @@ struct decision {
 	char detail[200];	/* extra log text (store error), already log-safe */
 };
 
-static void set(struct rg_auth_result *res, struct decision *d, enum rg_auth_status st,
+static void conclude(struct rg_auth_result *res, struct decision *d, enum rg_auth_status st,
 		const char *code, const char *reason, const char *client_reason)
 {
 	res->status = st;
@@ -246,26 +246,26 @@ static void check_authz(const struct rg_config *cfg, const struct rg_auth_reques
 	enum rg_lookup r = rg_stores_may_act_as(cfg, req->authc, req->authz, &err);
 	if (r == RG_LOOKUP_ERROR) {
 		rg_log_safe(d->detail, sizeof(d->detail), err ? err : "");
-		set(res, d, RG_AUTH_TEMPFAIL, "store_error", "store error (authz)", NULL);
+		conclude(res, d, RG_AUTH_TEMPFAIL, "store_error", "store error (authz)", NULL);
 		return;
 	}
 	if (r == RG_LOOKUP_NOTFOUND) {
-		set(res, d, RG_AUTH_FAIL, "authz_denied", "authc may not act as authz",
+		conclude(res, d, RG_AUTH_FAIL, "authz_denied", "authc may not act as authz",
 		    CLIENT_FAILED);
 		return;
 	}
 	r = rg_stores_user_enabled(cfg, req->authz, &disabled, &err);
 	if (r == RG_LOOKUP_ERROR) {
 		rg_log_safe(d->detail, sizeof(d->detail), err ? err : "");
-		set(res, d, RG_AUTH_TEMPFAIL, "store_error", "store error (authz)", NULL);
+		conclude(res, d, RG_AUTH_TEMPFAIL, "store_error", "store error (authz)", NULL);
 		return;
 	}
 	if (r != RG_LOOKUP_FOUND) {
-		set(res, d, RG_AUTH_FAIL, "authz_unknown",
+		conclude(res, d, RG_AUTH_FAIL, "authz_unknown",
 		    disabled ? "authz identity disabled" : "authz identity unknown", CLIENT_FAILED);
 		return;
 	}
-	set(res, d, RG_AUTH_OK, "ok", "password verified", NULL);
+	conclude(res, d, RG_AUTH_OK, "ok", "password verified", NULL);
 }
 
 void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *req,
@@ -285,21 +285,21 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 	memset(res, 0, sizeof(*res));
 	memset(&login, 0, sizeof(login));
 	if (cache == NULL || pool == NULL) {
-		set(res, &d, RG_AUTH_TEMPFAIL, "internal", "service not initialised", NULL);
+		conclude(res, &d, RG_AUTH_TEMPFAIL, "internal", "service not initialised", NULL);
 		goto out;
 	}
 	if (req->authc == NULL || !rg_sasl_name_ok(req->authc, strlen(req->authc), false) ||
 	    (req->authz != NULL && !rg_sasl_name_ok(req->authz, strlen(req->authz), true)) ||
 	    req->password_len > RG_AUTH_MAX_PASSWORD) {
-		set(res, &d, RG_AUTH_FAIL, "invalid_request", "invalid request", CLIENT_FAILED);
+		conclude(res, &d, RG_AUTH_FAIL, "invalid_request", "invalid request", CLIENT_FAILED);
 		goto out;
 	}
 	if (cfg->auth.require_tls && req->tls_known && !req->secured) {
-		set(res, &d, RG_AUTH_FAIL, "tls_required", "session not secured by TLS", CLIENT_TLS);
+		conclude(res, &d, RG_AUTH_FAIL, "tls_required", "session not secured by TLS", CLIENT_TLS);
 		goto out;
 	}
 	if (rg_penalty_locked(penalty, req->authc, now)) {
-		set(res, &d, RG_AUTH_FAIL, "locked_out", "user temporarily locked out", CLIENT_FAILED);
+		conclude(res, &d, RG_AUTH_FAIL, "locked_out", "user temporarily locked out", CLIENT_FAILED);
 		res->delay_ms = rg_penalty_delay(penalty, req->remote_addr ? req->remote_addr : "",
 						 req->authc, now);
 		goto out;
@@ -312,7 +312,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 	if (login.found == RG_LOOKUP_ERROR || key == NULL) {
 		rg_log_safe(d.detail, sizeof(d.detail), login.error ? login.error : "");
 		rg_stats_inc("store.error");
-		set(res, &d, RG_AUTH_TEMPFAIL, "store_error", "store error", NULL);
+		conclude(res, &d, RG_AUTH_TEMPFAIL, "store_error", "store error", NULL);
 		goto out;
 	}
 	/* Unknown and disabled users get a MAC too (over a marker instead of a hash),
@@ -339,7 +339,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		enum rg_hashpool_status hs = rg_hashpool_run(pool, run_verify, &job);
 		if (hs != RG_HASHPOOL_DONE) {
 			rg_stats_inc("hashpool.rejected");
-			set(res, &d, RG_AUTH_TEMPFAIL, "hashpool_full",
+			conclude(res, &d, RG_AUTH_TEMPFAIL, "hashpool_full",
 			    hs == RG_HASHPOOL_FULL ? "hashing queue full" : "shutting down", NULL);
 			goto out;
 		}
@@ -360,27 +360,27 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		if (authz_differs)
 			check_authz(cfg, req, res, &d);
 		else
-			set(res, &d, RG_AUTH_OK, "ok", "password verified", NULL);
+			conclude(res, &d, RG_AUTH_OK, "ok", "password verified", NULL);
 		if (res->status == RG_AUTH_OK)
 			snprintf(res->identity, sizeof(res->identity), "%s", identity);
 		break;
 	case RG_VERIFY_TEMPFAIL:
 		rg_log_safe(d.detail, sizeof(d.detail), job.error ? job.error : err ? err : "");
 		if (pw == RG_PW_ERROR)
-			set(res, &d, RG_AUTH_TEMPFAIL, "bad_stored_hash", "stored hash unusable", NULL);
+			conclude(res, &d, RG_AUTH_TEMPFAIL, "bad_stored_hash", "stored hash unusable", NULL);
 		else
-			set(res, &d, RG_AUTH_TEMPFAIL, "verify_error", "password check could not run",
+			conclude(res, &d, RG_AUTH_TEMPFAIL, "verify_error", "password check could not run",
 			    NULL);
 		break;
 	case RG_VERIFY_UNKNOWN_USER:
 	case RG_VERIFY_DISABLED:
 	case RG_VERIFY_BAD_PASSWORD:
 		if (v == RG_VERIFY_UNKNOWN_USER)
-			set(res, &d, RG_AUTH_FAIL, "unknown_user", "unknown user", CLIENT_FAILED);
+			conclude(res, &d, RG_AUTH_FAIL, "unknown_user", "unknown user", CLIENT_FAILED);
 		else if (v == RG_VERIFY_DISABLED)
-			set(res, &d, RG_AUTH_FAIL, "disabled", "user disabled", CLIENT_FAILED);
+			conclude(res, &d, RG_AUTH_FAIL, "disabled", "user disabled", CLIENT_FAILED);
 		else
-			set(res, &d, RG_AUTH_FAIL, "bad_password", "wrong password", CLIENT_FAILED);
+			conclude(res, &d, RG_AUTH_FAIL, "bad_password", "wrong password", CLIENT_FAILED);
 		if (hashed && verified && login.found == RG_LOOKUP_FOUND)
 			pad_ns = cost_padding(&login, job.ns);
 		if (verified)

@@ -26,11 +26,11 @@ void rg_dv_session_set_mechs(struct rg_dv_session *s, unsigned mechs)
 static const char *mech_refused(const struct rg_dv_session *s, enum rg_mech mech)
 {
 	switch (mech) {
-	case RG_MECH_ID_PLAIN:
-		return (s->mechs & RG_MECH_PLAIN) ? NULL
+	case RG_MECH_PLAIN:
+		return (s->mechs & RG_MECH_BIT(RG_MECH_PLAIN)) ? NULL
 			: "mechanism PLAIN is not enabled (auth.mechanisms)";
-	case RG_MECH_ID_LOGIN:
-		return (s->mechs & RG_MECH_LOGIN) ? NULL
+	case RG_MECH_LOGIN:
+		return (s->mechs & RG_MECH_BIT(RG_MECH_LOGIN)) ? NULL
 			: "mechanism LOGIN is not enabled (auth.mechanisms)";
 	default:
 		return "unknown mechanism";
@@ -221,7 +221,7 @@ static enum rg_dv_action step(struct rg_dv_session *s, struct rg_dv_pending *p,
 	unsigned id = p->id;
 	char prompt[32];
 
-	if (p->mech == RG_MECH_ID_PLAIN) {
+	if (p->mech == RG_MECH_PLAIN) {
 		size_t plen;
 		if (rg_sasl_plain_parse(data, len, ev->authz, ev->authc, ev->password, &plen,
 					&err) < 0) {
@@ -229,7 +229,7 @@ static enum rg_dv_action step(struct rg_dv_session *s, struct rg_dv_pending *p,
 			return fail(ev, id, err, REASON_INVALID);
 		}
 		ev->req.password_len = plen;
-		enum rg_dv_action a = ready(ev, id, RG_MECH_ID_PLAIN, p->secured, p->service, p->rip);
+		enum rg_dv_action a = ready(ev, id, RG_MECH_PLAIN, p->secured, p->service, p->rip);
 		drop_pending(s, p);
 		return a;
 	}
@@ -253,7 +253,7 @@ static enum rg_dv_action step(struct rg_dv_session *s, struct rg_dv_pending *p,
 	ev->req.password_len = plen;
 	ev->authz[0] = '\0';
 	memcpy(ev->authc, p->login_user, sizeof(ev->authc));
-	enum rg_dv_action a = ready(ev, id, RG_MECH_ID_LOGIN, p->secured, p->service, p->rip);
+	enum rg_dv_action a = ready(ev, id, RG_MECH_LOGIN, p->secured, p->service, p->rip);
 	drop_pending(s, p);
 	return a;
 }
@@ -324,12 +324,12 @@ static enum rg_dv_action cmd_auth(struct rg_dv_session *s, char **f, size_t nf,
 	snprintf(p->rip, sizeof(p->rip), "%s", rip);
 
 	enum rg_dv_action act;
-	if (mech == RG_MECH_ID_PLAIN && resp != NULL) {
+	if (mech == RG_MECH_PLAIN && resp != NULL) {
 		act = step(s, p, data, dlen, ev);
-	} else if (mech == RG_MECH_ID_LOGIN && resp != NULL && dlen > 0) {
+	} else if (mech == RG_MECH_LOGIN && resp != NULL && dlen > 0) {
 		act = step(s, p, data, dlen, ev);	/* initial response = username */
 	} else {
-		if (mech == RG_MECH_ID_LOGIN)
+		if (mech == RG_MECH_LOGIN)
 			sodium_bin2base64(prompt, sizeof(prompt),
 					  (const unsigned char *)RG_LOGIN_PROMPT_USER,
 					  strlen(RG_LOGIN_PROMPT_USER), sodium_base64_VARIANT_ORIGINAL);
@@ -436,8 +436,8 @@ size_t rg_dv_handshake(char *buf, size_t n, unsigned mechs, unsigned long spid,
 	char hex[33];
 	sodium_bin2hex(hex, sizeof(hex), cookie, 16);
 	int len = snprintf(buf, n, "VERSION\t1\t2\n%s%sSPID\t%lu\nCUID\t%lu\nCOOKIE\t%s\nDONE\n",
-			   (mechs & RG_MECH_PLAIN) ? "MECH\tPLAIN\tplaintext\n" : "",
-			   (mechs & RG_MECH_LOGIN) ? "MECH\tLOGIN\tplaintext\n" : "",
+			   (mechs & RG_MECH_BIT(RG_MECH_PLAIN)) ? "MECH\tPLAIN\tplaintext\n" : "",
+			   (mechs & RG_MECH_BIT(RG_MECH_LOGIN)) ? "MECH\tLOGIN\tplaintext\n" : "",
 			   spid, cuid, hex);
 	if (len < 0 || (size_t)len >= n)
 		return 0;

@@ -38,7 +38,7 @@ struct rg_dv_pending {
 };
 
 struct rg_dv_session {
-	unsigned mechs;		/* enabled now: RG_MECH_PLAIN | RG_MECH_LOGIN (config.h) */
+	unsigned mechs;		/* enabled now: RG_MECH_BIT(RG_MECH_PLAIN) | RG_MECH_BIT(RG_MECH_LOGIN) (config.h) */
 	size_t max_line;
 	bool version_seen;
 	bool cpid_seen;

@@ -106,7 +106,7 @@ enum rg_sa_parse rg_sa_parse(const unsigned char *buf, size_t len, struct rg_sa_
 		}
 	}
 	out->req.protocol = "saslauthd";
-	out->req.mech = RG_MECH_ID_NONE;
+	out->req.mech = RG_MECH_NONE;
 	out->req.authz = "";
 	out->req.authc = out->login;
 	out->req.password = out->password;

@@ -8,17 +8,17 @@
 enum rg_mech rg_mech_parse(const char *name)
 {
 	if (strcasecmp(name, "PLAIN") == 0)
-		return RG_MECH_ID_PLAIN;
+		return RG_MECH_PLAIN;
 	if (strcasecmp(name, "LOGIN") == 0)
-		return RG_MECH_ID_LOGIN;
-	return RG_MECH_ID_NONE;
+		return RG_MECH_LOGIN;
+	return RG_MECH_NONE;
 }
 
 const char *rg_mech_name(enum rg_mech m)
 {
 	switch (m) {
-	case RG_MECH_ID_PLAIN: return "PLAIN";
-	case RG_MECH_ID_LOGIN: return "LOGIN";
+	case RG_MECH_PLAIN: return "PLAIN";
+	case RG_MECH_LOGIN: return "LOGIN";
 	default: return "none";
 	}
 }

@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"	/* enum rg_mech */
+
 #define RG_AUTH_MAX_NAME 255		/* authcid / authzid / login, bytes */
 #define RG_AUTH_MAX_PASSWORD 1024	/* bytes */
-
-enum rg_mech { RG_MECH_ID_NONE = 0, RG_MECH_ID_PLAIN, RG_MECH_ID_LOGIN };
 
 /* "PLAIN" / "LOGIN" (case-insensitive) → enum; anything else NONE. */
 enum rg_mech rg_mech_parse(const char *name);

@@ -27,9 +27,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The same convention as the stores' lookups (enum rg_lookup): a positive
+ * answer is 1, a negative one 0, trouble below 0. */
 enum rg_pw_result {
-	RG_PW_MATCH = 0,
-	RG_PW_MISMATCH = 1,
+	RG_PW_MATCH = 1,
+	RG_PW_MISMATCH = 0,
 	RG_PW_ERROR = -1,	/* malformed/unknown/over-limit hash: never a match */
 	RG_PW_TEMPFAIL = -2,	/* the verify could not run (out of memory, ...): nothing is
 				 * known about the password; try again later */

@@ -74,8 +74,9 @@ enum rg_tls_version {
 	RG_TLS_NONE = 0, RG_TLS_1_0 = 10, RG_TLS_1_1 = 11, RG_TLS_1_2 = 12, RG_TLS_1_3 = 13,
 };
 
-#define RG_MECH_PLAIN 0x1u
-#define RG_MECH_LOGIN 0x2u
+/* A SASL mechanism; a set of them (auth.mechanisms) is a mask of RG_MECH_BIT()s. */
+enum rg_mech { RG_MECH_NONE = 0, RG_MECH_PLAIN, RG_MECH_LOGIN };
+#define RG_MECH_BIT(m) (1u << (m))
 
 struct rg_config {
 	/* bookkeeping */
@@ -110,7 +111,7 @@ struct rg_config {
 		bool enabled;
 		char *dovecot_socket;	/* "" = off */
 		char *saslauthd_socket;	/* "" = off */
-		unsigned mechanisms;	/* RG_MECH_* */
+		unsigned mechanisms;	/* RG_MECH_BIT(RG_MECH_PLAIN) | ... */
 		bool require_tls;
 		int hash_threads;	/* 0 = one per core */
 		int hash_queue;

@@ -18,7 +18,7 @@ static const struct rg_key_value tls_versions[] = {
 	{"TLSv1.2", RG_TLS_1_2}, {"TLSv1.3", RG_TLS_1_3}, {NULL, 0},
 };
 static const struct rg_key_value mechanisms[] = {
-	{"PLAIN", RG_MECH_PLAIN}, {"LOGIN", RG_MECH_LOGIN}, {NULL, 0},
+	{"PLAIN", RG_MECH_BIT(RG_MECH_PLAIN)}, {"LOGIN", RG_MECH_BIT(RG_MECH_LOGIN)}, {NULL, 0},
 };
 static const struct rg_key_value tenant_actions[] = {
 	{"accept", RG_TENANT_ACCEPT}, {"reject", RG_TENANT_REJECT}, {NULL, 0},
@@ -115,7 +115,7 @@ static const struct rg_key auth_keys[] = {
 	      rg_check_auth_socket,
 	      "saslauthd protocol unix socket, /path or unix:/path (Cyrus SASL "
 	      "saslauthd_path); \"\" = off"),
-	{ .name = "mechanisms", .type = RG_KEY_FLAGS, .def_int = RG_MECH_PLAIN | RG_MECH_LOGIN,
+	{ .name = "mechanisms", .type = RG_KEY_FLAGS, .def_int = RG_MECH_BIT(RG_MECH_PLAIN) | RG_MECH_BIT(RG_MECH_LOGIN),
 	  .values = mechanisms, .offset = offsetof(C, auth.mechanisms),
 	  .desc = "SASL mechanisms offered (PLAIN, LOGIN)" },
 	K_BOOL(C, "require_tls", auth.require_tls, true,

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 
-static bool set(const char *s)
+static bool given(const char *s)
 {
 	return s != NULL && s[0] != '\0';
 }
@@ -29,13 +29,13 @@ int rg_socket_set_perms(const char *path, const char *owner, const char *group, 
 	gid_t gid = (gid_t)-1;
 
 	*error_r = NULL;
-	if (set(owner)) {
+	if (given(owner)) {
 		struct passwd pw, *pwp = NULL;
 		if (getpwnam_r(owner, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
 			return rg_error_r(error_r, "%s: socket owner \"%s\": no such user", path, owner);
 		uid = pw.pw_uid;
 	}
-	if (set(group)) {
+	if (given(group)) {
 		struct group gr, *grp = NULL;
 		if (getgrnam_r(group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
 			return rg_error_r(error_r, "%s: socket group \"%s\": no such group", path, group);
@@ -44,7 +44,7 @@ int rg_socket_set_perms(const char *path, const char *owner, const char *group, 
 	/* chown first: on some systems chown clears mode bits */
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && lchown(path, uid, gid) != 0)
 		return rg_error_r(error_r, "%s: cannot set owner %s / group %s: %s", path,
-			    set(owner) ? owner : "(unchanged)", set(group) ? group : "(unchanged)",
+			    given(owner) ? owner : "(unchanged)", given(group) ? group : "(unchanged)",
 			    strerror(errno));
 	if (chmod(path, (mode_t)(mode & 07777)) != 0)
 		return rg_error_r(error_r, "%s: chmod %04o: %s", path, mode, strerror(errno));
@@ -59,9 +59,9 @@ static int user_group(const struct rg_config *cfg, char *out, size_t n, char **e
 	struct group gr, *grp = NULL;
 
 	out[0] = '\0';
-	if (!set(cfg->user))
+	if (!given(cfg->user))
 		return 0;
-	if (set(cfg->group)) {
+	if (given(cfg->group)) {
 		snprintf(out, n, "%s", cfg->group);
 		return 0;
 	}
@@ -77,10 +77,10 @@ static int user_group(const struct rg_config *cfg, char *out, size_t n, char **e
 int rg_socket_apply_perms(const char *path, const struct rg_config *cfg, char **error_r)
 {
 	char group[256];
-	const char *owner = set(cfg->socket_owner) ? cfg->socket_owner : cfg->user;
+	const char *owner = given(cfg->socket_owner) ? cfg->socket_owner : cfg->user;
 
 	*error_r = NULL;
-	if (set(cfg->socket_group))
+	if (given(cfg->socket_group))
 		snprintf(group, sizeof(group), "%s", cfg->socket_group);
 	else if (user_group(cfg, group, sizeof(group), error_r) != 0)
 		return -1;

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (buf == NULL)
 		return 0;
 	memcpy(buf, data, size);
-	rg_dv_session_init(&s, 0x3u, 1024);
+	rg_dv_session_init(&s, RG_MECH_BIT(RG_MECH_PLAIN) | RG_MECH_BIT(RG_MECH_LOGIN), 1024);
 	memset(&ev, 0, sizeof(ev));
 	size_t start = 0;
 	unsigned turn = size ? data[0] : 0;

@@ -19,7 +19,7 @@
 #include "policy.h"
 #include "stats.h"
 
-static struct rg_mconn *conn_get(SMFICTX *ctx)
+static struct rg_milter_conn *conn_get(SMFICTX *ctx)
 {
 	return smfi_getpriv(ctx);
 }
@@ -27,17 +27,17 @@ static struct rg_mconn *conn_get(SMFICTX *ctx)
 /* First callback of a connection (negotiate, or connect when the MTA does
  * not negotiate): create the state, take the snapshot the connection is
  * negotiated with, and find the MTA process behind it. */
-static struct rg_mconn *conn_start(SMFICTX *ctx)
+static struct rg_milter_conn *conn_start(SMFICTX *ctx)
 {
-	struct rg_mconn *c = conn_get(ctx);
+	struct rg_milter_conn *c = conn_get(ctx);
 
 	if (c != NULL)
 		return c;
-	c = rg_mconn_new();
+	c = rg_milter_conn_new();
 	if (c == NULL)
 		return NULL;
 	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
-		rg_mconn_free(c);
+		rg_milter_conn_free(c);
 		return NULL;
 	}
 	if (c->cfg != NULL)
@@ -47,7 +47,7 @@ static struct rg_mconn *conn_start(SMFICTX *ctx)
 	return c;
 }
 
-static sfsistat reply_noreply(const struct rg_mconn *c, unsigned long nr_flag)
+static sfsistat reply_noreply(const struct rg_milter_conn *c, unsigned long nr_flag)
 {
 	return (c != NULL && (c->protocol & nr_flag)) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
@@ -56,7 +56,7 @@ static sfsistat rg_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long 
 				  unsigned long f2, unsigned long f3, unsigned long *pf0,
 				  unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	struct rg_mconn *c = conn_start(ctx);
+	struct rg_milter_conn *c = conn_start(ctx);
 	unsigned long actions = 0, proto = 0;
 	/* steps we never look at, and replies we never give */
 	const unsigned long skip = SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA;
@@ -106,7 +106,7 @@ static void addr_string(const struct sockaddr *sa, char *buf, size_t n)
 
 static sfsistat rg_xxfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 {
-	struct rg_mconn *c = conn_start(ctx);
+	struct rg_milter_conn *c = conn_start(ctx);
 	const char *dn;
 
 	(void)hostname;
@@ -115,28 +115,28 @@ static sfsistat rg_xxfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *h
 	/* A connection reused for a new SMTP session (SMFIC_QUIT_NC) must not
 	 * carry the previous session's client, listener or TLS facts. */
 	if (c->session_started)
-		rg_mconn_new_session(c);
+		rg_milter_conn_new_session(c);
 	c->session_started = true;
 	addr_string(hostaddr, c->client_addr, sizeof(c->client_addr));
 	dn = rg_macro(ctx, "{daemon_name}");
 	c->connect_macros_seen = dn != NULL || rg_macro(ctx, "j") != NULL ||
 				 rg_macro(ctx, "{daemon_addr}") != NULL || rg_macro(ctx, "_") != NULL;
-	if (rg_mset(&c->daemon_name, dn, false) < 0)
+	if (rg_milter_copy_str(&c->daemon_name, dn, false) < 0)
 		c->connect_macros_seen = false;	/* fail closed below */
 	return reply_noreply(c, SMFIP_NR_CONN);
 }
 
 /* TLS facts: set once TLS is up and never cleared on this connection. */
-static void take_tls(SMFICTX *ctx, struct rg_mconn *c)
+static void take_tls(SMFICTX *ctx, struct rg_milter_conn *c)
 {
-	(void)rg_mset(&c->tls_version, rg_macro(ctx, "{tls_version}"), true);
-	(void)rg_mset(&c->cipher, rg_macro(ctx, "{cipher}"), true);
-	(void)rg_mset(&c->cipher_bits, rg_macro(ctx, "{cipher_bits}"), true);
+	(void)rg_milter_copy_str(&c->tls_version, rg_macro(ctx, "{tls_version}"), true);
+	(void)rg_milter_copy_str(&c->cipher, rg_macro(ctx, "{cipher}"), true);
+	(void)rg_milter_copy_str(&c->cipher_bits, rg_macro(ctx, "{cipher_bits}"), true);
 }
 
 static sfsistat rg_xxfi_helo(SMFICTX *ctx, char *helohost)
 {
-	struct rg_mconn *c = conn_get(ctx);
+	struct rg_milter_conn *c = conn_get(ctx);
 
 	(void)helohost;
 	if (c != NULL)
@@ -144,7 +144,7 @@ static sfsistat rg_xxfi_helo(SMFICTX *ctx, char *helohost)
 	return reply_noreply(c, SMFIP_NR_HELO);
 }
 
-static void warn_missing_macros(struct rg_mconn *c, const char *reason)
+static void warn_missing_macros(struct rg_milter_conn *c, const char *reason)
 {
 	if (strcmp(reason, "mail_macros_missing") == 0 && !c->warned_mail_macros) {
 		c->warned_mail_macros = true;
@@ -162,8 +162,8 @@ static void warn_missing_macros(struct rg_mconn *c, const char *reason)
 
 static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct rg_mconn *c = conn_get(ctx);
-	struct rg_mmsg *m;
+	struct rg_milter_conn *c = conn_get(ctx);
+	struct rg_milter_msg *m;
 	struct rg_facts f;
 	struct rg_verdict v;
 	int err = 0;
@@ -172,7 +172,7 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return rg_milter_tempfail(ctx, NULL, "internal_error");
 	m = &c->msg;
-	rg_mmsg_reset(m);	/* a new MAIL FROM starts a new message */
+	rg_milter_msg_reset(m);	/* a new MAIL FROM starts a new message */
 	m->active = true;
 	c->messages++;
 	/* policy from the snapshot current now, not the one the connection
@@ -183,10 +183,10 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	if (m->cfg == NULL)
 		return rg_milter_tempfail(ctx, c, "no_config");
 	take_tls(ctx, c);
-	err |= rg_mset(&m->queue_id, rg_macro(ctx, "i"), false);
-	err |= rg_mset(&m->auth_type, rg_macro(ctx, "{auth_type}"), false);
-	err |= rg_mset(&m->auth_authen, rg_macro(ctx, "{auth_authen}"), false);
-	err |= rg_mset(&m->auth_author, rg_macro(ctx, "{auth_author}"), false);
+	err |= rg_milter_copy_str(&m->queue_id, rg_macro(ctx, "i"), false);
+	err |= rg_milter_copy_str(&m->auth_type, rg_macro(ctx, "{auth_type}"), false);
+	err |= rg_milter_copy_str(&m->auth_authen, rg_macro(ctx, "{auth_authen}"), false);
+	err |= rg_milter_copy_str(&m->auth_author, rg_macro(ctx, "{auth_author}"), false);
 	if (err)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	m->mail_macros_seen = m->queue_id != NULL || m->auth_type != NULL ||
@@ -199,7 +199,7 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 						sizeof(m->login_authc));
 		m->login_act_as_seen = rg_logins_act_as_seen(m->auth_authen);
 	}
-	rg_mconn_facts(c, &f);
+	rg_milter_conn_facts(c, &f);
 	rg_policy_mail(m->cfg, &rg_policy_store_lookups, &f, &v);
 	if (v.action == RG_TEMPFAIL && v.reason != NULL)
 		warn_missing_macros(c, v.reason);
@@ -208,7 +208,7 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 
 static sfsistat rg_xxfi_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct rg_mconn *c = conn_get(ctx);
+	struct rg_milter_conn *c = conn_get(ctx);
 
 	if (c != NULL && c->msg.cfg != NULL && c->msg.active)
 		rg_policy_header(c->msg.cfg, &c->msg.tenant, name, value, value ? strlen(value) : 0);
@@ -217,16 +217,16 @@ static sfsistat rg_xxfi_header(SMFICTX *ctx, char *name, char *value)
 
 static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 {
-	struct rg_mconn *c = conn_get(ctx);
-	struct rg_mmsg *m;
+	struct rg_milter_conn *c = conn_get(ctx);
+	struct rg_milter_msg *m;
 	struct rg_facts f;
 
 	if (c == NULL || c->msg.cfg == NULL)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	m = &c->msg;
-	if (rg_macro(ctx, "i") != NULL && rg_mset(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
+	if (rg_macro(ctx, "i") != NULL && rg_milter_copy_str(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
 		return rg_milter_tempfail(ctx, c, "internal_error");
-	rg_mconn_facts(c, &f);
+	rg_milter_conn_facts(c, &f);
 	rg_policy_eoh(m->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict, &m->edits);
 	if (m->verdict.action == RG_ACCEPT && rg_header_edits_any(&m->edits)) {
 		m->edits_pending = true;	/* decided; changes are only allowed at EOM */
@@ -248,8 +248,8 @@ static int delete_all(SMFICTX *ctx, const char *name, unsigned n)
 
 static sfsistat rg_xxfi_eom(SMFICTX *ctx)
 {
-	struct rg_mconn *c = conn_get(ctx);
-	struct rg_mmsg *m;
+	struct rg_milter_conn *c = conn_get(ctx);
+	struct rg_milter_msg *m;
 	sfsistat st;
 
 	if (c == NULL || c->msg.cfg == NULL)
@@ -257,7 +257,7 @@ static sfsistat rg_xxfi_eom(SMFICTX *ctx)
 	m = &c->msg;
 	if (!m->edits_pending)	/* EOH accepted without edits; not reached */
 		return SMFIS_CONTINUE;
-	if (rg_macro(ctx, "i") != NULL && rg_mset(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
+	if (rg_macro(ctx, "i") != NULL && rg_milter_copy_str(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	if (delete_all(ctx, m->cfg->tenants.header, m->edits.remove_tenant) < 0 ||
 	    (m->edits.remove_added > 0 &&
@@ -269,26 +269,26 @@ static sfsistat rg_xxfi_eom(SMFICTX *ctx)
 	} else {
 		st = rg_milter_verdict(ctx, c, &m->verdict, SMFIS_CONTINUE);
 	}
-	rg_mmsg_reset(m);
+	rg_milter_msg_reset(m);
 	return st;
 }
 
 static sfsistat rg_xxfi_abort(SMFICTX *ctx)
 {
-	struct rg_mconn *c = conn_get(ctx);
+	struct rg_milter_conn *c = conn_get(ctx);
 
 	if (c != NULL)
-		rg_mmsg_reset(&c->msg);	/* RSET, client gone, or rejected message */
+		rg_milter_msg_reset(&c->msg);	/* RSET, client gone, or rejected message */
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat rg_xxfi_close(SMFICTX *ctx)
 {
-	struct rg_mconn *c = conn_get(ctx);
+	struct rg_milter_conn *c = conn_get(ctx);
 
 	if (c != NULL) {
 		(void)smfi_setpriv(ctx, NULL);
-		rg_mconn_free(c);	/* releases the config snapshot */
+		rg_milter_conn_free(c);	/* releases the config snapshot */
 		rg_stats_gauge_add("milter.connections_open", -1);
 	}
 	return SMFIS_CONTINUE;

@@ -7,14 +7,14 @@
 
 static struct rg_config *fallback_cfg;
 
-void rg_mconn_set_fallback_config(struct rg_config *cfg)
+void rg_milter_conn_set_fallback_config(struct rg_config *cfg)
 {
 	fallback_cfg = cfg;
 }
 
-struct rg_mconn *rg_mconn_new(void)
+struct rg_milter_conn *rg_milter_conn_new(void)
 {
-	struct rg_mconn *c = calloc(1, sizeof(*c));
+	struct rg_milter_conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return NULL;
@@ -25,7 +25,7 @@ struct rg_mconn *rg_mconn_new(void)
 	return c;
 }
 
-void rg_mmsg_reset(struct rg_mmsg *m)
+void rg_milter_msg_reset(struct rg_milter_msg *m)
 {
 	if (m->cfg != NULL)
 		rg_config_release(m->cfg);
@@ -38,9 +38,9 @@ void rg_mmsg_reset(struct rg_mmsg *m)
 	rg_tenant_msg_init(&m->tenant);
 }
 
-void rg_mconn_new_session(struct rg_mconn *c)
+void rg_milter_conn_new_session(struct rg_milter_conn *c)
 {
-	rg_mmsg_reset(&c->msg);
+	rg_milter_msg_reset(&c->msg);
 	free(c->daemon_name);
 	free(c->tls_version);
 	free(c->cipher);
@@ -52,17 +52,17 @@ void rg_mconn_new_session(struct rg_mconn *c)
 	c->messages = 0;
 }
 
-void rg_mconn_free(struct rg_mconn *c)
+void rg_milter_conn_free(struct rg_milter_conn *c)
 {
 	if (c == NULL)
 		return;
-	rg_mconn_new_session(c);
+	rg_milter_conn_new_session(c);
 	if (c->cfg != NULL)
 		rg_config_release(c->cfg);
 	free(c);
 }
 
-int rg_mset(char **slot, const char *value, bool keep_old)
+int rg_milter_copy_str(char **slot, const char *value, bool keep_old)
 {
 	char *copy;
 
@@ -81,7 +81,7 @@ int rg_mset(char **slot, const char *value, bool keep_old)
 	return 0;
 }
 
-void rg_mconn_facts(const struct rg_mconn *c, struct rg_facts *f)
+void rg_milter_conn_facts(const struct rg_milter_conn *c, struct rg_facts *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->client_addr = c->client_addr;

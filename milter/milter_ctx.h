@@ -1,7 +1,7 @@
 /*
  * milter_ctx.h — per-connection and per-message state of the milter.
  *
- * One struct rg_mconn per MTA connection (libmilter's private pointer):
+ * One struct rg_milter_conn per MTA connection (libmilter's private pointer):
  * connection facts (client, listener, TLS — TLS facts survive a repeated EHLO
  * and every message; the MTA process behind the connection), the snapshot
  * the connection was negotiated with, and the current message.
@@ -22,7 +22,7 @@
 
 #define RG_MILTER_NAME 256
 
-struct rg_mmsg {
+struct rg_milter_msg {
 	bool active;		/* between MAIL FROM and EOM/abort */
 	struct rg_config *cfg;	/* snapshot taken at MAIL FROM, released at reset */
 	char *queue_id;
@@ -39,7 +39,7 @@ struct rg_mmsg {
 	struct rg_verdict verdict;	/* EOH verdict awaiting EOM */
 };
 
-struct rg_mconn {
+struct rg_milter_conn {
 	struct rg_config *cfg;	/* snapshot of negotiation, released at close */
 	pid_t peer_pid;		/* MTA process on a unix socket, 0 = unknown */
 	char client_addr[64];
@@ -53,26 +53,26 @@ struct rg_mconn {
 	bool warned_connect_macros;
 	unsigned messages;	/* MAIL FROMs seen in this SMTP session */
 	bool session_started;	/* connect seen: the next one is a new session */
-	struct rg_mmsg msg;
+	struct rg_milter_msg msg;
 };
 
 /* New connection state holding a reference to the current config (NULL on
  * allocation failure). */
-struct rg_mconn *rg_mconn_new(void);
-void rg_mconn_free(struct rg_mconn *c);
-void rg_mmsg_reset(struct rg_mmsg *m);
+struct rg_milter_conn *rg_milter_conn_new(void);
+void rg_milter_conn_free(struct rg_milter_conn *c);
+void rg_milter_msg_reset(struct rg_milter_msg *m);
 /* A new SMTP session on this connection: forget the previous session's
  * facts (client, listener, TLS) and message; keep what was negotiated. */
-void rg_mconn_new_session(struct rg_mconn *c);
+void rg_milter_conn_new_session(struct rg_milter_conn *c);
 
 /* Replace *slot with a copy of value (value NULL leaves *slot unchanged
  * when keep_old, else clears it).  Returns -1 on allocation failure. */
-int rg_mset(char **slot, const char *value, bool keep_old);
+int rg_milter_copy_str(char **slot, const char *value, bool keep_old);
 
 /* The facts the policy reads, pointing into c. */
-void rg_mconn_facts(const struct rg_mconn *c, struct rg_facts *f);
+void rg_milter_conn_facts(const struct rg_milter_conn *c, struct rg_facts *f);
 
 /* Fallback snapshot when no current one is set (the one rg_milter_main got). */
-void rg_mconn_set_fallback_config(struct rg_config *cfg);
+void rg_milter_conn_set_fallback_config(struct rg_config *cfg);
 
 #endif

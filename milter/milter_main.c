@@ -23,7 +23,7 @@ int rg_milter_open(const struct rg_config *cfg)
 		return -1;
 	}
 	/* used only when no current snapshot is set (rg_config_current_set) */
-	rg_mconn_set_fallback_config((struct rg_config *)cfg);
+	rg_milter_conn_set_fallback_config((struct rg_config *)cfg);
 	if (smfi_register(rg_milter_desc) != MI_SUCCESS) {
 		rg_log(LOG_ERR, "milter: smfi_register failed");
 		return -1;

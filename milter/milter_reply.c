@@ -11,11 +11,11 @@
  * MTA, the client or a store: quoted (rg_log_quote); the action and reason
  * codes are ours, bare.  login= is the login behind the identity (act-as:
  * common/logins.h), "-" when it is not known. */
-static void log_verdict(const struct rg_mconn *c, const struct rg_verdict *v)
+static void log_verdict(const struct rg_milter_conn *c, const struct rg_verdict *v)
 {
 	char q[64], client[80], id[300], login[300], tenant[160];
 	char text[RG_VERDICT_TEXT + 32], reply[400];
-	const struct rg_mmsg *m = &c->msg;
+	const struct rg_milter_msg *m = &c->msg;
 	int prio = v->action == RG_TEMPFAIL ? LOG_WARNING : LOG_INFO;
 
 	rg_log_quote(q, sizeof(q), m->queue_id ? m->queue_id : "NOQUEUE");
@@ -44,7 +44,7 @@ static void count_verdict(const struct rg_verdict *v)
 	rg_stats_inc(name);
 }
 
-sfsistat rg_milter_verdict(SMFICTX *ctx, struct rg_mconn *c, const struct rg_verdict *v,
+sfsistat rg_milter_verdict(SMFICTX *ctx, struct rg_milter_conn *c, const struct rg_verdict *v,
 			   sfsistat accept_status)
 {
 	if (v->action == RG_CONTINUE)
@@ -69,7 +69,7 @@ sfsistat rg_milter_verdict(SMFICTX *ctx, struct rg_mconn *c, const struct rg_ver
 	}
 }
 
-sfsistat rg_milter_tempfail(SMFICTX *ctx, struct rg_mconn *c, const char *reason)
+sfsistat rg_milter_tempfail(SMFICTX *ctx, struct rg_milter_conn *c, const char *reason)
 {
 	struct rg_verdict v;
 

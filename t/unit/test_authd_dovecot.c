@@ -6,6 +6,8 @@
 
 #include <sodium.h>
 
+#define BOTH_MECHS (RG_MECH_BIT(RG_MECH_PLAIN) | RG_MECH_BIT(RG_MECH_LOGIN))
+
 static struct rg_dv_session S;
 static struct rg_dv_event EV;
 
@@ -55,7 +57,7 @@ static void test_handshake(void)
 {
 	char buf[512];
 	unsigned char cookie[16] = {0xde, 0xad, 0xbe, 0xef};
-	size_t n = rg_dv_handshake(buf, sizeof(buf), RG_MECH_PLAIN | RG_MECH_LOGIN, 77, 5, cookie);
+	size_t n = rg_dv_handshake(buf, sizeof(buf), RG_MECH_BIT(RG_MECH_PLAIN) | RG_MECH_BIT(RG_MECH_LOGIN), 77, 5, cookie);
 	ok(n > 0, "handshake fits");
 	ok(strncmp(buf, "VERSION\t1\t2\n", 12) == 0, "handshake starts with VERSION 1");
 	ok(strstr(buf, "MECH\tPLAIN\tplaintext\n") != NULL, "PLAIN offered with plaintext flag");
@@ -63,39 +65,39 @@ static void test_handshake(void)
 	ok(strstr(buf, "SPID\t77\nCUID\t5\nCOOKIE\tdeadbeef000000000000000000000000\n") != NULL,
 	   "SPID, CUID, 32-hex COOKIE");
 	ok(n >= 5 && strcmp(buf + n - 5, "DONE\n") == 0, "ends with DONE");
-	n = rg_dv_handshake(buf, sizeof(buf), RG_MECH_PLAIN, 1, 1, cookie);
+	n = rg_dv_handshake(buf, sizeof(buf), RG_MECH_BIT(RG_MECH_PLAIN), 1, 1, cookie);
 	ok(strstr(buf, "LOGIN") == NULL, "disabled LOGIN is not offered");
-	ok(rg_dv_handshake(buf, 20, RG_MECH_PLAIN, 1, 1, cookie) == 0, "small buffer: 0");
+	ok(rg_dv_handshake(buf, 20, RG_MECH_BIT(RG_MECH_PLAIN), 1, 1, cookie) == 0, "small buffer: 0");
 }
 
 static void test_order(void)
 {
-	rg_dv_session_init(&S, 3, 8192);
+	rg_dv_session_init(&S, BOTH_MECHS, 8192);
 	is_int(feed("CPID\t1"), RG_DV_CLOSE, "CPID before VERSION closes");
-	rg_dv_session_init(&S, 3, 8192);
+	rg_dv_session_init(&S, BOTH_MECHS, 8192);
 	is_int(feed("VERSION\t2\t0"), RG_DV_CLOSE, "major version 2 closes");
-	rg_dv_session_init(&S, 3, 8192);
+	rg_dv_session_init(&S, BOTH_MECHS, 8192);
 	is_int(feed("VERSION\t1\tx"), RG_DV_CLOSE, "non-numeric minor closes");
-	rg_dv_session_init(&S, 3, 8192);
+	rg_dv_session_init(&S, BOTH_MECHS, 8192);
 	is_int(feed("VERSION\t1\t0"), RG_DV_NOTHING, "VERSION 1 0 accepted");
 	is_int(feed(line("AUTH\t1\tPLAIN\tservice=smtp\tresp=%s", PLAIN("", "a", "b"))), RG_DV_CLOSE,
 	       "AUTH before CPID closes");
-	rg_dv_session_init(&S, 3, 8192);
+	rg_dv_session_init(&S, BOTH_MECHS, 8192);
 	feed("VERSION\t1\t0");
 	is_int(feed("CPID\tabc"), RG_DV_CLOSE, "non-numeric CPID closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("CPID\t1"), RG_DV_CLOSE, "repeated CPID closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("VERSION\t1\t2"), RG_DV_CLOSE, "repeated VERSION closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("HELLO"), RG_DV_CLOSE, "unknown command closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed(""), RG_DV_CLOSE, "empty line closes");
 }
 
 static void test_plain(void)
 {
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed(line("AUTH\t1\tPLAIN\tservice=smtp\tnologin\tlip=127.0.0.1\trip=192.0.2.1"
 			 "\tsecured\tresp=%s", PLAIN("", "daniel", "secret"))), RG_DV_AUTH,
 	       "PLAIN with initial response → auth");
@@ -107,7 +109,7 @@ static void test_plain(void)
 	is_str(EV.req.remote_addr, "192.0.2.1", "rip");
 	is_str(EV.req.service, "smtp", "service");
 	ok(EV.req.secured && EV.req.tls_known, "secured flag seen");
-	is_int(EV.req.mech, RG_MECH_ID_PLAIN, "mech PLAIN");
+	is_int(EV.req.mech, RG_MECH_PLAIN, "mech PLAIN");
 	rg_dv_event_wipe(&EV);
 	ok(EV.password[0] == 0 && EV.authc[0] == 0, "event wiped");
 
@@ -180,7 +182,7 @@ static void test_plain(void)
 
 static void test_login(void)
 {
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("AUTH\t1\tLOGIN\tservice=smtp\tsecured"), RG_DV_REPLY, "LOGIN → first CONT");
 	is_str(EV.reply, "CONT\t1\tVXNlcm5hbWU6\n", "Username: prompt");
 	is_int(feed(line("CONT\t1\t%s", b64("daniel", 6))), RG_DV_REPLY, "username → second CONT");
@@ -189,7 +191,7 @@ static void test_login(void)
 	is_str(EV.req.authc, "daniel", "LOGIN authc");
 	is_str(EV.req.authz, "", "LOGIN has no authz");
 	ok(EV.req.password_len == 6 && memcmp(EV.req.password, "s3cret", 6) == 0, "LOGIN password");
-	is_int(EV.req.mech, RG_MECH_ID_LOGIN, "mech LOGIN");
+	is_int(EV.req.mech, RG_MECH_LOGIN, "mech LOGIN");
 	ok(EV.req.secured, "secured carried through CONT");
 
 	is_int(feed(line("AUTH\t2\tLOGIN\tservice=smtp\tresp=%s", b64("daniel", 6))), RG_DV_REPLY,
@@ -202,7 +204,7 @@ static void test_login(void)
 	ok(strncmp(EV.reply, "FAIL\t3\t", 7) == 0, "FAIL 3");
 	is_int(feed("CONT\t3\tZGFuaWVs"), RG_DV_REPLY, "request is gone after the failure");
 	ok(strncmp(EV.reply, "FAIL\t3\t", 7) == 0, "unknown id FAILs");
-	start(RG_MECH_PLAIN);
+	start(RG_MECH_BIT(RG_MECH_PLAIN));
 	is_int(feed("AUTH\t1\tLOGIN\tservice=smtp"), RG_DV_REPLY, "disabled mechanism");
 	is_str(EV.reply, "FAIL\t1\treason=Unsupported authentication mechanism\n",
 	       "unsupported mechanism FAIL");
@@ -211,23 +213,23 @@ static void test_login(void)
 
 static void test_ids_and_limits(void)
 {
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("AUTH\tx\tPLAIN\tservice=smtp"), RG_DV_CLOSE, "non-numeric id closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("AUTH\t-1\tPLAIN\tservice=smtp"), RG_DV_CLOSE, "negative id closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("AUTH\t99999999999\tPLAIN\tservice=smtp"), RG_DV_CLOSE, "id > 2^32 closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("AUTH\t1"), RG_DV_CLOSE, "AUTH without mechanism closes");
-	start(3);
+	start(BOTH_MECHS);
 	feed("AUTH\t5\tPLAIN\tservice=smtp");
 	is_int(feed("AUTH\t5\tPLAIN\tservice=smtp"), RG_DV_CLOSE, "reusing a pending id closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("CONT\tx\tAAAA"), RG_DV_CLOSE, "CONT with bad id closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("CONT\t1\tAAAA\textra"), RG_DV_CLOSE, "CONT with extra field closes");
 	/* many abandoned requests: bounded, oldest dropped */
-	start(3);
+	start(BOTH_MECHS);
 	char l[64];
 	for (int i = 1; i <= 40; i++) {
 		snprintf(l, sizeof(l), "AUTH\t%d\tPLAIN\tservice=smtp", i);
@@ -237,7 +239,7 @@ static void test_ids_and_limits(void)
 	is_int(feed(line("CONT\t40\t%s", PLAIN("", "u", "p"))), RG_DV_AUTH, "newest still pending");
 	is_int(feed(line("CONT\t1\t%s", PLAIN("", "u", "p"))), RG_DV_REPLY, "oldest was dropped");
 	/* pipelining: several complete requests in a row */
-	start(3);
+	start(BOTH_MECHS);
 	int authed = 0;
 	for (int i = 100; i < 110; i++) {
 		snprintf(l, sizeof(l), "AUTH\t%d\tPLAIN\tservice=smtp\tresp=", i);
@@ -255,9 +257,9 @@ static void test_ids_and_limits(void)
 	memset(longl, 'A', sizeof(longl));
 	memcpy(longl, "AUTH\t1\tPLAIN\tservice=smtp\tresp=", 31);
 	is_int(feedn(longl, 301), RG_DV_CLOSE, "line over max_request_length closes");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feedn("AUTH\t1\tPL\0AIN", 13), RG_DV_CLOSE, "NUL in a line closes");
-	start(3);
+	start(BOTH_MECHS);
 	char many[400] = "AUTH\t1\tPLAIN";
 	for (int i = 0; i < 70; i++)
 		strcat(many, "\tx");
@@ -282,12 +284,12 @@ static void test_escaping(void)
 	ok(memcmp(e, "x\001ty\001nz\0011", 10) == 0, "escape round trip");
 	is_int(rg_dv_tabescape(e, 4, "abcdef"), -1, "escape overflow detected");
 
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed(line("AUTH\t1\tPLAIN\tservice=sm\001ttp\tresp=%s", PLAIN("", "u", "p"))),
 	       RG_DV_REPLY, "escaped TAB in service refused (control byte)");
 	is_int(feed(line("AUTH\t2\tPLAIN\tservice=smtp\tfoo=a\001tb\tresp=%s", PLAIN("", "u", "p"))),
 	       RG_DV_AUTH, "escaped TAB in an unknown parameter is fine");
-	start(3);
+	start(BOTH_MECHS);
 	is_int(feed("AUTH\t1\tPLAIN\tservice=smtp\tfoo=\001z"), RG_DV_CLOSE, "bad escape closes");
 }
 
@@ -309,10 +311,10 @@ static void test_results(void)
 /* the mechanisms enabled now are set before each line (a reload changes them) */
 static void test_mechs_changed(void)
 {
-	start(RG_MECH_PLAIN | RG_MECH_LOGIN);
+	start(RG_MECH_BIT(RG_MECH_PLAIN) | RG_MECH_BIT(RG_MECH_LOGIN));
 	is_int(feed("AUTH\t1\tLOGIN\tservice=smtp"), RG_DV_REPLY, "LOGIN started while enabled");
 	is_str(EV.reply, "CONT\t1\tVXNlcm5hbWU6\n", "Username: prompt");
-	rg_dv_session_set_mechs(&S, RG_MECH_PLAIN);	/* a reload removed LOGIN */
+	rg_dv_session_set_mechs(&S, RG_MECH_BIT(RG_MECH_PLAIN));	/* a reload removed LOGIN */
 	is_int(feed("AUTH\t2\tLOGIN\tservice=smtp"), RG_DV_REPLY, "new LOGIN after removal");
 	is_str(EV.reply, "FAIL\t2\treason=Unsupported authentication mechanism\n",
 	       "new LOGIN request: FAIL");
@@ -324,7 +326,7 @@ static void test_mechs_changed(void)
 	is_int(S.n_pending, 0, "the refused pending request is dropped");
 	is_int(feed(line("AUTH\t3\tPLAIN\tservice=smtp\tresp=%s", PLAIN("", "u", "p"))),
 	       RG_DV_AUTH, "PLAIN still runs");
-	rg_dv_session_set_mechs(&S, RG_MECH_PLAIN | RG_MECH_LOGIN);	/* added back */
+	rg_dv_session_set_mechs(&S, RG_MECH_BIT(RG_MECH_PLAIN) | RG_MECH_BIT(RG_MECH_LOGIN));	/* added back */
 	is_int(feed("AUTH\t4\tLOGIN\tservice=smtp"), RG_DV_REPLY, "LOGIN enabled again");
 	is_str(EV.reply, "CONT\t4\tVXNlcm5hbWU6\n", "LOGIN runs again");
 }

@@ -109,7 +109,7 @@ static void test_good(void)
 	is_str(cfg->milter.require_auth[1], "smtps", "milter.require_auth[1]");
 	is_str(cfg->auth.dovecot_socket, "unix:/tmp/rg-test-auth", "auth.dovecot_socket");
 	is_str(cfg->auth.saslauthd_socket, "", "auth.saslauthd_socket off");
-	is_int(cfg->auth.mechanisms, RG_MECH_PLAIN, "auth.mechanisms = PLAIN only");
+	is_int(cfg->auth.mechanisms, RG_MECH_BIT(RG_MECH_PLAIN), "auth.mechanisms = PLAIN only");
 	is_int(cfg->auth.hash_queue, 16, "auth.hash_queue");
 	is_int(cfg->auth.cache.ttl, 60, "auth.cache.ttl");
 	/* defaults next to explicit values in the same group */
@@ -181,7 +181,7 @@ static void test_defaults(void)
 	is_str(cfg->milter.socket, "unix:/run/relayguard/milter.sock", "default milter.socket");
 	is_str(cfg->auth.dovecot_socket, "/run/relayguard/auth", "default auth.dovecot_socket");
 	is_str(cfg->auth.saslauthd_socket, "/run/relayguard/mux", "default saslauthd_socket");
-	is_int(cfg->auth.mechanisms, RG_MECH_PLAIN | RG_MECH_LOGIN, "default mechanisms");
+	is_int(cfg->auth.mechanisms, RG_MECH_BIT(RG_MECH_PLAIN) | RG_MECH_BIT(RG_MECH_LOGIN), "default mechanisms");
 	is_int(cfg->auth.hash_queue, 64, "default hash_queue");
 	is_int(cfg->auth.cache.ttl, 300, "default cache ttl");
 	is_int(cfg->milter.min_tls_version, RG_TLS_1_2, "default min_tls_version TLSv1.2");
