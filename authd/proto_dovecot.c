@@ -22,7 +22,7 @@ void rg_dv_session_set_mechs(struct rg_dv_session *s, unsigned mechs)
 	s->mechs = mechs;
 }
 
-/* Why a request for mech (RG_MECH_ID_*) cannot run now, or NULL. */
+/* Why a request for mech (enum rg_mech) cannot run now, or NULL. */
 static const char *mech_refused(const struct rg_dv_session *s, enum rg_mech mech)
 {
 	switch (mech) {
