@@ -32,10 +32,8 @@
 #include "unixsock.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>

@@ -7,12 +7,12 @@
 #include "config.h"
 #include "config_internal.h"
 #include "sockperm.h"
+#include "accounts.h"
 #include "pwscheme.h"
 #include "store.h"
 
 #include <ctype.h>
-#include <grp.h>
-#include <pwd.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,21 +71,19 @@ static void check_accounts(struct rg_load_ctx *ctx)
 	const char *groups[2] = { cfg->group, cfg->socket_group };
 	static const char *const ukeys[2] = { "user", "socket_owner" };
 	static const char *const gkeys[2] = { "group", "socket_group" };
-	char buf[16384];
-
 	for (int i = 0; i < 2; i++) {
-		struct passwd pw, *pwp = NULL;
-		if (users[i] && *users[i] &&
-		    (getpwnam_r(users[i], &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL))
-			ERR(ctx, rg_load_line(ctx, ukeys[i]), "%s: no such user \"%s\"", ukeys[i],
-			    users[i]);
+		int r = users[i] && *users[i] ? rg_user_ids(users[i], NULL, NULL) : 1;
+		if (r <= 0)
+			ERR(ctx, rg_load_line(ctx, ukeys[i]), "%s: %s \"%s\"%s%s", ukeys[i],
+			    r == 0 ? "no such user" : "cannot look up user", users[i],
+			    r == 0 ? "" : ": ", r == 0 ? "" : strerror(errno));
 	}
 	for (int i = 0; i < 2; i++) {
-		struct group gr, *grp = NULL;
-		if (groups[i] && *groups[i] &&
-		    (getgrnam_r(groups[i], &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL))
-			ERR(ctx, rg_load_line(ctx, gkeys[i]), "%s: no such group \"%s\"", gkeys[i],
-			    groups[i]);
+		int r = groups[i] && *groups[i] ? rg_group_id(groups[i], NULL) : 1;
+		if (r <= 0)
+			ERR(ctx, rg_load_line(ctx, gkeys[i]), "%s: %s \"%s\"%s%s", gkeys[i],
+			    r == 0 ? "no such group" : "cannot look up group", groups[i],
+			    r == 0 ? "" : ": ", r == 0 ? "" : strerror(errno));
 	}
 }
 

@@ -2,11 +2,10 @@
 #include <autoconfig.h>
 #include "log.h"
 #include "sockperm.h"
+#include "accounts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,23 +23,19 @@ static bool given(const char *s)
 int rg_socket_set_perms(const char *path, const char *owner, const char *group, unsigned mode,
 			char **error_r)
 {
-	char buf[16384];
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
+	int r;
 
 	*error_r = NULL;
-	if (given(owner)) {
-		struct passwd pw, *pwp = NULL;
-		if (getpwnam_r(owner, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
-			return rg_error_r(error_r, "%s: socket owner \"%s\": no such user", path, owner);
-		uid = pw.pw_uid;
-	}
-	if (given(group)) {
-		struct group gr, *grp = NULL;
-		if (getgrnam_r(group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
-			return rg_error_r(error_r, "%s: socket group \"%s\": no such group", path, group);
-		gid = gr.gr_gid;
-	}
+	if (given(owner) && (r = rg_user_ids(owner, &uid, NULL)) <= 0)
+		return r == 0 ? rg_error_r(error_r, "%s: socket owner \"%s\": no such user", path, owner)
+			      : rg_error_r(error_r, "%s: socket owner \"%s\": cannot look it up: %s",
+					   path, owner, strerror(errno));
+	if (given(group) && (r = rg_group_id(group, &gid)) <= 0)
+		return r == 0 ? rg_error_r(error_r, "%s: socket group \"%s\": no such group", path, group)
+			      : rg_error_r(error_r, "%s: socket group \"%s\": cannot look it up: %s",
+					   path, group, strerror(errno));
 	/* chown first: on some systems chown clears mode bits */
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && lchown(path, uid, gid) != 0)
 		return rg_error_r(error_r, "%s: cannot set owner %s / group %s: %s", path,
@@ -54,9 +49,8 @@ int rg_socket_set_perms(const char *path, const char *owner, const char *group, 
 /* The configured group, else the user's primary group; "" when no user. */
 static int user_group(const struct rg_config *cfg, char *out, size_t n, char **error_r)
 {
-	char buf[16384];
-	struct passwd pw, *pwp = NULL;
-	struct group gr, *grp = NULL;
+	gid_t gid;
+	int r;
 
 	out[0] = '\0';
 	if (!given(cfg->user))
@@ -65,12 +59,15 @@ static int user_group(const struct rg_config *cfg, char *out, size_t n, char **e
 		snprintf(out, n, "%s", cfg->group);
 		return 0;
 	}
-	if (getpwnam_r(cfg->user, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
-		return rg_error_r(error_r, "user \"%s\": no such user", cfg->user);
-	if (getgrgid_r(pw.pw_gid, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
-		return rg_error_r(error_r, "user \"%s\": primary group %ld has no name", cfg->user,
-			    (long)pw.pw_gid);
-	snprintf(out, n, "%s", gr.gr_name);
+	if ((r = rg_user_ids(cfg->user, NULL, &gid)) <= 0)
+		return r == 0 ? rg_error_r(error_r, "user \"%s\": no such user", cfg->user)
+			      : rg_error_r(error_r, "user \"%s\": cannot look it up: %s", cfg->user,
+					   strerror(errno));
+	if ((r = rg_group_name(gid, out, n)) <= 0)
+		return r == 0 ? rg_error_r(error_r, "user \"%s\": primary group %ld has no name",
+					   cfg->user, (long)gid)
+			      : rg_error_r(error_r, "user \"%s\": primary group %ld: %s", cfg->user,
+					   (long)gid, strerror(errno));
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <autoconfig.h>
 #include "log.h"
 #include "daemon.h"
+#include "accounts.h"
 #include "sockperm.h"
 
 #include <errno.h>
@@ -25,23 +26,20 @@
 /* Look up cfg->user / cfg->group.  *uid_r = -1 when no user is set. */
 static int lookup_ids(const struct rg_config *cfg, uid_t *uid_r, gid_t *gid_r, char **error_r)
 {
-	char buf[16384];
-	struct passwd pw, *pwp = NULL;
-	struct group gr, *grp = NULL;
+	int r;
 
 	*uid_r = (uid_t)-1;
 	*gid_r = (gid_t)-1;
 	if (cfg->user == NULL || cfg->user[0] == '\0')
 		return 0;
-	if (getpwnam_r(cfg->user, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
-		return rg_error_r(error_r, "user \"%s\": no such user", cfg->user);
-	*uid_r = pw.pw_uid;
-	*gid_r = pw.pw_gid;
-	if (cfg->group && cfg->group[0]) {
-		if (getgrnam_r(cfg->group, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
-			return rg_error_r(error_r, "group \"%s\": no such group", cfg->group);
-		*gid_r = gr.gr_gid;
-	}
+	if ((r = rg_user_ids(cfg->user, uid_r, gid_r)) <= 0)
+		return r == 0 ? rg_error_r(error_r, "user \"%s\": no such user", cfg->user)
+			      : rg_error_r(error_r, "user \"%s\": cannot look it up: %s", cfg->user,
+					   strerror(errno));
+	if (cfg->group && cfg->group[0] && (r = rg_group_id(cfg->group, gid_r)) <= 0)
+		return r == 0 ? rg_error_r(error_r, "group \"%s\": no such group", cfg->group)
+			      : rg_error_r(error_r, "group \"%s\": cannot look it up: %s", cfg->group,
+					   strerror(errno));
 	return 0;
 }
 
