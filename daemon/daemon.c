@@ -75,6 +75,32 @@ static int make_parent(const char *file, uid_t uid, gid_t gid, char **error_r)
 	return 0;
 }
 
+/* systemd's RuntimeDirectory= (e.g. /run/relayguard) is made for the unit before
+ * it starts, owned by root since the unit has no User=, and named to the service
+ * in $RUNTIME_DIRECTORY (colon-separated absolute paths).  Those folders are the
+ * service's own: give them to the user the daemon drops to, so that it can
+ * remove its sockets and pidfile there when it stops.  Nothing else is chowned. */
+static int give_runtime_directories(uid_t uid, gid_t gid, char **error_r)
+{
+	const char *env = getenv("RUNTIME_DIRECTORY");
+	char list[4096], *save = NULL;
+
+	if (env == NULL || env[0] == '\0' || uid == (uid_t)-1)
+		return 0;
+	snprintf(list, sizeof(list), "%s", env);
+	for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+		if (dir[0] != '/' || lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;	/* not a folder made for us: leave it */
+		if (st.st_uid == uid && st.st_gid == gid)
+			continue;
+		if (chown(dir, uid, gid) != 0)
+			return rg_error_r(error_r, "chown %s (RUNTIME_DIRECTORY): %s", dir,
+					  strerror(errno));
+	}
+	return 0;
+}
+
 int rg_daemon_make_dirs(const struct rg_config *cfg, char **error_r)
 {
 	const char *files[] = {
@@ -92,7 +118,7 @@ int rg_daemon_make_dirs(const struct rg_config *cfg, char **error_r)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (make_parent(files[i], uid, gid, error_r) != 0)
 			return -1;
-	return 0;
+	return give_runtime_directories(uid, gid, error_r);
 }
 
 /* ---- background ------------------------------------------------------------------ */

@@ -10,7 +10,9 @@
 #include "config.h"
 
 /* Create the missing parent directories of the pidfile and unix sockets
- * (mode 0755, owned by cfg->user/group when set).  -1 with *error_r. */
+ * (mode 0755, owned by cfg->user/group when set), and give the folders that
+ * systemd made for the unit ($RUNTIME_DIRECTORY) to cfg->user/group, so the
+ * daemon can remove its files there after dropping root.  -1 with *error_r. */
 int rg_daemon_make_dirs(const struct rg_config *cfg, char **error_r);
 
 /* Fork; the parent waits until the child calls rg_daemon_ready() and exits

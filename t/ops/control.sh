@@ -160,4 +160,24 @@ ok $? "sockets (SASL, milter, control) and pidfile removed" || diag "$(ls -la "$
 rc=$?
 [ $rc = 75 ] && grep -q "is relayguard running" "$dir/down.out"
 ok $? "no daemon: relayguardctl reload exits 75 and says why (got $rc)"
+
+# ---- systemd's RuntimeDirectory: made by root before the start, named in
+# $RUNTIME_DIRECTORY; the daemon gives it to its user, so that it can remove
+# its files there at stop ----
+if [ $as_user = yes ]; then
+	rt=$dir/rt
+	mkdir -m 0755 "$rt"
+	sed "s|$run/|$rt/|g" "$conf" >"$dir/rt.conf"
+	RUNTIME_DIRECTORY=$rt
+	export RUNTIME_DIRECTORY
+	rg_start "$dir/rt.conf" "$dir/rt.log" "$rt/auth" "$rt/control"
+	ok $? "relayguard starts with RUNTIME_DIRECTORY=$rt (a root-owned folder)"
+	unset RUNTIME_DIRECTORY
+	is "$(stat -c %U:%G "$rt")" "nobody:nogroup" "the runtime folder is given to the daemon's user"
+	is "$(stat -c %U "$dir")" "root" "and nothing above it is touched"
+	rg_stop
+	ok $? "it stops on SIGTERM"
+	is "$(ls -A "$rt")" "" "and removes its sockets and pidfile from the runtime folder"
+	is "$(grep -c 'cannot remove' "$dir/rt.log")" 0 "without a 'cannot remove' complaint"
+fi
 done_testing
