@@ -50,14 +50,17 @@ const char *rg_verify_str(enum rg_verify v)
 	return "invalid result";
 }
 
+/* The store registry: the code of each type (its name is in common/config_keys.c).
+ * A new type is one row here and one name there. */
+static const struct rg_store_ops *const registry[RG_STORE_TYPES_END] = {
+	[RG_STORE_STATIC] = &rg_store_static_ops,
+	[RG_STORE_PASSWD_FILE] = &rg_store_passwd_file_ops,
+	[RG_STORE_SQLITE] = &rg_store_sqlite_ops,
+};
+
 static const struct rg_store_ops *store_ops_for(enum rg_store_type type)
 {
-	switch (type) {
-	case RG_STORE_STATIC: return &rg_store_static_ops;
-	case RG_STORE_PASSWD_FILE: return &rg_store_passwd_file_ops;
-	case RG_STORE_SQLITE: return &rg_store_sqlite_ops;
-	}
-	return NULL;
+	return (int)type > 0 && type < RG_STORE_TYPES_END ? registry[type] : NULL;
 }
 
 struct rg_store *rg_store_open(const struct rg_config *cfg, const struct rg_store_conf *conf,
@@ -75,9 +78,9 @@ struct rg_store *rg_store_open(const struct rg_config *cfg, const struct rg_stor
 	if (conf->name != NULL && conf->name[0] != '\0')
 		snprintf(label, sizeof(label), "%s", conf->name);
 	else if (conf->path != NULL && conf->path[0] != '\0')
-		snprintf(label, sizeof(label), "%s:%s", ops->name, conf->path);
+		snprintf(label, sizeof(label), "%s:%s", rg_store_type_name(conf->type), conf->path);
 	else
-		snprintf(label, sizeof(label), "%s", ops->name);
+		snprintf(label, sizeof(label), "%s", rg_store_type_name(conf->type));
 
 	size_t llen = strlen(label) + 1;
 	struct rg_store *st = calloc(1, sizeof(*st) + llen);

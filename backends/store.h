@@ -17,12 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "config.h"
-
-enum rg_lookup {
-	RG_LOOKUP_ERROR = -1,
-	RG_LOOKUP_NOTFOUND = 0,
-	RG_LOOKUP_FOUND = 1,
-};
+#include "lookup.h"
 
 /* What a store knows about one user. */
 struct rg_user_record {
@@ -31,8 +26,8 @@ struct rg_user_record {
 };
 void rg_user_record_clear(struct rg_user_record *rec);
 
+/* One type's code; backends/store.c's registry maps enum rg_store_type to it. */
 struct rg_store_ops {
-	const char *name;	/* "static", "passwd-file", "sqlite" */
 	/* open: validate and prepare; for sqlite open read-only. */
 	int (*open)(struct rg_store *st, const struct rg_config *cfg, char **error_r);
 	enum rg_lookup (*lookup_user)(struct rg_store *st, const char *user,
@@ -54,7 +49,7 @@ struct rg_store_ops {
 struct rg_store {
 	const struct rg_store_ops *ops;
 	const struct rg_store_conf *conf;
-	const char *label;	/* conf->name or ops->name */
+	const char *label;	/* conf->name, else "type:path", else the type's name */
 	void *priv;
 };
 
@@ -105,6 +100,17 @@ enum rg_lookup rg_stores_may_act_as(const struct rg_config *cfg, const char *aut
  * FOUND: tenant known, *allowed_r set.  NOTFOUND: tenant unknown everywhere. */
 enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *tenant,
 				      const char *user, bool *allowed_r, const char **error_r);
+
+/* Open every store of cfg into cfg->opened, and set cfg->release_stores so
+ * that they close with the snapshot's last reference.  Before opening, the
+ * static users' password hashes are checked (an unusable one is an error, a
+ * plaintext one a warning added to the snapshot's warnings).  0, or -1 with
+ * *errors_r ("file:line: message" lines, malloc'd) and nothing left open. */
+int rg_stores_open(struct rg_config *cfg, char **errors_r);
+
+/* `relayguard -n`: every hash stored in the opened passwd-file and SQLite
+ * stores, checked as a login would use it.  0, or -1 with *errors_r. */
+int rg_stores_check_hashes(const struct rg_config *cfg, char **errors_r);
 
 extern const struct rg_store_ops rg_store_static_ops;
 extern const struct rg_store_ops rg_store_passwd_file_ops;

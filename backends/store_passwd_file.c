@@ -603,7 +603,6 @@ static void pf_close(struct rg_store *st)
 }
 
 const struct rg_store_ops rg_store_passwd_file_ops = {
-	.name = "passwd-file",
 	.open = pf_open,
 	.lookup_user = pf_lookup_user,
 	.may_act_as = pf_may_act_as,

@@ -589,7 +589,6 @@ static void sq_close(struct rg_store *st)
 }
 
 const struct rg_store_ops rg_store_sqlite_ops = {
-	.name = "sqlite",
 	.open = sq_open,
 	.lookup_user = sq_lookup_user,
 	.may_act_as = sq_may_act_as,

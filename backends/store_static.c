@@ -158,7 +158,6 @@ static void static_close(struct rg_store *st)
 }
 
 const struct rg_store_ops rg_store_static_ops = {
-	.name = "static",
 	.open = static_open,
 	.lookup_user = static_lookup_user,
 	.may_act_as = static_may_act_as,

@@ -8,7 +8,6 @@
 #include "config.h"
 #include "config_internal.h"
 #include "config_keys.h"
-#include "store.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -149,12 +148,8 @@ static void config_free(struct rg_config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	if (cfg->opened) {
-		for (size_t i = 0; i < cfg->n_stores; i++)
-			if (cfg->opened[i])
-				rg_store_close(cfg->opened[i]);
-		free(cfg->opened);
-	}
+	if (cfg->release_stores)
+		cfg->release_stores(cfg);
 	free_fields(&rg_config_root_keys, cfg);
 	free(cfg->path);
 	free(cfg->warnings_text);
@@ -585,40 +580,6 @@ struct rg_config *rg_config_load(const char *file, char **errors_r)
 	__atomic_add_fetch(&total_refs, 1, __ATOMIC_RELAXED);
 	ctx.cfg->generation = __atomic_add_fetch(&generation_counter, 1, __ATOMIC_RELAXED);
 	return ctx.cfg;
-}
-
-/* ---- stores ----------------------------------------------------------------------- */
-
-int rg_config_open_stores(struct rg_config *cfg, char **error_r)
-{
-	struct rg_msgs m = {0};
-
-	*error_r = NULL;
-	if (cfg->opened)
-		return 0;
-	cfg->opened = xcalloc(cfg->n_stores, sizeof(struct rg_store *));
-	for (size_t i = 0; i < cfg->n_stores; i++) {
-		char *err = NULL;
-		const struct rg_store_conf *sc = &cfg->stores[i];
-		cfg->opened[i] = rg_store_open(cfg, sc, &err);
-		if (cfg->opened[i] == NULL)
-			rg_msgs_add(&m, cfg->path, sc->line, "stores[%zu] (%s): cannot open: %s", i,
-				    sc->name ? sc->name : (sc->path ? sc->path : "static"),
-				    err ? err : "unknown error");
-		free(err);
-	}
-	if (m.count == 0)
-		return 0;
-	for (size_t i = 0; i < cfg->n_stores; i++)
-		if (cfg->opened[i])
-			rg_store_close(cfg->opened[i]);
-	free(cfg->opened);
-	cfg->opened = NULL;
-	*error_r = rg_msgs_take(&m);
-	/* one line per store; drop the final newline so callers can print it as a message */
-	if ((*error_r)[strlen(*error_r) - 1] == '\n')
-		(*error_r)[strlen(*error_r) - 1] = '\0';
-	return -1;
 }
 
 /* ---- reference counting and the current snapshot --------------------------------- */

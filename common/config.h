@@ -20,11 +20,17 @@
 
 struct rg_store;		/* backends/store.h */
 
+/* Store types: their names are in config_keys.c's table (rg_store_type_name),
+ * their code in backends/store.c's registry; a new type is a row in each. */
 enum rg_store_type {
 	RG_STORE_STATIC = 1,
 	RG_STORE_PASSWD_FILE,
 	RG_STORE_SQLITE,
+	RG_STORE_TYPES_END	/* not a type: one past the last */
 };
+
+/* "static", "passwd-file", "sqlite"; "?" for anything else. */
+const char *rg_store_type_name(enum rg_store_type t);
 
 struct rg_static_user {
 	char *name;
@@ -144,7 +150,9 @@ struct rg_config {
 
 	struct rg_store_conf *stores;
 	size_t n_stores;
-	struct rg_store **opened;	/* filled by rg_config_open_stores() */
+	struct rg_store **opened;	/* filled by rg_stores_open() (backends/store.h) */
+	/* set by whoever opened the stores; called when the last reference goes */
+	void (*release_stores)(struct rg_config *cfg);
 
 	struct {
 		char *header;
@@ -168,22 +176,17 @@ struct rg_config {
  * Load and validate FILE.  On success returns a snapshot with one reference.
  * On failure returns NULL and sets *errors_r to a malloc'd text with one
  * "file:line: message" per line (every problem found, not just the first).
- * Stores are not opened here (see rg_config_open_stores).
+ * Stores are not opened here (see rg_stores_open in backends/store.h).
  */
 struct rg_config *rg_config_load(const char *file, char **errors_r);
-
-/* Open every configured store; on failure returns -1 with *error_r set. */
-int rg_config_open_stores(struct rg_config *cfg, char **error_r);
-
-/* `relayguard -n`: check every hash stored in the opened passwd-file and
- * SQLite stores (static users are checked by rg_config_load) with
- * rg_pwscheme_check.  Returns 0, or -1 with *errors_r ("file:line: message"
- * lines, malloc'd). */
-int rg_config_check_store_hashes(const struct rg_config *cfg, char **errors_r);
 
 /* Warnings that do not stop loading (tenant without require_authz, ...),
  * one per line, or NULL when none.  Caller frees. */
 char *rg_config_warnings(const struct rg_config *cfg);
+
+/* Add warning lines (text: "file:line: warning: ..." lines) found outside the
+ * loader, by the store checks; rg_config_warnings then returns them too. */
+void rg_config_add_warnings(struct rg_config *cfg, const char *text);
 
 struct rg_config *rg_config_acquire(struct rg_config *cfg);
 void rg_config_release(struct rg_config *cfg);

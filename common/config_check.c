@@ -8,8 +8,6 @@
 #include "config_internal.h"
 #include "sockperm.h"
 #include "accounts.h"
-#include "pwscheme.h"
-#include "store.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -108,21 +106,6 @@ static void check_passwords(struct rg_load_ctx *ctx)
 
 /* ---- stores ------------------------------------------------------------------- */
 
-static const char *type_name(enum rg_store_type t)
-{
-	switch (t) {
-	case RG_STORE_STATIC: return "static";
-	case RG_STORE_PASSWD_FILE: return "passwd-file";
-	case RG_STORE_SQLITE: return "sqlite";
-	}
-	return "?";
-}
-
-static const char *store_label(const struct rg_store_conf *sc)
-{
-	return sc->name ? sc->name : type_name(sc->type);
-}
-
 static void need_params(struct rg_load_ctx *ctx, const struct rg_store_conf *sc, size_t i,
 			const char *key, const char *query, const char *p1, const char *p2)
 {
@@ -133,14 +116,12 @@ static void need_params(struct rg_load_ctx *ctx, const struct rg_store_conf *sc,
 		    p2 ? " and " : "", p2 ? p2 : "");
 }
 
+/* Duplicate names; the password hashes are the stores' business (backends/
+ * store_open.c checks them when the stores are opened). */
 static void check_static_users(struct rg_load_ctx *ctx, const struct rg_store_conf *sc, size_t i)
 {
-	struct rg_pw_params params;
-
-	rg_pw_params_from_config(ctx->cfg, &params);
 	for (size_t u = 0; u < sc->n_users; u++) {
 		const struct rg_static_user *us = &sc->users[u];
-		const char *why = NULL;
 
 		if (us->name == NULL || us->password == NULL)
 			continue;	/* already reported as missing */
@@ -150,11 +131,6 @@ static void check_static_users(struct rg_load_ctx *ctx, const struct rg_store_co
 				    "(first at line %d)", i, u, us->name, sc->users[v].line);
 				break;
 			}
-		if (rg_pwscheme_check(us->password, &params, &why) != 0)
-			ERR(ctx, us->line, "stores[%zu].users[%zu]: user \"%s\": password: %s", i, u,
-			    us->name, why ? why : "not a known password scheme");
-		else if (rg_pwscheme_is_weak(us->password))
-			WARN(ctx, us->line, "user \"%s\" has a plaintext password", us->name);
 	}
 }
 
@@ -343,49 +319,14 @@ char *rg_config_warnings(const struct rg_config *cfg)
 	return cfg->warnings_text ? strdup(cfg->warnings_text) : NULL;
 }
 
-/* ---- `relayguard -n`: every stored hash of every opened store ------------------- */
-
-struct hash_walk {
-	struct rg_msgs *m;
-	const struct rg_config *cfg;
-	const struct rg_store_conf *sc;
-	size_t index;
-	struct rg_pw_params params;
-};
-
-static int check_one_hash(void *ctxp, const char *user, const char *hash)
+void rg_config_add_warnings(struct rg_config *cfg, const char *text)
 {
-	struct hash_walk *w = ctxp;
-	const char *why = NULL;
+	char *joined;
 
-	if (rg_pwscheme_check(hash, &w->params, &why) != 0)
-		rg_msgs_add(w->m, w->cfg->path, w->sc->line, "stores[%zu] (%s%s%s): user \"%s\": "
-			    "password: %s", w->index, store_label(w->sc),
-			    w->sc->path ? " " : "", w->sc->path ? w->sc->path : "", user,
-			    why ? why : "not a known password scheme");
-	return 0;
-}
-
-int rg_config_check_store_hashes(const struct rg_config *cfg, char **errors_r)
-{
-	struct rg_msgs m = {0};
-
-	*errors_r = NULL;
-	for (size_t i = 0; cfg->opened && i < cfg->n_stores; i++) {
-		struct rg_store *st = cfg->opened[i];
-		struct hash_walk w = { &m, cfg, &cfg->stores[i], i, {0} };
-		char *err = NULL;
-
-		/* static users were checked while loading */
-		if (st == NULL || cfg->stores[i].type == RG_STORE_STATIC || !st->ops->foreach_hash)
-			continue;
-		rg_pw_params_from_config(cfg, &w.params);
-		if (st->ops->foreach_hash(st, check_one_hash, &w, &err) != 0)
-			rg_msgs_add(&m, cfg->path, cfg->stores[i].line, "stores[%zu] (%s): cannot "
-				    "read the stored hashes: %s", i, store_label(&cfg->stores[i]),
-				    err ? err : "unknown error");
-		free(err);
-	}
-	*errors_r = rg_msgs_take(&m);
-	return *errors_r ? -1 : 0;
+	if (text == NULL || *text == '\0')
+		return;
+	if (asprintf(&joined, "%s%s", cfg->warnings_text ? cfg->warnings_text : "", text) < 0)
+		return;
+	free(cfg->warnings_text);
+	cfg->warnings_text = joined;
 }

@@ -7,17 +7,7 @@
 
 #include <libconfig.h>
 #include "config.h"
-
-/* A growing text of "file:line: message" lines. */
-struct rg_msgs {
-	char *buf;
-	size_t len, cap;
-	int count;
-};
-void rg_msgs_add(struct rg_msgs *m, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* Take the text (NULL when empty); m is reset. */
-char *rg_msgs_take(struct rg_msgs *m);
+#include "msgs.h"
 
 struct rg_load_ctx {
 	config_t *lc;			/* the parsed libconfig tree */

@@ -27,10 +27,21 @@ static const struct rg_key_value uncorrelated_actions[] = {
 	{"check_identity", RG_UNCORRELATED_CHECK_IDENTITY}, {"tempfail", RG_UNCORRELATED_TEMPFAIL},
 	{NULL, 0},
 };
+/* The one list of store type names (the parser, -K, the man page, logs, -n). */
 static const struct rg_key_value store_types[] = {
 	{"static", RG_STORE_STATIC}, {"passwd-file", RG_STORE_PASSWD_FILE},
 	{"sqlite", RG_STORE_SQLITE}, {NULL, 0},
 };
+_Static_assert(sizeof(store_types) / sizeof(store_types[0]) == RG_STORE_TYPES_END,
+	       "store_types: one name per enum rg_store_type, then {NULL, 0}");
+
+const char *rg_store_type_name(enum rg_store_type t)
+{
+	for (const struct rg_key_value *v = store_types; v->name; v++)
+		if (v->value == (int)t)
+			return v->name;
+	return "?";
+}
 
 /* ---- key constructors ------------------------------------------------------ */
 

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "config.h"
-#include "store.h"
+#include "lookup.h"
 
 enum rg_action {
 	RG_CONTINUE = 0,	/* no decision yet: let the transaction go on */
@@ -51,7 +51,8 @@ struct rg_policy_lookups {
 	enum rg_lookup (*may_act_as)(const struct rg_config *cfg, const char *authc,
 				     const char *authz, const char **error_r);
 };
-/* The real chain (rg_stores_user_enabled, rg_stores_tenant_authz, rg_stores_may_act_as). */
+/* The real chain (rg_stores_user_enabled, rg_stores_tenant_authz, rg_stores_may_act_as):
+ * backends/policy_stores.c. */
 extern const struct rg_policy_lookups rg_policy_store_lookups;
 
 /*

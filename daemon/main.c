@@ -73,18 +73,18 @@ static int check_config(const char *file)
 		free(errors);
 		return 1;
 	}
-	warnings = rg_config_warnings(cfg);
-	print_lines(stderr, warnings);
-	free(warnings);
-	if (rg_config_open_stores(cfg, &errors) != 0) {
+	if (rg_stores_open(cfg, &errors) != 0) {
 		print_lines(stderr, errors);
 		free(errors);
 		status = 1;
-	} else if (rg_config_check_store_hashes(cfg, &errors) != 0) {
+	} else if (rg_stores_check_hashes(cfg, &errors) != 0) {
 		print_lines(stderr, errors);
 		free(errors);
 		status = 1;
 	}
+	warnings = rg_config_warnings(cfg);	/* the loader's and the stores' */
+	print_lines(stderr, warnings);
+	free(warnings);
 	rg_config_release(cfg);
 	if (status == 0)
 		printf("%s: configuration OK\n", file);
@@ -135,7 +135,7 @@ static struct rg_config *load_snapshot(const char *file, char **errors_r)
 		free(errors);
 		return NULL;
 	}
-	if (rg_config_open_stores(cfg, &errors) != 0) {
+	if (rg_stores_open(cfg, &errors) != 0) {
 		log_lines(LOG_ERR, "store error: ", errors);
 		if (errors_r)
 			append_lines(errors_r, "store error: ", errors);

@@ -191,6 +191,9 @@ expect_warning() {
 }
 expect_warning "$conf/world-socket.conf" 4 "socket_mode 0666 lets every local user connect to auth.dovecot_socket, milter.socket"
 expect_warning "$conf/milter-public.conf" 5 "milter.socket \"inet:8891@0.0.0.0\" listens beyond loopback"
+# a static user's plaintext password: warned when the stores are checked
+printf 'passwords: { allow_plaintext = true; };\nstores = ({ type = "static"; users = (\n  { name = "bob"; password = "{PLAIN}secret"; } ); });\n' >"$tmp/plain.conf"
+expect_warning "$tmp/plain.conf" 3 "user \"bob\" has a plaintext password"
 
 run "$conf/milter-loopback.conf"
 ok $((status != 0)) "milter-loopback.conf: exit 0"

@@ -184,7 +184,7 @@ int cmd_auth(struct ctl *c)
 
 	if ((rc = ctl_load_config(c, true)) != 0)
 		return rc;
-	if (rg_config_open_stores(c->cfg, &open_err) < 0) {
+	if (rg_stores_open(c->cfg, &open_err) < 0) {
 		fprintf(stderr, "%s\n", open_err ? open_err : "");
 		ctl_err("the stores of %s do not open (see above); fix them, then check with "
 			"relayguard -n -c %s", c->config_path, c->config_path);

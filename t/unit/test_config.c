@@ -8,6 +8,7 @@
  */
 #include <autoconfig.h>
 #include "config.h"
+#include "store.h"
 #include "t/tap.h"
 
 #include <pthread.h>
@@ -84,6 +85,32 @@ static void one_error(const char *path, int line, const char *msg)
 		diag("errors were:\n%s", errors ? errors : "(none)");
 	if (cfg)
 		rg_config_release(cfg);
+	free(errors);
+}
+
+/* A file that loads, but whose stores refuse to open with exactly one problem
+ * at line: msg (what only the stores know: the static users' hashes). */
+static void store_error(const char *path, int line, const char *msg)
+{
+	char *errors = NULL;
+	struct rg_config *cfg = rg_config_load(path, &errors);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	ok(cfg != NULL, "%s loads (the hash is the stores' business)", base);
+	if (cfg == NULL) {
+		diag("errors were:\n%s", errors ? errors : "(none)");
+		free(errors);
+		return;
+	}
+	ok(rg_stores_open(cfg, &errors) != 0 && cfg->opened == NULL,
+	   "%s: its stores do not open, none is left open", base);
+	ok(has_error(errors, path, line, msg), "%s: reports '%s:%d: %s'", base, base, line, msg);
+	/* store errors come without the final newline (printed as one message) */
+	int n = count_lines(errors) + (errors && *errors && errors[strlen(errors) - 1] != '\n');
+	is_int(n, 1, "%s: exactly one problem", base);
+	if (!has_error(errors, path, line, msg) || n != 1)
+		diag("errors were:\n%s", errors ? errors : "(none)");
+	rg_config_release(cfg);
 	free(errors);
 }
 
@@ -211,7 +238,7 @@ static void test_error_classes(void)
 	one_error(fixture("dup-tenant.conf"), 4,
 		  "tenants.list[1]: duplicate tenant \"ACME\" (first at line 3)");
 	one_error(fixture("syntax.conf"), 3, "syntax error");
-	one_error(fixture("bad-hash.conf"), 3, "stores[0].users[0]: user \"bob\": password: ");
+	store_error(fixture("bad-hash.conf"), 3, "stores[0].users[0]: user \"bob\": password: ");
 	one_error("/nonexistent/relayguard.conf", 0, "cannot open: No such file or directory");
 }
 
