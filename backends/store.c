@@ -186,21 +186,56 @@ void rg_pw_params_from_config(const struct rg_config *cfg, struct rg_pw_params *
 		p->max_scrypt_parallelism = (unsigned)cfg->passwords.max_scrypt_parallelism;
 }
 
+/* One store's answer to "do you know user, is it enabled", without fetching
+ * the password when the store can (lookup_state). */
+static enum rg_lookup store_state(struct rg_store *st, const char *user, bool *enabled_r,
+				  const char **error_r)
+{
+	if (st->ops->lookup_state != NULL)
+		return st->ops->lookup_state(st, user, enabled_r, error_r);
+	struct rg_user_record rec = { NULL, false };
+	enum rg_lookup r = st->ops->lookup_user(st, user, &rec, error_r);
+	*enabled_r = r == RG_LOOKUP_FOUND && rec.enabled;
+	rg_user_record_clear(&rec);
+	return r;
+}
+
+enum rg_lookup rg_stores_lookup_state(const struct rg_config *cfg, const char *user,
+				      bool *enabled_r, const char **error_r)
+{
+	*error_r = NULL;
+	*enabled_r = false;
+	if (!chain_ready(cfg, error_r))
+		return RG_LOOKUP_ERROR;
+	for (size_t i = 0; i < cfg->n_stores; i++) {
+		struct rg_store *st = cfg->opened[i];
+		const char *err = NULL;
+		enum rg_lookup r = store_state(st, user, enabled_r, &err);
+		if (r == RG_LOOKUP_NOTFOUND)
+			continue;
+		if (r == RG_LOOKUP_FOUND)
+			return RG_LOOKUP_FOUND;
+		*enabled_r = false;
+		store_error(st, "user lookup", err);
+		*error_r = err != NULL ? err : "store error";
+		return RG_LOOKUP_ERROR;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
 enum rg_lookup rg_stores_user_enabled(const struct rg_config *cfg, const char *user,
 				      bool *disabled_r, const char **error_r)
 {
-	struct rg_user_record rec;
 	const char *dummy_err;
+	bool enabled;
 
 	if (error_r == NULL)
 		error_r = &dummy_err;
 	if (disabled_r != NULL)
 		*disabled_r = false;
-	enum rg_lookup r = rg_stores_lookup_user(cfg, user, &rec, NULL, error_r);
+	enum rg_lookup r = rg_stores_lookup_state(cfg, user, &enabled, error_r);
 	if (r != RG_LOOKUP_FOUND)
 		return r;
-	bool enabled = rec.enabled;
-	rg_user_record_clear(&rec);
 	if (enabled)
 		return RG_LOOKUP_FOUND;
 	if (disabled_r != NULL)
@@ -223,10 +258,9 @@ enum rg_lookup rg_stores_may_act_as(const struct rg_config *cfg, const char *aut
 	/* find the store that knows authc; that store decides */
 	for (size_t i = 0; i < cfg->n_stores; i++) {
 		struct rg_store *st = cfg->opened[i];
-		struct rg_user_record rec = { NULL, false };
 		const char *err = NULL;
-		enum rg_lookup r = st->ops->lookup_user(st, authc, &rec, &err);
-		rg_user_record_clear(&rec);
+		bool enabled;
+		enum rg_lookup r = store_state(st, authc, &enabled, &err);
 		if (r == RG_LOOKUP_NOTFOUND)
 			continue;
 		if (r == RG_LOOKUP_FOUND) {

@@ -32,6 +32,12 @@ struct rg_store_ops {
 	int (*open)(struct rg_store *st, const struct rg_config *cfg, char **error_r);
 	enum rg_lookup (*lookup_user)(struct rg_store *st, const char *user,
 				      struct rg_user_record *rec_r, const char **error_r);
+	/* The user's state without the password (the milter's identity checks at
+	 * MAIL FROM need no hash to fetch and wipe): FOUND with *enabled_r, or
+	 * NOTFOUND / ERROR, answering "does this store know the user" exactly as
+	 * lookup_user does. */
+	enum rg_lookup (*lookup_state)(struct rg_store *st, const char *user, bool *enabled_r,
+				       const char **error_r);
 	/* FOUND: user may act as `as`; NOTFOUND: may not. */
 	enum rg_lookup (*may_act_as)(struct rg_store *st, const char *user, const char *as,
 				     const char **error_r);
@@ -89,6 +95,11 @@ enum rg_verify rg_stores_verify(const struct rg_config *cfg, const char *user,
 
 /* Is `user` a known, enabled identity? FOUND = yes, NOTFOUND = unknown or disabled
  * (*disabled_r tells which, when non-NULL). */
+/* The chain's answer about user's state, no password fetched (the store that
+ * knows the user decides; an error before it is an error). */
+enum rg_lookup rg_stores_lookup_state(const struct rg_config *cfg, const char *user,
+				      bool *enabled_r, const char **error_r);
+
 enum rg_lookup rg_stores_user_enabled(const struct rg_config *cfg, const char *user,
 				      bool *disabled_r, const char **error_r);
 

@@ -541,6 +541,28 @@ static enum rg_lookup pf_lookup_user(struct rg_store *st, const char *user,
 	return r;
 }
 
+static enum rg_lookup pf_lookup_state(struct rg_store *st, const char *user, bool *enabled_r,
+				      const char **error_r)
+{
+	struct pf_store *s = st->priv;
+	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+
+	*enabled_r = false;
+	pthread_mutex_lock(&s->lock);
+	if (pf_refresh(st) < 0) {
+		*error_r = pf_errbuf;
+		r = RG_LOOKUP_ERROR;
+	} else {
+		struct pf_user *u = pf_find(s, user);
+		if (u != NULL) {
+			*enabled_r = u->enabled;
+			r = RG_LOOKUP_FOUND;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
 static enum rg_lookup pf_may_act_as(struct rg_store *st, const char *user, const char *as,
 				    const char **error_r)
 {
@@ -605,6 +627,7 @@ static void pf_close(struct rg_store *st)
 const struct rg_store_ops rg_store_passwd_file_ops = {
 	.open = pf_open,
 	.lookup_user = pf_lookup_user,
+	.lookup_state = pf_lookup_state,
 	.may_act_as = pf_may_act_as,
 	.tenant_authz = pf_tenant_authz,
 	.foreach_hash = pf_foreach_hash,

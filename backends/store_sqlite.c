@@ -14,6 +14,9 @@
  *   act_as_query        :user, :as       → any row = allowed
  *   tenant_query        :tenant          → any row = tenant known
  *   tenant_authz_query  :tenant, :user   → any row = allowed
+ *   state_query         :user            → enabled   (at most one row; without it,
+ *                       custom mode answers state lookups with password_query
+ *                       and wipes the password it did not need)
  * Each query must compile, be read-only, be a single statement and use
  * exactly its parameters; otherwise the store does not open (so `relayguard
  * -n` reports it).  tenant_query and tenant_authz_query go together.
@@ -54,7 +57,7 @@
 
 #include "log.h"
 
-enum q_id { Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_COUNT };
+enum q_id { Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_STATE, Q_COUNT };
 
 static const struct {
 	const char *key;
@@ -71,6 +74,8 @@ static const struct {
 	[Q_TENANT_AUTHZ] = { "tenant_authz_query",
 		"SELECT 1 FROM tenant_authz WHERE tenant = :tenant COLLATE NOCASE "
 		"AND identity = :user", { ":tenant", ":user" } },
+	[Q_STATE] = { "state_query",
+		"SELECT enabled FROM users WHERE name = :user", { ":user", NULL } },
 };
 
 struct sq_store {
@@ -186,6 +191,11 @@ static int sq_prepare(struct sq_store *s, enum q_id q, char *msg, size_t msglen)
 			 queries[q].key, nc);
 		goto fail;
 	}
+	if (q == Q_STATE && nc != 1) {
+		snprintf(msg, msglen, "%s must return one column, enabled (not %d)",
+			 queries[q].key, nc);
+		goto fail;
+	}
 	s->stmt[q] = stmt;
 	return 0;
 fail:
@@ -244,7 +254,7 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 	const struct rg_store_conf *conf = st->conf;
 	const char *given[Q_COUNT] = {
 		conf->password_query, conf->act_as_query, conf->tenant_query,
-		conf->tenant_authz_query,
+		conf->tenant_authz_query, conf->state_query,
 	};
 	char msg[1024];
 	struct sq_store *s;
@@ -490,6 +500,68 @@ static enum rg_lookup sq_lookup_user(struct rg_store *st, const char *user,
 	return r;
 }
 
+/* state_query: the user's enabled flag, no password read. */
+static enum rg_lookup sq_state_locked(struct sq_store *s, const char *user, bool *enabled_r)
+{
+	sqlite3_stmt *stmt = s->stmt[Q_STATE];
+	int rc = bind_text(stmt, ":user", user);
+	enum rg_lookup r = RG_LOOKUP_ERROR;
+
+	if (rc != SQLITE_OK) {
+		sq_fail(s, rc);
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		r = RG_LOOKUP_NOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		sq_fail(s, rc);
+		goto out;
+	}
+	*enabled_r = value_true(stmt, 0);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		r = RG_LOOKUP_FOUND;
+	else if (rc == SQLITE_ROW)
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: state_query returned more than one "
+			 "row for the user", s->path);
+	else
+		sq_fail(s, rc);
+out:
+	if (r != RG_LOOKUP_FOUND)
+		*enabled_r = false;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+static enum rg_lookup sq_lookup_state(struct rg_store *st, const char *user, bool *enabled_r,
+				      const char **error_r)
+{
+	struct sq_store *s = st->priv;
+	enum rg_lookup r;
+
+	*enabled_r = false;
+	if (sq_lock_checked(s) < 0) {
+		r = RG_LOOKUP_ERROR;
+	} else if (s->stmt[Q_STATE] != NULL) {
+		r = sq_state_locked(s, user, enabled_r);
+	} else {
+		/* custom queries without a state_query: the password query answers,
+		 * and the password it read is wiped at once */
+		struct rg_user_record rec = { NULL, false };
+		r = sq_lookup_locked(s, user, &rec);
+		*enabled_r = r == RG_LOOKUP_FOUND && rec.enabled;
+		rg_user_record_clear(&rec);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (r == RG_LOOKUP_ERROR)
+		*error_r = sq_errbuf;
+	return r;
+}
+
 static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const char *as,
 				    const char **error_r)
 {
@@ -591,6 +663,7 @@ static void sq_close(struct rg_store *st)
 const struct rg_store_ops rg_store_sqlite_ops = {
 	.open = sq_open,
 	.lookup_user = sq_lookup_user,
+	.lookup_state = sq_lookup_state,
 	.may_act_as = sq_may_act_as,
 	.tenant_authz = sq_tenant_authz,
 	.foreach_hash = sq_foreach_hash,

@@ -110,6 +110,16 @@ static enum rg_lookup static_lookup_user(struct rg_store *st, const char *user,
 	return RG_LOOKUP_FOUND;
 }
 
+static enum rg_lookup static_lookup_state(struct rg_store *st, const char *user, bool *enabled_r,
+					  const char **error_r)
+{
+	const struct rg_static_user *u = find_user(st->priv, user);
+
+	(void)error_r;
+	*enabled_r = u != NULL && u->enabled;
+	return u != NULL ? RG_LOOKUP_FOUND : RG_LOOKUP_NOTFOUND;
+}
+
 static enum rg_lookup static_may_act_as(struct rg_store *st, const char *user, const char *as,
 					const char **error_r)
 {
@@ -160,6 +170,7 @@ static void static_close(struct rg_store *st)
 const struct rg_store_ops rg_store_static_ops = {
 	.open = static_open,
 	.lookup_user = static_lookup_user,
+	.lookup_state = static_lookup_state,
 	.may_act_as = static_may_act_as,
 	.tenant_authz = static_tenant_authz,
 	.foreach_hash = static_foreach_hash,

@@ -56,6 +56,7 @@ struct rg_store_conf {
 	char *act_as_query;	/* :user, :as → any row = allowed */
 	char *tenant_query;	/* :tenant → any row = tenant exists */
 	char *tenant_authz_query; /* :tenant, :user → any row = allowed */
+	char *state_query;	/* :user → enabled (no password read) */
 };
 
 struct rg_tenant {

@@ -161,6 +161,7 @@ static void check_stores(struct rg_load_ctx *ctx)
 			need_params(ctx, sc, i, "tenant_query", sc->tenant_query, ":tenant", NULL);
 			need_params(ctx, sc, i, "tenant_authz_query", sc->tenant_authz_query,
 				    ":tenant", ":user");
+			need_params(ctx, sc, i, "state_query", sc->state_query, ":user", NULL);
 		}
 		if (sc->path && sc->path[0] != '/')
 			WARN(ctx, sc->line, "stores[%zu].path \"%s\" is relative: it is resolved "

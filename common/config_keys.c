@@ -229,6 +229,11 @@ static const struct rg_key store_keys[] = {
 	{ .name = "tenant_authz_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
 	  .offset = offsetof(S, tenant_authz_query), .types = ST(RG_STORE_SQLITE),
 	  .desc = "SQL with :tenant and :user; any row = allowed (default: built-in schema)" },
+	{ .name = "state_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, state_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :user returning enabled, for the milter's identity checks, which "
+		  "need no password (default: built-in schema; custom queries without it use "
+		  "password_query and wipe the password)" },
 };
 static const struct rg_key_table store_table = ENTRY_TABLE("stores[]", store_keys, S);
 #undef S

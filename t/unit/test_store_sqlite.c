@@ -374,6 +374,95 @@ static void test_custom(struct tl_config *t, const char *path)
 	sqlite3_close(db);
 }
 
+/* The state lookup (the milter's identity checks) reads no password: proven with
+ * queries and a column that fail the moment the password is read.  abs() of the
+ * smallest integer is an SQLite runtime error ("integer overflow"). */
+static void test_state_lookup(struct tl_config *t, const char *path, const char *path2)
+{
+	char *oerr = NULL;
+	bool enabled = true;
+	const char *err = NULL;
+
+	/* default schema, except that reading users.password fails: a deliberately
+	 * hostile table, not relayguardctl db init's schema */
+	unlink(path);
+	db_exec(path, "CREATE TABLE u(name TEXT PRIMARY KEY, enabled INTEGER);"
+		"CREATE VIEW users AS SELECT name, enabled,"
+		" abs(-9223372036854775807 - 1 + 0 * length(name)) AS password FROM u;"
+		"CREATE TABLE act_as(identity TEXT, as_identity TEXT);"
+		"CREATE TABLE tenants(name TEXT PRIMARY KEY);"
+		"CREATE TABLE tenant_authz(tenant TEXT, identity TEXT);"
+		"INSERT INTO u(name, enabled) VALUES('alice', 1), ('carol', 0);"
+		"INSERT INTO act_as VALUES('alice', 'sales');");
+	struct rg_store_conf *c = tl_add_store(t, RG_STORE_SQLITE, path);
+	struct rg_store *st = tl_open(t, c, &oerr);
+	ok(st != NULL, "state: opens (%s)", oerr ? oerr : "ok");
+	if (st == NULL)
+		exit(1);
+	t->opened[0] = st;
+	is_int(tl_lookup(st, "alice", NULL, 0, NULL, &err), RG_LOOKUP_ERROR,
+	       "state: the trap works: a password lookup fails (%s)", err ? err : "");
+	is_int(st->ops->lookup_state(st, "alice", &enabled, &err), RG_LOOKUP_FOUND,
+	       "state: alice found without reading a password");
+	ok(enabled, "state: alice enabled");
+	is_int(st->ops->lookup_state(st, "carol", &enabled, &err), RG_LOOKUP_FOUND, "state: carol found");
+	ok(!enabled, "state: carol disabled");
+	is_int(st->ops->lookup_state(st, "nobody", &enabled, &err), RG_LOOKUP_NOTFOUND,
+	       "state: an unknown user: NOTFOUND");
+	bool disabled = false;
+	is_int(rg_stores_user_enabled(&t->cfg, "alice", &disabled, &err), RG_LOOKUP_FOUND,
+	       "state: the chain's user_enabled (the milter's check) reads no password");
+	is_int(rg_stores_user_enabled(&t->cfg, "carol", &disabled, &err), RG_LOOKUP_NOTFOUND,
+	       "state: ... and says carol is not enabled");
+	ok(disabled, "state: ... because she is disabled");
+	is_int(rg_stores_may_act_as(&t->cfg, "alice", "sales", &err), RG_LOOKUP_FOUND,
+	       "state: act-as finds the deciding store without reading the password");
+	rg_store_close(st);
+	t->opened[0] = NULL;
+	t->cfg.n_stores = 0;
+
+	/* custom queries: a state_query answers; the failing password_query is not run */
+	unlink(path2);
+	db_exec(path2, "CREATE TABLE auth(login TEXT, pass TEXT, active TEXT);"
+		"INSERT INTO auth VALUES('alice', 'x', 'yes'), ('bob', 'y', 'no');");
+	c = tl_add_store(t, RG_STORE_SQLITE, path2);
+	c->password_query = "SELECT abs(-9223372036854775807 - 1 + 0 * length(pass)), active "
+			    "FROM auth WHERE login = :user";
+	c->state_query = "SELECT active FROM auth WHERE login = :user";
+	st = tl_open(t, c, &oerr);
+	ok(st != NULL, "state, custom: opens with a state_query");
+	if (st == NULL)
+		exit(1);
+	is_int(tl_lookup(st, "alice", NULL, 0, NULL, &err), RG_LOOKUP_ERROR,
+	       "state, custom: the password_query fails when run");
+	is_int(st->ops->lookup_state(st, "alice", &enabled, &err), RG_LOOKUP_FOUND,
+	       "state, custom: state_query answers without it");
+	ok(enabled, "state, custom: alice active");
+	is_int(st->ops->lookup_state(st, "bob", &enabled, &err), RG_LOOKUP_FOUND, "state, custom: bob");
+	ok(!enabled, "state, custom: bob not active");
+	rg_store_close(st);
+	t->cfg.n_stores = 0;
+
+	/* custom queries without state_query: the password query answers, as before */
+	c = tl_add_store(t, RG_STORE_SQLITE, path2);
+	c->password_query = "SELECT pass, active FROM auth WHERE login = :user";
+	st = tl_open(t, c, &oerr);
+	is_int(st ? st->ops->lookup_state(st, "alice", &enabled, &err) : -9, RG_LOOKUP_FOUND,
+	       "state, custom without state_query: found through password_query");
+	ok(enabled, "state, custom without state_query: enabled");
+	rg_store_close(st);
+	t->cfg.n_stores = 0;
+
+	c = tl_add_store(t, RG_STORE_SQLITE, path2);
+	c->password_query = "SELECT pass, active FROM auth WHERE login = :user";
+	c->state_query = "SELECT active, pass FROM auth WHERE login = :user";
+	st = tl_open(t, c, &oerr);
+	ok(st == NULL && tl_contains(oerr, "state_query must return one column"),
+	   "state_query returning two columns is refused (%s)", oerr ? oerr : "opened");
+	free(oerr);
+	t->cfg.n_stores = 0;
+}
+
 int main(void)
 {
 	rg_log_stderr_only();
@@ -388,6 +477,8 @@ int main(void)
 	test_replaced_and_deleted(t, tl_path("replace.db"), tl_path("replace-new.db"));
 	t->cfg.n_stores = 0;
 	test_custom(t, tl_path("custom.db"));
+	t->cfg.n_stores = 0;
+	test_state_lookup(t, tl_path("state.db"), tl_path("state-custom.db"));
 	free(t);
 	return done_testing();
 }
