@@ -52,7 +52,7 @@ int rg_auth_check_init(const struct rg_config *cfg, char **error_r)
 	struct rg_penalty_conf pc;
 
 	if (sodium_init() < 0) {
-		*error_r = strdup("libsodium failed to initialise");
+		rg_error_r(error_r, "libsodium failed to initialise");
 		return -1;
 	}
 	cache = rg_authcache_new(cfg->auth.cache.ttl, cfg->auth.cache.negative_ttl,
@@ -61,7 +61,7 @@ int rg_auth_check_init(const struct rg_config *cfg, char **error_r)
 	penalty = rg_penalty_new(&pc);
 	if (cache == NULL || penalty == NULL) {
 		rg_auth_check_shutdown();
-		*error_r = strdup("auth cache: out of memory");
+		rg_error_r(error_r, "auth cache: out of memory");
 		return -1;
 	}
 	pool = rg_hashpool_new(cfg->auth.hash_threads, cfg->auth.hash_queue, error_r);

@@ -483,7 +483,7 @@ static int open_listener(const struct rg_config *cfg, const char *path, enum pro
 	int err = pthread_create(&l->thread, NULL, accept_main, l);
 	if (err != 0) {
 		snprintf(msg, sizeof(msg), "%s: cannot start accept thread: %s", path, strerror(err));
-		*error_r = strdup(msg);
+		rg_error_r(error_r, "%s", msg);
 		close(fd);
 		unlink(path);
 		free(l->path);
@@ -501,7 +501,7 @@ int rg_authd_start(const struct rg_config *cfg, char **error_r)
 	if (!cfg->auth.enabled)
 		return 0;
 	if (started) {
-		*error_r = strdup("SASL service already running");
+		rg_error_r(error_r, "SASL service already running");
 		return -1;
 	}
 	atomic_store(&stopping, false);

@@ -1,6 +1,7 @@
 /* hashpool.c — fixed worker threads, bounded FIFO of waiting jobs. */
 #include <autoconfig.h>
 #include "hashpool.h"
+#include "error.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -91,7 +92,7 @@ struct rg_hashpool *rg_hashpool_new(int threads, int queue, char **error_r)
 				 strerror(err));
 			p->nthreads = i;
 			rg_hashpool_free(p);
-			*error_r = strdup(buf);
+			rg_error_r(error_r, "%s", buf);
 			return NULL;
 		}
 		p->nthreads = i + 1;
@@ -99,7 +100,7 @@ struct rg_hashpool *rg_hashpool_new(int threads, int queue, char **error_r)
 	return p;
 oom:
 	free(p);
-	*error_r = strdup("hashing pool: out of memory");
+	rg_error_r(error_r, "hashing pool: out of memory");
 	return NULL;
 }
 

@@ -71,7 +71,7 @@ struct rg_store *rg_store_open(const struct rg_config *cfg, const struct rg_stor
 
 	*error_r = NULL;
 	if (ops == NULL) {
-		*error_r = strdup("unknown store type");
+		rg_error_r(error_r, "unknown store type");
 		return NULL;
 	}
 	/* label: the admin's name, else "type:path", else the type */
@@ -85,7 +85,7 @@ struct rg_store *rg_store_open(const struct rg_config *cfg, const struct rg_stor
 	size_t llen = strlen(label) + 1;
 	struct rg_store *st = calloc(1, sizeof(*st) + llen);
 	if (st == NULL) {
-		*error_r = strdup("out of memory");
+		rg_error_r(error_r, "out of memory");
 		return NULL;
 	}
 	char *lcopy = (char *)(st + 1);

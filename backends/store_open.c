@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "msgs.h"
 #include "pwscheme.h"
 
@@ -87,7 +88,7 @@ int rg_stores_open(struct rg_config *cfg, char **errors_r)
 	}
 	cfg->opened = calloc(cfg->n_stores ? cfg->n_stores : 1, sizeof(struct rg_store *));
 	if (cfg->opened == NULL) {
-		*errors_r = strdup("out of memory");
+		rg_error_r(errors_r, "out of memory");
 		return -1;
 	}
 	cfg->release_stores = close_stores;

@@ -486,19 +486,19 @@ static int pf_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 
 	(void)cfg;
 	if (st->conf->path == NULL || st->conf->path[0] == '\0') {
-		*error_r = strdup("passwd-file store needs a path");
+		rg_error_r(error_r, "passwd-file store needs a path");
 		return -1;
 	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL || (s->path = strdup(st->conf->path)) == NULL) {
 		free(s);
-		*error_r = strdup("out of memory");
+		rg_error_r(error_r, "out of memory");
 		return -1;
 	}
 	if (pf_read(s->path, &s->table, &s->sig, msg, sizeof(msg)) < 0) {
 		free(s->path);
 		free(s);
-		*error_r = strdup(msg);
+		rg_error_r(error_r, "%s", msg);
 		return -1;
 	}
 	pthread_mutex_init(&s->lock, NULL);
@@ -600,7 +600,7 @@ static int pf_foreach_hash(struct rg_store *st,
 
 	pthread_mutex_lock(&s->lock);
 	if (pf_refresh(st) < 0) {
-		*error_r = strdup(pf_errbuf);
+		rg_error_r(error_r, "%s", pf_errbuf);
 		ret = -1;
 	} else {
 		for (size_t i = 0; i < s->table.n; i++)

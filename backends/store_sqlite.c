@@ -261,13 +261,13 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 
 	(void)cfg;
 	if (conf->path == NULL || conf->path[0] == '\0') {
-		*error_r = strdup("sqlite store needs a path");
+		rg_error_r(error_r, "sqlite store needs a path");
 		return -1;
 	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL || (s->path = strdup(conf->path)) == NULL) {
 		free(s);
-		*error_r = strdup("out of memory");
+		rg_error_r(error_r, "out of memory");
 		return -1;
 	}
 	for (int q = 0; q < Q_COUNT; q++)
@@ -299,7 +299,7 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 fail:
 	free(s->path);
 	free(s);
-	*error_r = strdup(msg);
+	rg_error_r(error_r, "%s", msg);
 	return -1;
 }
 
@@ -623,7 +623,7 @@ static int sq_foreach_hash(struct rg_store *st,
 	if (s->custom)
 		return 0;
 	if (sq_lock_checked(s) < 0) {
-		*error_r = strdup(sq_errbuf);
+		rg_error_r(error_r, "%s", sq_errbuf);
 		pthread_mutex_unlock(&s->lock);
 		return -1;
 	}
@@ -639,7 +639,7 @@ static int sq_foreach_hash(struct rg_store *st,
 	}
 	if (rc != SQLITE_DONE) {
 		sq_fail(s, rc);
-		*error_r = strdup(sq_errbuf);
+		rg_error_r(error_r, "%s", sq_errbuf);
 		ret = -1;
 	}
 	sqlite3_finalize(stmt);

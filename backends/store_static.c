@@ -10,6 +10,7 @@
  */
 #include <autoconfig.h>
 #include "store.h"
+#include "error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ static int static_open(struct rg_store *st, const struct rg_config *cfg, char **
 
 	(void)cfg;
 	if (s == NULL) {
-		*error_r = strdup("out of memory");
+		rg_error_r(error_r, "out of memory");
 		return -1;
 	}
 	s->n = conf->n_users;
@@ -58,7 +59,7 @@ static int static_open(struct rg_store *st, const struct rg_config *cfg, char **
 		s->by_name = calloc(s->n, sizeof(s->by_name[0]));
 		if (s->by_name == NULL) {
 			free(s);
-			*error_r = strdup("out of memory");
+			rg_error_r(error_r, "out of memory");
 			return -1;
 		}
 	}
@@ -88,7 +89,7 @@ static int static_open(struct rg_store *st, const struct rg_config *cfg, char **
 fail:
 	free(s->by_name);
 	free(s);
-	*error_r = strdup(msg);
+	rg_error_r(error_r, "%s", msg);
 	return -1;
 }
 

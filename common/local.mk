@@ -1,7 +1,7 @@
 # common/: the base library: config, log, stats, logins, socket permissions, milter policy
 librelayguard_a_SOURCES += common/log.c common/log.h common/stats.c common/stats.h \
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
-	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h \
+	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h common/error.c common/error.h \
 	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h
 
 librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \

@@ -72,16 +72,6 @@ void rg_log(int priority, const char *fmt, ...)
 	}
 }
 
-int rg_error_r(char **error_r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(error_r, fmt, ap) < 0)
-		*error_r = NULL;
-	va_end(ap);
-	return -1;
-}
 
 /* A byte that may stand in a bare (unquoted) value. */
 static bool bare_byte(unsigned char c)

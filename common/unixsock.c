@@ -2,6 +2,8 @@
 #include <autoconfig.h>
 #include "unixsock.h"
 
+#include "error.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +15,8 @@
 
 static int fail(char **error_r, const char *path, const char *what, int err)
 {
-	if (asprintf(error_r, "%s: %s%s%s", path, what, err ? ": " : "",
-		     err ? strerror(err) : "") < 0)
-		*error_r = NULL;
-	return -1;
+	return rg_error_r(error_r, "%s: %s%s%s", path, what, err ? ": " : "",
+			  err ? strerror(err) : "");
 }
 
 int rg_unix_listen(const char *path, int backlog, rg_unix_perms_fn *perms,

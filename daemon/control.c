@@ -181,9 +181,8 @@ int rg_control_start(const struct rg_config *cfg, rg_control_reload_fn reload, c
 	reload_cb = reload;
 	atomic_store(&stopping, false);
 	if ((err = pthread_create(&thread, NULL, control_main, NULL)) != 0) {
-		if (asprintf(error_r, "%s: cannot start the control thread: %s", path,
-			     strerror(err)) < 0)
-			*error_r = NULL;
+		rg_error_r(error_r, "%s: cannot start the control thread: %s", path,
+			   strerror(err));
 		close(fd);
 		unlink(path);
 		listen_fd = -1;

@@ -1,6 +1,6 @@
 # milter/: libmilter glue (linked into the relayguard daemon only); the policy
 # it calls is pure C in librelayguard (owner of both: milter work)
-librelayguard_a_SOURCES += common/policy.c common/policy.h common/policy_stores.c
+librelayguard_a_SOURCES += common/policy.c common/policy.h backends/policy_stores.c
 
 relayguard_SOURCES += milter/rg_milter.h milter/milter_main.c \
 	milter/milter_callbacks.c milter/milter_callbacks.h \
