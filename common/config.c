@@ -150,6 +150,8 @@ static void config_free(struct rg_config *cfg)
 		return;
 	if (cfg->release_stores)
 		cfg->release_stores(cfg);
+	rg_name_index_free(&cfg->tenants.index);
+	free(cfg->tenants.names);
 	free_fields(&rg_config_root_keys, cfg);
 	free(cfg->path);
 	free(cfg->warnings_text);
@@ -633,8 +635,6 @@ void rg_config_current_set(struct rg_config *cfg)
 
 const struct rg_tenant *rg_config_tenant(const struct rg_config *cfg, const char *name)
 {
-	for (size_t i = 0; i < cfg->tenants.n_list; i++)
-		if (strcasecmp(cfg->tenants.list[i].name, name) == 0)
-			return &cfg->tenants.list[i];
-	return NULL;
+	long i = rg_name_index_find(&cfg->tenants.index, name);
+	return i >= 0 ? &cfg->tenants.list[i] : NULL;
 }

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nameindex.h"
+
 struct rg_store;		/* backends/store.h */
 
 /* Store types: their names are in config_keys.c's table (rg_store_type_name),
@@ -166,6 +168,9 @@ struct rg_config {
 		int max_length;
 		struct rg_tenant *list;
 		size_t n_list;
+		/* private: the names of list (borrowed) and their index (rg_config_tenant) */
+		const char **names;
+		struct rg_name_index index;
 	} tenants;
 
 	/* private: reference count (config.c) */

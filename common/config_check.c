@@ -6,6 +6,7 @@
 #include <autoconfig.h>
 #include "config.h"
 #include "config_internal.h"
+#include "nameindex.h"
 #include "sockperm.h"
 #include "accounts.h"
 
@@ -120,18 +121,27 @@ static void need_params(struct rg_load_ctx *ctx, const struct rg_store_conf *sc,
  * store_open.c checks them when the stores are opened). */
 static void check_static_users(struct rg_load_ctx *ctx, const struct rg_store_conf *sc, size_t i)
 {
+	const char **names = calloc(sc->n_users ? sc->n_users : 1, sizeof(char *));
+	struct rg_name_index ix;
+
+	if (names == NULL || rg_name_index_init(&ix, names, sc->n_users, false) != 0) {
+		free(names);
+		ERR(ctx, sc->line, "stores[%zu]: out of memory", i);
+		return;
+	}
 	for (size_t u = 0; u < sc->n_users; u++) {
 		const struct rg_static_user *us = &sc->users[u];
 
+		names[u] = us->name;
 		if (us->name == NULL || us->password == NULL)
 			continue;	/* already reported as missing */
-		for (size_t v = 0; v < u; v++)
-			if (sc->users[v].name && strcmp(sc->users[v].name, us->name) == 0) {
-				ERR(ctx, us->line, "stores[%zu].users[%zu]: duplicate user \"%s\" "
-				    "(first at line %d)", i, u, us->name, sc->users[v].line);
-				break;
-			}
+		long v = rg_name_index_add(&ix, u);
+		if (v >= 0)
+			ERR(ctx, us->line, "stores[%zu].users[%zu]: duplicate user \"%s\" "
+			    "(first at line %d)", i, u, us->name, sc->users[v].line);
 	}
+	rg_name_index_free(&ix);
+	free(names);
 }
 
 static void check_stores(struct rg_load_ctx *ctx)
@@ -184,10 +194,20 @@ static const char *tenant_name_problem(const char *name, int max_length)
 	return NULL;
 }
 
+/* Also builds the tenant index that rg_config_tenant looks names up in. */
 static void check_tenants(struct rg_load_ctx *ctx)
 {
-	const struct rg_config *cfg = ctx->cfg;
+	struct rg_config *cfg = ctx->cfg;
+	size_t n = cfg->tenants.n_list;
 
+	cfg->tenants.names = calloc(n ? n : 1, sizeof(char *));
+	if (cfg->tenants.names == NULL ||
+	    rg_name_index_init(&cfg->tenants.index, cfg->tenants.names, n, true) != 0) {
+		ERR(ctx, rg_load_line(ctx, "tenants.list"), "tenants.list: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		cfg->tenants.names[i] = cfg->tenants.list[i].name;
 	for (size_t i = 0; i < cfg->tenants.n_list; i++) {
 		const struct rg_tenant *t = &cfg->tenants.list[i];
 		const char *why;
@@ -196,13 +216,10 @@ static void check_tenants(struct rg_load_ctx *ctx)
 			continue;
 		if ((why = tenant_name_problem(t->name, cfg->tenants.max_length)) != NULL)
 			ERR(ctx, t->line, "tenants.list[%zu]: tenant name \"%s\": %s", i, t->name, why);
-		for (size_t j = 0; j < i; j++)
-			if (cfg->tenants.list[j].name &&
-			    strcasecmp(cfg->tenants.list[j].name, t->name) == 0) {
-				ERR(ctx, t->line, "tenants.list[%zu]: duplicate tenant \"%s\" "
-				    "(first at line %d)", i, t->name, cfg->tenants.list[j].line);
-				break;
-			}
+		long j = rg_name_index_add(&cfg->tenants.index, i);
+		if (j >= 0)
+			ERR(ctx, t->line, "tenants.list[%zu]: duplicate tenant \"%s\" "
+			    "(first at line %d)", i, t->name, cfg->tenants.list[j].line);
 		if (!t->has_require_authz)
 			WARN(ctx, t->line, "tenant \"%s\" has no require_authz: open to every "
 			     "authenticated identity", t->name);

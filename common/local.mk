@@ -1,7 +1,7 @@
 # common/: the base library: config, log, stats, logins, socket permissions, milter policy
 librelayguard_a_SOURCES += common/log.c common/log.h common/stats.c common/stats.h \
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
-	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h common/error.c common/error.h \
+	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h common/error.c common/error.h common/nameindex.c common/nameindex.h \
 	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h
 
 librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \
@@ -39,11 +39,13 @@ EXTRA_DIST += $(OPS_TESTS) t/ops/milter-loop.lua t/ops/snapshot.lua \
 	t/ops/inflight.lua
 
 # the control protocol (both ends), the unix-socket listener, user/group lookups
-check_PROGRAMS += t/unit/test_control_proto t/unit/test_unixsock t/unit/test_accounts
+check_PROGRAMS += t/unit/test_control_proto t/unit/test_unixsock t/unit/test_accounts t/unit/test_nameindex
+t_unit_test_nameindex_SOURCES = t/unit/test_nameindex.c t/tap.h
+t_unit_test_nameindex_LDADD = librelayguard.a $(RG_LIBS)
 t_unit_test_accounts_SOURCES = t/unit/test_accounts.c t/tap.h
 t_unit_test_accounts_LDADD = librelayguard.a $(RG_LIBS)
 t_unit_test_control_proto_SOURCES = t/unit/test_control_proto.c t/tap.h
 t_unit_test_control_proto_LDADD = librelayguard.a $(RG_LIBS)
 t_unit_test_unixsock_SOURCES = t/unit/test_unixsock.c t/tap.h
 t_unit_test_unixsock_LDADD = librelayguard.a $(RG_LIBS)
-TESTS += t/unit/test_control_proto t/unit/test_unixsock t/unit/test_accounts
+TESTS += t/unit/test_control_proto t/unit/test_unixsock t/unit/test_accounts t/unit/test_nameindex
