@@ -295,11 +295,9 @@ enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *t
 		error_r = &dummy_err;
 	*error_r = NULL;
 	*allowed_r = false;
-	/* the config's tenants.list first (tenant names are case-insensitive) */
-	for (size_t i = 0; i < cfg->tenants.n_list; i++) {
-		const struct rg_tenant *t = &cfg->tenants.list[i];
-		if (t->name == NULL || strcasecmp(t->name, tenant) != 0)
-			continue;
+	/* the config's tenants.list first (rg_config_tenant: case-insensitive, indexed) */
+	const struct rg_tenant *t = rg_config_tenant(cfg, tenant);
+	if (t != NULL) {
 		*allowed_r = !t->has_require_authz || (user != NULL && tenant_lists(t, user));
 		return RG_LOOKUP_FOUND;
 	}
