@@ -39,7 +39,9 @@ EXTRA_DIST += $(OPS_TESTS) t/ops/milter-loop.lua t/ops/snapshot.lua \
 	t/ops/inflight.lua
 
 # the control protocol (both ends), the unix-socket listener, user/group lookups
-check_PROGRAMS += t/unit/test_control_proto t/unit/test_unixsock t/unit/test_accounts t/unit/test_nameindex
+check_PROGRAMS += t/unit/test_control_proto t/unit/test_unixsock t/unit/test_accounts t/unit/test_nameindex t/unit/test_stats
+t_unit_test_stats_SOURCES = t/unit/test_stats.c t/tap.h
+t_unit_test_stats_LDADD = librelayguard.a $(RG_LIBS)
 t_unit_test_nameindex_SOURCES = t/unit/test_nameindex.c t/tap.h
 t_unit_test_nameindex_LDADD = librelayguard.a $(RG_LIBS)
 t_unit_test_accounts_SOURCES = t/unit/test_accounts.c t/tap.h
@@ -48,4 +50,4 @@ t_unit_test_control_proto_SOURCES = t/unit/test_control_proto.c t/tap.h
 t_unit_test_control_proto_LDADD = librelayguard.a $(RG_LIBS)
 t_unit_test_unixsock_SOURCES = t/unit/test_unixsock.c t/tap.h
 t_unit_test_unixsock_LDADD = librelayguard.a $(RG_LIBS)
-TESTS += t/unit/test_control_proto t/unit/test_unixsock t/unit/test_accounts t/unit/test_nameindex
+TESTS += t/unit/test_control_proto t/unit/test_unixsock t/unit/test_accounts t/unit/test_nameindex t/unit/test_stats

@@ -1,6 +1,7 @@
 /*
  * stats.h — named counters for `relayguardctl stats` (plain and Prometheus).
- * Names are dotted, lower case, stable: "login.ok", "login.fail.bad_password",
+ * Names are dotted, lower case, stable (relayguardctl stats prints them):
+ * "login.ok", "login.fail.bad_password",
  * "login.tempfail.store_error", "cache.hit", "cache.miss", "hashpool.rejected",
  * "milter.verdict.reject.tenant_not_authorized", "store.error", ...
  * Thread-safe; cheap enough for every request.
@@ -19,8 +20,23 @@ void rg_stats_set(const char *name, int64_t value);
 void rg_stats_gauge_add(const char *name, int64_t delta);
 /* "name value\n" lines, sorted by name. */
 void rg_stats_print(FILE *out);
-/* Prometheus text format: relayguard_<name with . → _> value. */
+/* Prometheus text format: the dotted names mapped to metric families by the
+ * registry in stats.c (relayguard_logins_total{result,reason}, ...), and the
+ * histograms. */
 void rg_stats_print_prometheus(FILE *out);
+
+/* Latency histograms (seconds, fixed buckets from 100 us to 5 s; lock-free). */
+enum rg_hist {
+	RG_HIST_LOGIN_CACHED,	/* a login the keyed-MAC cache answered */
+	RG_HIST_LOGIN_HASHED,	/* a login that needed the hash (or failed before) */
+	RG_HIST_MILTER_MAIL,	/* the milter's decision at MAIL FROM */
+	RG_HIST_MILTER_EOH,	/* ... at the end of the headers */
+	RG_HIST_COUNT
+};
+#define RG_HIST_BUCKETS 15
+void rg_stats_observe(enum rg_hist h, uint64_t ns);
+uint64_t rg_stats_observed(enum rg_hist h);
+void rg_stats_print_histograms(FILE *out);
 int64_t rg_stats_get(const char *name);
 
 #endif

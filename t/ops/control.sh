@@ -81,13 +81,33 @@ ok $? "counts logins ok / failed by reason and cache hits / misses" || diag "$st
 echo "$stats" | grep -q '^config.generation 1$' && echo "$stats" | grep -q '^uptime_seconds [0-9]'
 ok $? "reports the configuration generation and uptime"
 prom=$("$CTL" -c "$conf" stats --prometheus)
-echo "$prom" | grep -qx '# TYPE relayguard_login_ok counter' &&
-	echo "$prom" | grep -qx 'relayguard_login_ok 2' &&
+echo "$prom" | grep -qx '# TYPE relayguard_logins_total counter' &&
+	echo "$prom" | grep -qx 'relayguard_logins_total{result="ok",reason="ok"} 2' &&
+	echo "$prom" | grep -q '^relayguard_logins_total{result="fail",reason="[a-z_]*"} 1$' &&
 	echo "$prom" | grep -qx '# TYPE relayguard_config_generation gauge'
-ok $? "stats --prometheus: Prometheus text format" || diag "$prom"
+ok $? "stats --prometheus: relayguard_logins_total with result and reason as labels" || diag "$prom"
+echo "$prom" | grep -qx 'relayguard_auth_cache_lookups_total{result="hit"} 1'
+ok $? "cache lookups: one family, the result as a label" || diag "$prom"
 echo "$stats" | grep -qx 'hashpool.queue_depth 0' &&
-	echo "$prom" | grep -qx '# TYPE relayguard_hashpool_queue_depth gauge'
-ok $? "hashing-pool queue depth is a gauge, back to 0 when idle" || diag "$stats"
+	echo "$prom" | grep -qx '# TYPE relayguard_hashpool_queue_depth gauge' &&
+	echo "$prom" | grep -qx 'relayguard_open_connections{listener="milter"} 0'
+ok $? "hashing-pool queue depth and open connections are gauges, back to 0 when idle" || diag "$stats"
+# every login is in the latency histogram: 4 logins, 1 answered by the cache
+echo "$prom" | grep -qx 'relayguard_login_duration_seconds_count{cache="hit"} 1' &&
+	echo "$prom" | grep -qx 'relayguard_login_duration_seconds_count{cache="miss"} 3' &&
+	echo "$prom" | grep -qx 'relayguard_login_duration_seconds_bucket{cache="miss",le="+Inf"} 3'
+ok $? "login latency: a _seconds histogram by cache hit/miss, counting every login" || diag "$prom"
+unlike "$prom" "unregistered" "every counter has a registered metric family"
+for name in $(echo "$prom" | sed -n 's/^# TYPE \([^ ]*\) counter$/\1/p'); do
+	case $name in *_total) ;; *) fail "counter $name does not end in _total" ;; esac
+done
+if command -v promtool >/dev/null; then
+	out=$(echo "$prom" | promtool check metrics 2>&1)
+	ok $? "promtool check metrics accepts the exposition" || diag "$out"
+	is "$out" "" "promtool has no complaint (naming, help, types)"
+else
+	skip "promtool not installed (apt-get install prometheus)" 2
+fi
 "$CTL" -c "$conf" stats --json >/dev/null 2>&1
 ok $(($? != 64)) "stats with an unknown option: exit 64"
 
