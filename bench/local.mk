@@ -56,6 +56,15 @@ bench_auth_timing_LDADD = $(SODIUM_LIBS)
 bench-auth-timing: bench/auth_timing$(EXEEXT) relayguard$(EXEEXT) relayguardctl$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_auth_timing.sh
 
+# scale: the same milter and cached-login loads with 100 users / 10 tenants and
+# with 1,000,000 users / 100,000 tenants; loading 100,000 tenants
+BENCH_TARGETS += bench-scale
+EXTRA_DIST += bench/bench_scale.sh
+bench-scale: bench/milter_load$(EXEEXT) bench/null_milter$(EXEEXT) bench/bench_auth$(EXEEXT) \
+		relayguard$(EXEEXT) relayguardctl$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  bash $(top_srcdir)/bench/bench_scale.sh
+
 # ---- keep last ----
 bench:
 	@set -e; for t in $(BENCH_TARGETS); do \
