@@ -205,8 +205,9 @@ static void conclude(struct rg_auth_result *res, struct decision *d, enum rg_aut
 	d->code = code;
 }
 
-static void log_decision(const struct rg_auth_request *req, const struct rg_auth_result *res,
-			 const struct decision *d, const char *identity)
+static void log_decision(const struct rg_config *cfg, const struct rg_auth_request *req,
+			 const struct rg_auth_result *res, const struct decision *d,
+			 const char *identity)
 {
 	/* client-supplied values quoted (rg_log_quote); protocol, mech, result, cached
 	 * and delay_ms are ours; reason is our text plus d->detail, already escaped */
@@ -214,18 +215,20 @@ static void log_decision(const struct rg_auth_request *req, const struct rg_auth
 	static const char *const names[] = {"ok", "fail", "tempfail"};
 	char stat[96];
 
-	rg_log(res->status == RG_AUTH_OK ? LOG_INFO :
-	       res->status == RG_AUTH_FAIL ? LOG_NOTICE : LOG_WARNING,
-	       "auth: protocol=%s mech=%s service=%s user=%s authc=%s rip=%s result=%s "
-	       "reason=\"%s%s%s\" cached=%s delay_ms=%u",
-	       req->protocol ? req->protocol : "?", rg_mech_name(req->mech),
-	       rg_log_quote(service, sizeof(service), req->service),
-	       rg_log_quote(user, sizeof(user), identity),
-	       rg_log_quote(authc, sizeof(authc), req->authc),
-	       rg_log_quote(addr, sizeof(addr), req->remote_addr && req->remote_addr[0] ?
-			    req->remote_addr : NULL),
-	       names[res->status], res->reason, d->detail[0] ? ": " : "", d->detail,
-	       res->cached ? "yes" : "no", res->delay_ms);
+	/* log_logins = "failures": a successful login is only counted */
+	if (res->status != RG_AUTH_OK || cfg == NULL || cfg->auth.log_logins != RG_LOG_LOGINS_FAILURES)
+		rg_log(res->status == RG_AUTH_OK ? LOG_INFO :
+		       res->status == RG_AUTH_FAIL ? LOG_NOTICE : LOG_WARNING,
+		       "auth: protocol=%s mech=%s service=%s user=%s authc=%s rip=%s result=%s "
+		       "reason=\"%s%s%s\" cached=%s delay_ms=%u",
+		       req->protocol ? req->protocol : "?", rg_mech_name(req->mech),
+		       rg_log_quote(service, sizeof(service), req->service),
+		       rg_log_quote(user, sizeof(user), identity),
+		       rg_log_quote(authc, sizeof(authc), req->authc),
+		       rg_log_quote(addr, sizeof(addr), req->remote_addr && req->remote_addr[0] ?
+				    req->remote_addr : NULL),
+		       names[res->status], res->reason, d->detail[0] ? ": " : "", d->detail,
+		       res->cached ? "yes" : "no", res->delay_ms);
 	if (res->status == RG_AUTH_OK)
 		rg_stats_inc("login.ok");
 	else {
@@ -403,5 +406,5 @@ out:
 		rg_stats_inc("auth.cost_padded");
 		sleep_ns(pad_ns);
 	}
-	log_decision(req, res, &d, identity);
+	log_decision(cfg, req, res, &d, identity);
 }

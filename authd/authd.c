@@ -166,7 +166,7 @@ static void serve_dovecot(int fd)
 	size_t have = 0, max_line;
 	unsigned mechs;
 	pid_t peer = rg_peer_pid(fd);	/* the MTA process (Postfix: one smtpd) */
-	int64_t last_activity, line_start = 0, idle_ms, request_ms;
+	int64_t last_activity, line_start = 0, idle_ms, request_ms, rcv_timeout_ms = -1;
 
 	if (take_config(&cfg) == NULL)
 		return;
@@ -200,10 +200,18 @@ static void serve_dovecot(int fd)
 		if (line_due)
 			deadline = line_start + request_ms;
 		int64_t left = deadline - now_ms();
-		int w = left > 0 ? wait_readable(fd, (int)left) : 0;
-		if (w < 0)
-			goto done;
-		if (w == 0) {
+		/* the deadline goes into SO_RCVTIMEO, so that a request costs one
+		 * blocking recv (no poll before it); the option is set again only
+		 * when the time left no longer matches it */
+		if (left > 0 && (rcv_timeout_ms < 0 || rcv_timeout_ms > left + 250 ||
+				 rcv_timeout_ms < left - 1000)) {
+			struct timeval rtv = { .tv_sec = left / 1000,
+					       .tv_usec = (suseconds_t)(left % 1000) * 1000 };
+			if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv)) != 0)
+				goto done;
+			rcv_timeout_ms = left;
+		}
+		if (left <= 0) {
 			if (line_due) {
 				rg_log(LOG_NOTICE, "auth: dovecot: request line not complete %lld s "
 				       "after its first byte (auth.request_timeout); closing",
@@ -217,8 +225,8 @@ static void serve_dovecot(int fd)
 			goto done;
 		}
 		ssize_t n = recv(fd, buf + have, max_line + 1 - have, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;	/* EAGAIN: SO_RCVTIMEO ran out; the loop decides */
 		if (n <= 0)
 			goto done;
 		last_activity = now_ms();

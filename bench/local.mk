@@ -43,7 +43,11 @@ BENCH_TARGETS += bench-auth
 EXTRA_DIST += bench/bench_auth.sh
 bench_bench_auth_SOURCES = bench/bench_auth.c
 bench_bench_auth_LDADD = $(SODIUM_LIBS) $(PTHREAD_LIBS)
-bench-auth: bench/bench_auth$(EXEEXT) bench/bench_schemes$(EXEEXT) relayguard$(EXEEXT) relayguardctl$(EXEEXT)
+EXTRA_PROGRAMS += bench/null_dovecot
+bench_null_dovecot_SOURCES = bench/null_dovecot.c
+bench_null_dovecot_LDADD = $(PTHREAD_LIBS)
+bench-auth: bench/bench_auth$(EXEEXT) bench/bench_schemes$(EXEEXT) bench/null_dovecot$(EXEEXT) \
+		relayguard$(EXEEXT) relayguardctl$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_auth.sh
 
 # SASL service: how long a refusal takes per kind of account (unknown, wrong

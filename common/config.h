@@ -79,6 +79,8 @@ enum rg_uncorrelated_action {
 	RG_UNCORRELATED_TEMPFAIL = 1,
 };
 
+enum rg_log_logins { RG_LOG_LOGINS_ALL = 0, RG_LOG_LOGINS_FAILURES };
+
 enum rg_tls_version {
 	RG_TLS_NONE = 0, RG_TLS_1_0 = 10, RG_TLS_1_1 = 11, RG_TLS_1_2 = 12, RG_TLS_1_3 = 13,
 };
@@ -122,6 +124,7 @@ struct rg_config {
 		char *saslauthd_socket;	/* "" = off */
 		unsigned mechanisms;	/* RG_MECH_BIT(RG_MECH_PLAIN) | ... */
 		bool require_tls;
+		int log_logins;	/* enum rg_log_logins */
 		int hash_threads;	/* 0 = one per core */
 		int hash_queue;
 		int failure_delay_ms;

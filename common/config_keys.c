@@ -28,6 +28,9 @@ static const struct rg_key_value uncorrelated_actions[] = {
 	{NULL, 0},
 };
 /* The one list of store type names (the parser, -K, the man page, logs, -n). */
+static const struct rg_key_value log_logins_values[] = {
+	{"all", RG_LOG_LOGINS_ALL}, {"failures", RG_LOG_LOGINS_FAILURES}, {NULL, 0},
+};
 static const struct rg_key_value store_types[] = {
 	{"static", RG_STORE_STATIC}, {"passwd-file", RG_STORE_PASSWD_FILE},
 	{"sqlite", RG_STORE_SQLITE}, {NULL, 0},
@@ -131,6 +134,9 @@ static const struct rg_key auth_keys[] = {
 	  .desc = "SASL mechanisms offered (PLAIN, LOGIN)" },
 	K_BOOL(C, "require_tls", auth.require_tls, true,
 	       "refuse AUTH on a session the MTA says is not secured"),
+	K_ENUM(C, "log_logins", auth.log_logins, 0, RG_LOG_LOGINS_ALL, log_logins_values,
+	       "which login decisions get a log line: all, or failures (failed and temporarily "
+	       "failed logins; successful ones are still counted in the statistics)"),
 	K_INT(C, "hash_threads", auth.hash_threads, 0, 0, 256,
 	      "password hashing threads (0 = one per core)"),
 	K_INT(C, "hash_queue", auth.hash_queue, 64, 1, 65536,

@@ -10,81 +10,124 @@
 
 #define RG_STATS_MAX 256
 #define RG_STATS_NAME 96
+#define RG_STATS_SLOTS 512	/* a power of two, over twice RG_STATS_MAX */
 
+/* The counters: an append-only table and a hash index over it.  Counting an
+ * existing name takes no lock (a hash probe and an atomic add: every login and
+ * every message counts twice or more); only a name seen for the first time
+ * takes the lock to append itself. */
 struct stat_entry {
+	char name[RG_STATS_NAME];
+	_Atomic int64_t value;
+	_Atomic int gauge;
+};
+
+static struct stat_entry table[RG_STATS_MAX];
+static _Atomic size_t n_entries;
+static _Atomic uint32_t slots[RG_STATS_SLOTS];	/* entry index + 1; 0 = empty */
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The entry of name, or NULL; with add, appended when missing (NULL when the
+ * table is full or the name too long: the count is dropped, never the request). */
+static struct stat_entry *find(const char *name, bool add)
+{
+	uint32_t h = name_hash(name);
+
+	for (;;) {
+		for (uint32_t i = 0; i < RG_STATS_SLOTS; i++) {
+			uint32_t at = (h + i) & (RG_STATS_SLOTS - 1);
+			uint32_t e = atomic_load_explicit(&slots[at], memory_order_acquire);
+			if (e == 0)
+				break;
+			if (strcmp(table[e - 1].name, name) == 0)
+				return &table[e - 1];
+		}
+		if (!add)
+			return NULL;
+		pthread_mutex_lock(&stats_lock);
+		size_t n = atomic_load(&n_entries);
+		uint32_t at = h & (RG_STATS_SLOTS - 1);
+		bool there = false;
+		while (atomic_load(&slots[at]) != 0) {	/* added by another thread meanwhile? */
+			if (strcmp(table[atomic_load(&slots[at]) - 1].name, name) == 0)
+				there = true;
+			at = (at + 1) & (RG_STATS_SLOTS - 1);
+		}
+		if (!there) {
+			if (n == RG_STATS_MAX || strlen(name) >= RG_STATS_NAME) {
+				pthread_mutex_unlock(&stats_lock);
+				return NULL;
+			}
+			memcpy(table[n].name, name, strlen(name) + 1);
+			atomic_store(&n_entries, n + 1);
+			/* published last: a reader that finds the slot sees the name */
+			atomic_store_explicit(&slots[at], (uint32_t)n + 1, memory_order_release);
+		}
+		pthread_mutex_unlock(&stats_lock);
+		add = false;	/* found by the probe above now */
+	}
+}
+
+void rg_stats_add(const char *name, int64_t delta)
+{
+	struct stat_entry *e = find(name, true);
+	if (e != NULL)
+		atomic_fetch_add_explicit(&e->value, delta, memory_order_relaxed);
+}
+
+void rg_stats_set(const char *name, int64_t value)
+{
+	struct stat_entry *e = find(name, true);
+	if (e != NULL) {
+		atomic_store_explicit(&e->value, value, memory_order_relaxed);
+		atomic_store_explicit(&e->gauge, 1, memory_order_relaxed);
+	}
+}
+
+void rg_stats_gauge_add(const char *name, int64_t delta)
+{
+	struct stat_entry *e = find(name, true);
+	if (e != NULL) {
+		atomic_fetch_add_explicit(&e->value, delta, memory_order_relaxed);
+		atomic_store_explicit(&e->gauge, 1, memory_order_relaxed);
+	}
+}
+
+int64_t rg_stats_get(const char *name)
+{
+	struct stat_entry *e = find(name, false);
+	return e != NULL ? atomic_load(&e->value) : 0;
+}
+
+/* A plain copy for printing. */
+struct stat_copy {
 	char name[RG_STATS_NAME];
 	int64_t value;
 	int gauge;
 };
 
-static struct stat_entry table[RG_STATS_MAX];
-static size_t n_entries;
-static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct stat_entry *find_or_add(const char *name)
-{
-	for (size_t i = 0; i < n_entries; i++)
-		if (strcmp(table[i].name, name) == 0)
-			return &table[i];
-	if (n_entries == RG_STATS_MAX || strlen(name) >= RG_STATS_NAME)
-		return NULL;	/* table full: the counter is dropped, never the request */
-	struct stat_entry *e = &table[n_entries++];
-	strcpy(e->name, name);
-	return e;
-}
-
-void rg_stats_add(const char *name, int64_t delta)
-{
-	pthread_mutex_lock(&stats_lock);
-	struct stat_entry *e = find_or_add(name);
-	if (e != NULL)
-		e->value += delta;
-	pthread_mutex_unlock(&stats_lock);
-}
-
-void rg_stats_set(const char *name, int64_t value)
-{
-	pthread_mutex_lock(&stats_lock);
-	struct stat_entry *e = find_or_add(name);
-	if (e != NULL) {
-		e->value = value;
-		e->gauge = 1;
-	}
-	pthread_mutex_unlock(&stats_lock);
-}
-
-void rg_stats_gauge_add(const char *name, int64_t delta)
-{
-	pthread_mutex_lock(&stats_lock);
-	struct stat_entry *e = find_or_add(name);
-	if (e != NULL) {
-		e->value += delta;
-		e->gauge = 1;
-	}
-	pthread_mutex_unlock(&stats_lock);
-}
-
-int64_t rg_stats_get(const char *name)
-{
-	int64_t v = 0;
-	pthread_mutex_lock(&stats_lock);
-	for (size_t i = 0; i < n_entries; i++)
-		if (strcmp(table[i].name, name) == 0)
-			v = table[i].value;
-	pthread_mutex_unlock(&stats_lock);
-	return v;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
-	return strcmp(((const struct stat_entry *)a)->name, ((const struct stat_entry *)b)->name);
+	return strcmp(((const struct stat_copy *)a)->name, ((const struct stat_copy *)b)->name);
 }
 
-static size_t snapshot(struct stat_entry *copy)
+static size_t snapshot(struct stat_copy *copy)
 {
-	pthread_mutex_lock(&stats_lock);
-	size_t n = n_entries;
-	memcpy(copy, table, n * sizeof(*copy));
+	pthread_mutex_lock(&stats_lock);	/* no name is being appended meanwhile */
+	size_t n = atomic_load(&n_entries);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(copy[i].name, table[i].name, sizeof(copy[i].name));
+		copy[i].value = atomic_load(&table[i].value);
+		copy[i].gauge = atomic_load(&table[i].gauge);
+	}
 	pthread_mutex_unlock(&stats_lock);
 	qsort(copy, n, sizeof(*copy), cmp_entry);
 	return n;
@@ -92,7 +135,7 @@ static size_t snapshot(struct stat_entry *copy)
 
 void rg_stats_print(FILE *out)
 {
-	static struct stat_entry copy[RG_STATS_MAX];
+	static struct stat_copy copy[RG_STATS_MAX];
 	size_t n = snapshot(copy);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s %lld\n", copy[i].name, (long long)copy[i].value);
@@ -234,7 +277,7 @@ static void put_labels(FILE *out, const struct family *f, const char *name)
 
 void rg_stats_print_prometheus(FILE *out)
 {
-	static struct stat_entry copy[RG_STATS_MAX];
+	static struct stat_copy copy[RG_STATS_MAX];
 	size_t n = snapshot(copy);
 
 	for (size_t i = 0; i < N_FAMILIES; i++) {

@@ -39,7 +39,13 @@ fi
 if getent passwd relayguard >/dev/null; then
 	bail_out "a user 'relayguard' exists outside the package: not touching this machine"
 fi
-[ -e $RUN ] && bail_out "$RUN exists: is a relayguard running on this machine?"
+if [ -e $RUN ]; then
+	# an empty folder left behind is removed; one in use is not touched
+	if pgrep -x relayguard >/dev/null || [ -n "$(ls -A $RUN 2>/dev/null)" ]; then
+		bail_out "$RUN is in use: is a relayguard running on this machine?"
+	fi
+	rmdir $RUN
+fi
 
 W=$(tap_tmpdir check-deb) || bail_out "cannot make a private folder"
 chmod 0755 "$W"
