@@ -9,7 +9,7 @@
 rg_require dvclient sqlite3
 rg_workdir authd-service
 
-write_conf() { # failure_delay_ms hash_threads hash_queue
+write_conf() { # failure_delay_ms hash_threads hash_queue [log_logins]
 	cat > "$W/rg.conf" <<CONF
 control_socket = "$W/control";
 pidfile = "$W/rg.pid";
@@ -23,6 +23,7 @@ auth: {
   hash_threads = $2;
   hash_queue = $3;
   max_connections = 600;
+  log_logins = "${4:-all}";
 };
 stores = ( { type = "sqlite"; path = "$W/users.db"; } );
 CONF
@@ -173,6 +174,22 @@ is "$(logcount 'authc=daniel .*result=fail.*delay_ms=800')" 1 "third failure log
 dv plain daniel bad3 >/dev/null
 is "$(logcount 'authc=daniel .*result=fail.*delay_ms=1000')" 0 "same wrong password again: no escalation"
 dv plain daniel Daniel-pw-1 >/dev/null
+
+# ---- log_logins = "failures": successes counted, not logged; failures logged ----
+write_conf 0 2 64 failures
+rg_reload 3
+printf 'lucy-pw-1' | ctl user add lucy >/dev/null
+ok_before=$(logcount 'authc=lucy .*result=ok')
+fail_before=$(logcount 'authc=lucy .*result=fail')
+is "$(dv plain lucy lucy-pw-1)" "OK 1 user=lucy" "log_logins = failures: lucy logs in"
+is "$(logcount 'authc=lucy .*result=ok')" "$ok_before" "... and the success gets no log line"
+dv plain lucy wrong-one >/dev/null
+is "$(logcount 'authc=lucy .*result=fail')" $((fail_before + 1)) "a failure is still logged"
+matches "$("$CTL" -c "$W/rg.conf" stats | grep '^login.ok ')" "login.ok [1-9]*" "successes still counted"
+write_conf 0 2 64 all
+rg_reload 4
+dv plain lucy lucy-pw-1 >/dev/null
+is "$(logcount 'authc=lucy .*result=ok')" $((ok_before + 1)) "log_logins = all: the success is logged again"
 
 # ---- secrets never logged ----
 grep -q -e 'Daniel-pw-1' -e 'mallory-pw' -e 'carol-new' -e 'bad3' "$W/rg.log" \
