@@ -17,9 +17,9 @@ DVN=${BENCH_AUTH_DOVECOT_N:-120}; FLOOD=${BENCH_AUTH_FLOOD:-1000}
 CORES=$(nproc)
 W=$b/bench/tmp-auth.$$
 mkdir -p "$W"
-RGPID=; DVPID=
+RGPID=; DVPID=; NULLPID=
 stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && { i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; kill -9 "$1" 2>/dev/null; }; true; }
-cleanup() { stop_pid "$RGPID"; stop_pid "$DVPID"; rm -rf "$W"; }
+cleanup() { stop_pid "$RGPID"; stop_pid "$DVPID"; stop_pid "$NULLPID"; rm -rf "$W"; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 ulimit -n 8192 2>/dev/null || true
@@ -46,9 +46,10 @@ i=0; while [ $i -lt "$USERS" ]; do printf "pw$i" | "$CTL" -c "$W/rg.conf" user a
 sqlite3 "$W/users.db" "SELECT name || ':{ARGON2ID}' || password FROM users" > "$W/passwd"
 echo "hash: $(sqlite3 "$W/users.db" "SELECT substr(password,1,30) FROM users LIMIT 1")..."
 
-# ---- relayguard ----
-"$RG" -c "$W/rg.conf" -f >"$W/rg.log" 2>&1 & RGPID=$!
+# ---- relayguard (in the background as in production: log lines to syslog only) ----
+"$RG" -c "$W/rg.conf" >"$W/rg.log" 2>&1
 i=0; while [ ! -S "$W/rg-auth" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+RGPID=$(cat "$W/rg.pid")
 one=$("$LOAD" -s "$W/rg-auth" -c 1 -n 20 -U 20)          # 20 distinct users, one at a time
 VERIFY_MS=$(field "$one" p50_ms)
 # The hashing limit: $CORES threads verifying the same Argon2id at once, in
@@ -63,6 +64,16 @@ kill -USR1 $RGPID; sleep 0.5
 rg_cold=$("$LOAD" -s "$W/rg-auth" -c $((CORES * 4)) -n "$USERS" -U "$USERS")
 rg_warm=$("$LOAD" -s "$W/rg-auth" -c 8 -n "$WARM" -U 1)
 rg_hwm=$(hwm $RGPID)
+# the same cached logins without a log line per success (log_logins = "failures")
+sed -i 's|^  failure_delay_ms = 0; *$|&|; s|hash_queue = 64; failure_delay_ms = 0;|hash_queue = 64; failure_delay_ms = 0; log_logins = "failures";|' "$W/rg.conf"
+kill -USR1 $RGPID; sleep 0.5
+"$LOAD" -s "$W/rg-auth" -c 4 -n 1000 -U 1 >/dev/null	# the reload emptied the cache
+rg_warm_nolog=$("$LOAD" -s "$W/rg-auth" -c 8 -n "$WARM" -U 1)
+# the limit: a Dovecot-protocol server answering OK to everything, same load
+"$b/bench/null_dovecot" "$W/null-auth" >/dev/null 2>&1 & NULLPID=$!
+i=0; while [ ! -S "$W/null-auth" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+null_warm=$("$LOAD" -s "$W/null-auth" -c 8 -n "$WARM" -U 1)
+kill $NULLPID; wait $NULLPID 2>/dev/null
 rg_flood=$("$LOAD" -s "$W/rg-auth" -c "$FLOOD" -n $((FLOOD * 3)) -U "$USERS" -x)
 rg_flood_hwm=$(hwm $RGPID)
 stop_pid $RGPID; RGPID=
@@ -129,6 +140,8 @@ echo
 printf "%-34s %10s %9s %9s %10s\n" "run" "auth/s" "p50 ms" "p99 ms" "peakRSS kB"
 row "relayguard cold (uncached)" "$rg_cold" ""
 row "relayguard warm (cached)" "$rg_warm" "$rg_hwm"
+row "relayguard warm, log_logins=failures" "$rg_warm_nolog" ""
+row "null Dovecot-protocol server" "$null_warm" ""
 row "dovecot passwd-file cold" "${dv_pf%%|*}" ""
 x=${dv_pf#*|}; row "dovecot passwd-file warm" "${x%%|*}" "${x#*|}"
 row "dovecot sqlite cold" "${dv_sq%%|*}" ""
@@ -142,3 +155,7 @@ awk -v c="$cold" -v l="$LIMIT" -v w="$warm" -v d="$dvw" -v s="$dvs" 'BEGIN {
 	printf "uncached: %.1f auth/s = %.0f%% of the hashing limit %.1f (target: within 10%%)\n", c, 100*c/l, l;
 	printf "cached:   %.0f auth/s = %.0fx Dovecot passwd-file warm, %.0fx Dovecot sqlite warm (target: >= 100x)\n", w, w/d, w/s }'
 echo "flood:    peak RSS $rg_flood_hwm kB after $FLOOD concurrent wrong-password connections (before: $rg_hwm kB)"
+nw=$(field "$null_warm" rate | tr -d '/s'); wn=$(field "$rg_warm_nolog" rate | tr -d '/s')
+awk -v w="$warm" -v wn="$wn" -v n="$nw" -v c="$cold" -v l="$LIMIT" -v d="$dvw" 'BEGIN {
+	printf "limit:    cached %.0f%% of the null server (%.0f/s), %.0f%% with log_logins=failures (target: >= 70%%)\n", 100*w/n, n, 100*wn/n;
+	printf "RATIO bench=auth cached/null=%.3f cached_nolog/null=%.3f uncached/hash_limit=%.3f cached/dovecot_passwd_file=%.1f\n", w/n, wn/n, c/l, w/d }'
