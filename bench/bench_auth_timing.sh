@@ -72,3 +72,6 @@ echo "$out" | while read -r label f50 f90 r50 r90 ok fail closed; do
 done
 echo "decisions logged cached=yes: $(grep -c 'cached=yes' "$W/rg.log"), cached=no:" \
 	"$(grep -c 'cached=no' "$W/rg.log"); refusals padded to the dummy's cost: ${padded:-0}"
+# one line for scripts: each refusal's first-try p50 against the wrong password's
+echo "$out" | awk '$1 == "wrong" { w = $2 } { p[$1] = $2 } END {
+	if (w > 0) { printf "RATIO bench=auth-timing"; for (k in p) if (k != "wrong") printf " %s/wrong=%.3f", k, p[k] / w; printf "\n" } }'

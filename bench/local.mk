@@ -1,5 +1,10 @@
 # bench/: `make bench` builds and runs the benchmarks (never part of all/check).
 #
+# Every benchmark ends with one line for scripts, its ratios against the
+# reference it ran beside (a null milter, a null Dovecot-protocol server,
+# Dovecot, the wrong-password cost, the small data set):
+#   RATIO bench=NAME key=value ...     (values are plain numbers)
+#
 # Each benchmark adds its run target to BENCH_TARGETS with `BENCH_TARGETS +=`
 # in THIS file, below the scheme benchmark's lines (this file sets it with '='
 # and is included after every other folder's local.mk, so a `+=` elsewhere

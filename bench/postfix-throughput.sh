@@ -190,5 +190,7 @@ for ref in null null-lean; do
 		if (cn > 0)
 			printf ", milter CPU per message ratio %.2f (target: within 1.15)", cr / cn
 		printf "\n"
+		printf "RATIO bench=postfix ref=%s msgs_per_s_ref/relayguard=%.3f milter_cpu_relayguard/ref=%.3f\n",
+			ref, tn / tr, (cn > 0 ? cr / cn : 0)
 	}'
 done
