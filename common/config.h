@@ -96,6 +96,7 @@ struct rg_config {
 
 	/* top level */
 	char *control_socket;
+	char *metrics_listen;	/* "" = no HTTP /metrics listener */
 	char *pidfile;
 	char *user;		/* drop privileges to this user ("" = stay) */
 	char *group;

@@ -289,6 +289,10 @@ static const struct rg_key root_keys[] = {
 	      "unix socket for relayguardctl (stats, reload); \"\" = off"),
 	K_STR(C, "pidfile", pidfile, 0, "/run/relayguard/relayguard.pid", rg_check_path,
 	      "pid file; \"\" = none"),
+	K_STR(C, "metrics_listen", metrics_listen, 0, "", rg_check_metrics_listen,
+	      "serve GET /metrics (Prometheus) over HTTP: \"127.0.0.1:PORT\", \"[::1]:PORT\", "
+	      "\"localhost:PORT\" or a unix socket path (mode 0600, like control_socket); "
+	      "loopback only; \"\" = off"),
 	K_STR(C, "user", user, 0, "", rg_check_token,
 	      "drop privileges to this user after binding sockets (\"\" = stay)"),
 	K_STR(C, "group", group, 0, "", rg_check_token,
@@ -370,6 +374,38 @@ static const char *check_inet(const char *spec, bool v6)
 				return "bad character in host";
 	}
 	return NULL;
+}
+
+/* metrics_listen: "", a unix socket path, or HOST:PORT on loopback. */
+const char *rg_check_metrics_listen(const char *spec)
+{
+	const char *colon;
+	char host[64];
+
+	if (*spec == '\0')
+		return NULL;
+	if (strncmp(spec, "unix:", 5) == 0)
+		return check_unix_path(spec + 5);
+	if (*spec == '/')
+		return check_unix_path(spec);
+	colon = strrchr(spec, ':');
+	if (colon == NULL || colon == spec || (size_t)(colon - spec) >= sizeof(host))
+		return "expected HOST:PORT (loopback) or a unix socket path";
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || colon[1] == '\0' || port < 1 || port > 65535)
+		return "port must be 1..65535";
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+		return NULL;
+	unsigned a, b, c, d;
+	char extra;
+	if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) == 4 && a == 127 && b < 256 &&
+	    c < 256 && d < 256)
+		return NULL;
+	return "the metrics listener serves loopback only (127.0.0.0/8, [::1], localhost) or a "
+	       "unix socket: put a reverse proxy in front to expose it";
 }
 
 const char *rg_check_milter_socket(const char *spec)

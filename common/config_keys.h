@@ -73,6 +73,7 @@ extern const struct rg_key_table rg_config_root_keys;
  * else a static reason. */
 const char *rg_check_milter_socket(const char *spec);	/* unix:/p, local:/p, inet:PORT@HOST, inet6:... */
 const char *rg_check_auth_socket(const char *spec);	/* "", /path or unix:/path */
+const char *rg_check_metrics_listen(const char *spec);	/* "", /path, unix:/path, loopback HOST:PORT */
 const char *rg_check_path(const char *path);		/* absolute or relative path, no NUL tricks */
 const char *rg_check_header_name(const char *name);	/* RFC 5322 field name */
 const char *rg_check_opt_header_name(const char *name);	/* "" or a field name */

@@ -33,7 +33,7 @@ EXTRA_DIST += t/config-check.sh t/daemon.sh t/conf/good.conf t/conf/empty.conf t
 
 # operations: control socket, reload under load, graceful stop (TAP shell
 # scripts; they drive the built daemon with t/authd/dvclient and miltertest)
-OPS_TESTS = t/ops/control.sh t/ops/reload-loop.sh t/ops/stop.sh
+OPS_TESTS = t/ops/control.sh t/ops/reload-loop.sh t/ops/stop.sh t/ops/metrics-http.sh
 TESTS += $(OPS_TESTS)
 EXTRA_DIST += $(OPS_TESTS) t/ops/milter-loop.lua t/ops/snapshot.lua \
 	t/ops/inflight.lua

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define RG_STATS_MAX 256
 #define RG_STATS_NAME 96
@@ -107,6 +108,21 @@ int64_t rg_stats_get(const char *name)
 	return e != NULL ? atomic_load(&e->value) : 0;
 }
 
+static _Atomic long long started_at;
+
+void rg_stats_started(time_t t)
+{
+	atomic_store(&started_at, (long long)t);
+}
+
+/* uptime_seconds, as of the moment the counters are printed */
+static void set_uptime(void)
+{
+	long long t0 = atomic_load(&started_at);
+	if (t0 != 0)
+		rg_stats_set("uptime_seconds", (int64_t)(time(NULL) - t0));
+}
+
 /* A plain copy for printing. */
 struct stat_copy {
 	char name[RG_STATS_NAME];
@@ -121,6 +137,7 @@ static int cmp_entry(const void *a, const void *b)
 
 static size_t snapshot(struct stat_copy *copy)
 {
+	set_uptime();
 	pthread_mutex_lock(&stats_lock);	/* no name is being appended meanwhile */
 	size_t n = atomic_load(&n_entries);
 	for (size_t i = 0; i < n; i++) {

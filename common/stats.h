@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 void rg_stats_add(const char *name, int64_t delta);
 static inline void rg_stats_inc(const char *name) { rg_stats_add(name, 1); }
@@ -38,5 +39,8 @@ void rg_stats_observe(enum rg_hist h, uint64_t ns);
 uint64_t rg_stats_observed(enum rg_hist h);
 void rg_stats_print_histograms(FILE *out);
 int64_t rg_stats_get(const char *name);
+/* The daemon's start: uptime_seconds is computed from it whenever the
+ * counters are printed. */
+void rg_stats_started(time_t t);
 
 #endif

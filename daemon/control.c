@@ -36,7 +36,6 @@ static pthread_t thread;
 static bool running;
 static atomic_bool stopping;
 static rg_control_reload_fn reload_cb;
-static time_t started_at;
 
 void rg_control_command(const char *line, FILE *out, rg_control_reload_fn reload)
 {
@@ -52,8 +51,6 @@ void rg_control_command(const char *line, FILE *out, rg_control_reload_fn reload
 		free(text);
 	} else if (strcasecmp(line, RG_CTL_CMD_STATS) == 0 ||
 		   strcasecmp(line, RG_CTL_CMD_STATS_PROMETHEUS) == 0) {
-		if (started_at != 0)
-			rg_stats_set("uptime_seconds", (int64_t)(time(NULL) - started_at));
 		rg_ctl_answer(out, RG_CTL_OK, NULL);
 		if (strchr(line, ' ') != NULL)
 			rg_stats_print_prometheus(out);
@@ -170,7 +167,7 @@ int rg_control_start(const struct rg_config *cfg, rg_control_reload_fn reload, c
 	int fd, err;
 
 	*error_r = NULL;
-	started_at = time(NULL);
+	rg_stats_started(time(NULL));
 	if (path == NULL || path[0] == '\0')
 		return 0;
 	fd = rg_unix_listen(path, 16, rg_socket_apply_control_perms, cfg, error_r);

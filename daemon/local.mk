@@ -3,4 +3,5 @@
 sbin_PROGRAMS += relayguard
 relayguard_SOURCES = daemon/main.c
 relayguard_LDADD = librelayguard.a $(MILTER_LIBS) $(RG_LIBS)
-librelayguard_a_SOURCES += daemon/daemon.c daemon/daemon.h daemon/control.c daemon/control.h
+librelayguard_a_SOURCES += daemon/daemon.c daemon/daemon.h daemon/control.c daemon/control.h \
+	daemon/metrics_http.c daemon/metrics_http.h

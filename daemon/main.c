@@ -14,6 +14,7 @@
 #include "authd.h"
 #include "config.h"
 #include "control.h"
+#include "metrics_http.h"
 #include "daemon.h"
 #include "log.h"
 #include "rg_milter.h"
@@ -167,6 +168,7 @@ static void note_restart_needed(const struct rg_config *old, const struct rg_con
 	static const char *const restart = " changed: takes effect after a restart";
 	struct { const char *name; bool changed; } keys[] = {
 		{ "control_socket", str_differs(old->control_socket, cfg->control_socket) },
+		{ "metrics_listen", str_differs(old->metrics_listen, cfg->metrics_listen) },
 		{ "pidfile", str_differs(old->pidfile, cfg->pidfile) },
 		{ "user", str_differs(old->user, cfg->user) },
 		{ "group", str_differs(old->group, cfg->group) },
@@ -318,6 +320,7 @@ static void drain_requests(long own_refs)
 static void stop_services(const struct rg_config *cfg, bool authd_running, bool milter_open)
 {
 	rg_control_stop();
+	rg_metrics_http_stop();
 	if (authd_running)
 		rg_authd_stop();	/* bounded wait for its requests; unlinks its sockets */
 	pthread_mutex_lock(&reload_lock);	/* no reload from here on */
@@ -408,6 +411,10 @@ static int run(const char *file, bool foreground)
 	}
 	if (rg_control_start(cfg, control_reload, &err) != 0) {
 		status = start_failed("control socket", err);
+		goto out;
+	}
+	if (rg_metrics_http_start(cfg, &err) != 0) {
+		status = start_failed("metrics listener", err);
 		goto out;
 	}
 	if (rg_daemon_drop_privileges(cfg, &err) != 0) {
