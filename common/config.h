@@ -79,6 +79,7 @@ enum rg_uncorrelated_action {
 	RG_UNCORRELATED_TEMPFAIL = 1,
 };
 
+enum rg_log_format { RG_LOG_FORMAT_KV = 0, RG_LOG_FORMAT_JSON };
 enum rg_log_logins { RG_LOG_LOGINS_ALL = 0, RG_LOG_LOGINS_FAILURES };
 
 enum rg_tls_version {
@@ -97,6 +98,7 @@ struct rg_config {
 	/* top level */
 	char *control_socket;
 	char *metrics_listen;	/* "" = no HTTP /metrics listener */
+	int log_format;		/* enum rg_log_format */
 	char *pidfile;
 	char *user;		/* drop privileges to this user ("" = stay) */
 	char *group;

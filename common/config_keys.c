@@ -31,6 +31,9 @@ static const struct rg_key_value uncorrelated_actions[] = {
 static const struct rg_key_value log_logins_values[] = {
 	{"all", RG_LOG_LOGINS_ALL}, {"failures", RG_LOG_LOGINS_FAILURES}, {NULL, 0},
 };
+static const struct rg_key_value log_formats[] = {
+	{"kv", RG_LOG_FORMAT_KV}, {"json", RG_LOG_FORMAT_JSON}, {NULL, 0},
+};
 static const struct rg_key_value store_types[] = {
 	{"static", RG_STORE_STATIC}, {"passwd-file", RG_STORE_PASSWD_FILE},
 	{"sqlite", RG_STORE_SQLITE}, {NULL, 0},
@@ -289,6 +292,9 @@ static const struct rg_key root_keys[] = {
 	      "unix socket for relayguardctl (stats, reload); \"\" = off"),
 	K_STR(C, "pidfile", pidfile, 0, "/run/relayguard/relayguard.pid", rg_check_path,
 	      "pid file; \"\" = none"),
+	K_ENUM(C, "log_format", log_format, 0, RG_LOG_FORMAT_KV, log_formats,
+	       "log lines as key=value text (kv) or as one JSON object each (json), with the "
+	       "same fields; applied at start and on reload"),
 	K_STR(C, "metrics_listen", metrics_listen, 0, "", rg_check_metrics_listen,
 	      "serve GET /metrics (Prometheus) over HTTP: \"127.0.0.1:PORT\", \"[::1]:PORT\", "
 	      "\"localhost:PORT\" or a unix socket path (mode 0600, like control_socket); "

@@ -11,6 +11,12 @@
 static bool log_syslog;
 static bool log_stderr = true;
 static const char *log_ident = "relayguard";
+static bool log_json;
+
+void rg_log_set_json(bool on)
+{
+	__atomic_store_n(&log_json, on, __ATOMIC_RELAXED);
+}
 
 static const struct {
 	const char *name;
@@ -55,18 +61,23 @@ void rg_log_set_stderr(bool on)
 
 void rg_log(int priority, const char *fmt, ...)
 {
-	char line[2048];
+	char line[2048], json[6 * sizeof(line) + 128];	/* every byte may become \u00XX */
+	const char *out = line;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (__atomic_load_n(&log_json, __ATOMIC_RELAXED)) {
+		rg_log_json(priority, line, json, sizeof(json));
+		out = json;
+	}
 	if (log_syslog)
-		syslog(priority, "%s", line);
+		syslog(priority, "%s", out);
 	if (__atomic_load_n(&log_stderr, __ATOMIC_RELAXED)) {
 		static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 		pthread_mutex_lock(&lock);
-		fprintf(stderr, "%s: %s\n", log_ident, line);
+		fprintf(stderr, "%s: %s\n", log_ident, out);
 		fflush(stderr);
 		pthread_mutex_unlock(&lock);
 	}

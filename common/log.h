@@ -19,6 +19,11 @@ void rg_log_stderr_only(void);
 /* Turn the copy to stderr on or off (off once the daemon is in the background). */
 void rg_log_set_stderr(bool on);
 void rg_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* log_format = "json": every line becomes one JSON object with the same
+ * fields (log_json.c); false: key=value text. */
+void rg_log_set_json(bool on);
+/* line (a key=value log line) as JSON into buf; its length (0 if size < 64). */
+size_t rg_log_json(int priority, const char *line, char *buf, size_t size);
 /* Facility name → LOG_* value, or -1. */
 int rg_log_facility(const char *name);
 

@@ -225,6 +225,7 @@ static int reload(const char *origin, char **text_r)
 	} else {
 		if (old != NULL)
 			note_restart_needed(old, cfg, &warnings);
+		rg_log_set_json(cfg->log_format == RG_LOG_FORMAT_JSON);
 		rg_config_current_set(cfg);
 		rg_authd_reload();	/* drops the auth cache and penalties */
 		rg_stats_inc("config.reload.ok");
@@ -368,6 +369,7 @@ static int run(const char *file, bool foreground)
 		return 1;
 	}
 	rg_log_open(cfg->syslog_ident, cfg->syslog_facility, true);
+	rg_log_set_json(cfg->log_format == RG_LOG_FORMAT_JSON);
 
 	if (rg_daemon_make_dirs(cfg, &err) != 0)
 		return start_failed("run directory", err);

@@ -59,5 +59,28 @@ int main(void)
 	is_str(rg_log_safe(small, sizeof(small), "v=19 and more text"), "v\\x3d19 and\\...",
 	       "rg_log_safe: '=' escaped, cut marked");
 	is_str(rg_log_safe(small, sizeof(small), NULL), "", "rg_log_safe: NULL is empty");
+
+	/* ---- log_format = json: the same fields, one JSON object ---- */
+	char j[4096], line[1024], u[300], a[300];
+	snprintf(line, sizeof(line), "auth: protocol=dovecot user=%s authc=%s rip=- result=fail "
+		 "reason=\"wrong password\" cached=no",
+		 rg_log_quote(u, sizeof(u), "name with spaces=\"x\"\\"), rg_log_quote(a, sizeof(a), "\xe9t\x01"));
+	rg_log_json(LOG_NOTICE, line, j, sizeof(j));
+	is_str(j, "{\"level\":\"notice\",\"msg\":\"auth:\",\"protocol\":\"dovecot\","
+	       "\"user\":\"name with spaces=\\\"x\\\"\\\\\",\"authc\":\"\\u00e9t\\u0001\","
+	       "\"rip\":null,\"result\":\"fail\",\"reason\":\"wrong password\",\"cached\":\"no\"}",
+	       "json: fields decoded from kv quoting, re-escaped for JSON; '-' is null; bytes as \\u00XX");
+	rg_log_json(LOG_INFO, "Q1: milter accept: client=\"1.2.3.4\" tenant=acme", j, sizeof(j));
+	is_str(j, "{\"level\":\"info\",\"msg\":\"Q1: milter accept:\",\"client\":\"1.2.3.4\","
+	       "\"tenant\":\"acme\"}", "json: free text words joined in msg");
+	rg_log_json(LOG_ERR, "not \"kv\" at all = odd", j, sizeof(j));
+	is_str(j, "{\"level\":\"err\",\"msg\":\"not \\\"kv\\\" at all = odd\"}",
+	       "json: a line that does not split into fields stays whole in msg");
+	rg_log_json(LOG_INFO, "x: v=\"cut\\...\"", j, sizeof(j));
+	is_str(j, "{\"level\":\"info\",\"msg\":\"x:\",\"v\":\"cut...\"}", "json: the cut mark reads as ...");
+	char tiny[80];
+	rg_log_json(LOG_INFO, "x: v=\"0123456789012345678901234567890123456789012345678901234567890123456789\"",
+		    tiny, sizeof(tiny));
+	ok(tiny[0] == '{' && tiny[strlen(tiny) - 1] == '}', "json: too long for the buffer still valid (%s)", tiny);
 	return done_testing();
 }
