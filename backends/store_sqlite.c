@@ -51,11 +51,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
 #include "log.h"
+#include "stats.h"
 
 enum q_id { Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_STATE, Q_COUNT };
 
@@ -78,6 +82,39 @@ static const struct {
 		"SELECT enabled FROM users WHERE name = :user", { ":user", NULL } },
 };
 
+/*
+ * Answers without SQLite while the file has not changed.  In rollback-journal
+ * mode (not WAL) SQLite increments the file change counter (header offset 24)
+ * with every commit.  The counter is read with pread under the shared lock of
+ * the read transaction that ran the query, so it names exactly the state the
+ * answer came from; a later lookup compares one unlocked pread (and the stat
+ * it already makes) with it: equal means no commit since, so the answer
+ * stands.  A write in progress shows a new counter (miss) or the old one (the
+ * answer from before that commit, which has not happened yet).  WAL mode
+ * (header bytes 18-19 = 2) has no such counter: no memo.  Size and mtime are
+ * compared too, against a file overwritten in place with a copy whose counter
+ * happens to match, and a writer holding a lock sends the lookup to SQLite.
+ * Revocation stays immediate: the next lookup after a commit misses.
+ */
+#define MEMO_SLOTS 512
+#define MEMO_KEY 192
+
+struct sq_version {
+	uint32_t counter;
+	off_t size;
+	struct timespec mtime;
+	bool valid;		/* rollback-journal mode and all three known */
+};
+
+struct sq_memo {
+	bool used;
+	unsigned char q;	/* Q_STATE, Q_ACT_AS, Q_TENANT_AUTHZ (tenant + grant) */
+	signed char result;	/* RG_LOOKUP_FOUND / RG_LOOKUP_NOTFOUND */
+	bool flag;		/* enabled / allowed */
+	struct sq_version at;
+	char k1[MEMO_KEY], k2[MEMO_KEY];
+};
+
 struct sq_store {
 	char *path;
 	const char *sql[Q_COUNT];	/* NULL: feature off (custom mode) */
@@ -89,6 +126,9 @@ struct sq_store {
 	sqlite3_stmt *begin, *commit;	/* one read transaction for several queries */
 	dev_t dev;
 	ino_t ino;
+	int hdr_fd;			/* the file, for reading its header's change counter */
+	struct sq_memo *memo;		/* answers by file version (below); NULL: none */
+	struct sq_version now;		/* the version seen by the current lookup */
 };
 
 static __thread char sq_errbuf[600];
@@ -127,6 +167,11 @@ static void sq_disconnect(struct sq_store *s)
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	s->db = NULL;
+	if (s->hdr_fd >= 0)
+		close(s->hdr_fd);
+	s->hdr_fd = -1;
+	if (s->memo != NULL)
+		memset(s->memo, 0, MEMO_SLOTS * sizeof(*s->memo));
 }
 
 static bool param_allowed(enum q_id q, const char *name)
@@ -246,6 +291,8 @@ static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
 	}
 	s->dev = sb.st_dev;
 	s->ino = sb.st_ino;
+	/* the same file SQLite opened (checked by dev/ino on every lookup) */
+	s->hdr_fd = open(s->path, O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -265,7 +312,13 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 		return -1;
 	}
 	s = calloc(1, sizeof(*s));
+	if (s != NULL) {
+		s->hdr_fd = -1;
+		s->memo = calloc(MEMO_SLOTS, sizeof(*s->memo));	/* NULL: lookups without it */
+	}
 	if (s == NULL || (s->path = strdup(conf->path)) == NULL) {
+		if (s != NULL)
+			free(s->memo);
 		free(s);
 		rg_error_r(error_r, "out of memory");
 		return -1;
@@ -297,6 +350,7 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 	st->priv = s;
 	return 0;
 fail:
+	free(s->memo);
 	free(s->path);
 	free(s);
 	rg_error_r(error_r, "%s", msg);
@@ -309,6 +363,8 @@ struct sq_file_now {
 	int err;	/* errno of stat(), 0 if it worked */
 	dev_t dev;
 	ino_t ino;
+	off_t size;
+	struct timespec mtime;
 };
 
 static void sq_stat_path(const struct sq_store *s, struct sq_file_now *now)
@@ -318,6 +374,11 @@ static void sq_stat_path(const struct sq_store *s, struct sq_file_now *now)
 	now->err = stat(s->path, &sb) < 0 ? errno : 0;
 	now->dev = now->err == 0 ? sb.st_dev : 0;
 	now->ino = now->err == 0 ? sb.st_ino : 0;
+	now->size = now->err == 0 ? sb.st_size : -1;
+	if (now->err == 0)
+		now->mtime = sb.st_mtim;
+	else
+		memset(&now->mtime, 0, sizeof(now->mtime));
 }
 
 /* With the lock held: make sure we read the file that was at path. */
@@ -349,7 +410,92 @@ static int sq_lock_checked(struct sq_store *s)
 
 	sq_stat_path(s, &now);
 	pthread_mutex_lock(&s->lock);
+	s->now.valid = false;
+	s->now.size = now.size;
+	s->now.mtime = now.mtime;
 	return sq_check_file(s, &now);
+}
+
+/* The header's journal mode and change counter now (one pread), into v along
+ * with the size and mtime of this lookup's stat.  v->valid: usable for the memo. */
+static void sq_read_version(struct sq_store *s, struct sq_version *v)
+{
+	unsigned char h[10];	/* header bytes 18..27 */
+
+	*v = s->now;
+	v->valid = false;
+	if (s->memo == NULL || s->hdr_fd < 0 || pread(s->hdr_fd, h, sizeof(h), 18) != sizeof(h))
+		return;
+	if (h[0] != 1 || h[1] != 1)
+		return;	/* WAL (2) or unknown: no counter to trust */
+	v->counter = (uint32_t)h[6] << 24 | (uint32_t)h[7] << 16 | (uint32_t)h[8] << 8 | h[9];
+	v->valid = true;
+}
+
+static bool same_version(const struct sq_version *a, const struct sq_version *b)
+{
+	return a->valid && b->valid && a->counter == b->counter && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static struct sq_memo *memo_slot(struct sq_store *s, enum q_id q, const char *k1, const char *k2)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)q;
+	for (const char *p = k1; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (const char *p = k2; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &s->memo[h & (MEMO_SLOTS - 1)];
+}
+
+/* A remembered answer for (q, k1, k2) that still holds: the file has not
+ * changed since it was read.  Lock held. */
+static bool memo_find(struct sq_store *s, enum q_id q, const char *k1, const char *k2,
+		      enum rg_lookup *r, bool *flag)
+{
+	struct sq_version v;
+	struct sq_memo *m;
+
+	if (s->memo == NULL)
+		return false;
+	m = memo_slot(s, q, k1, k2);
+	if (!m->used || m->q != q || strcmp(m->k1, k1) != 0 || strcmp(m->k2, k2) != 0)
+		return false;
+	sq_read_version(s, &v);
+	if (!same_version(&v, &m->at))
+		return false;
+	/* a writer holding a lock (RESERVED, PENDING or EXCLUSIVE: SQLite's unix
+	 * locks on the bytes from 0x40000000) takes the query path, so that a
+	 * database held by a writer answers as it always has (it waits the busy
+	 * timeout, then fails temporarily) */
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0x40000000,
+			    .l_len = 512 };
+	if (fcntl(s->hdr_fd, F_GETLK, &fl) != 0 || fl.l_type != F_UNLCK)
+		return false;
+	*r = (enum rg_lookup)m->result;
+	*flag = m->flag;
+	rg_stats_inc("store.memo_hit");
+	return true;
+}
+
+/* Remember an answer read at version v (read under the query's shared lock). */
+static void memo_put(struct sq_store *s, enum q_id q, const char *k1, const char *k2,
+		     const struct sq_version *v, enum rg_lookup r, bool flag)
+{
+	struct sq_memo *m;
+
+	if (s->memo == NULL || !v->valid || r == RG_LOOKUP_ERROR || strlen(k1) >= MEMO_KEY ||
+	    strlen(k2) >= MEMO_KEY)
+		return;
+	m = memo_slot(s, q, k1, k2);
+	m->used = true;
+	m->q = (unsigned char)q;
+	m->result = (signed char)r;
+	m->flag = flag;
+	m->at = *v;
+	memcpy(m->k1, k1, strlen(k1) + 1);
+	memcpy(m->k2, k2, strlen(k2) + 1);
 }
 
 static void sq_fail(struct sq_store *s, int rc)
@@ -547,7 +693,18 @@ static enum rg_lookup sq_lookup_state(struct rg_store *st, const char *user, boo
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
 	} else if (s->stmt[Q_STATE] != NULL) {
-		r = sq_state_locked(s, user, enabled_r);
+		if (!memo_find(s, Q_STATE, user, "", &r, enabled_r)) {
+			struct sq_version v = { 0 };
+			if (sq_begin(s) < 0) {
+				r = RG_LOOKUP_ERROR;
+			} else {
+				r = sq_state_locked(s, user, enabled_r);
+				sq_read_version(s, &v);	/* under the query's shared lock */
+				if (sq_end(s) < 0)
+					r = RG_LOOKUP_ERROR;
+			}
+			memo_put(s, Q_STATE, user, "", &v, r, *enabled_r);
+		}
 	} else {
 		/* custom queries without a state_query: the password query answers,
 		 * and the password it read is wiped at once */
@@ -568,10 +725,21 @@ static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const
 	struct sq_store *s = st->priv;
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 
-	if (sq_lock_checked(s) < 0)
+	bool unused;
+	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	else if (s->stmt[Q_ACT_AS] != NULL)
-		r = sq_exists(s, Q_ACT_AS, user, as, NULL);
+	} else if (s->stmt[Q_ACT_AS] != NULL && !memo_find(s, Q_ACT_AS, user, as, &r, &unused)) {
+		struct sq_version v = { 0 };
+		if (sq_begin(s) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else {
+			r = sq_exists(s, Q_ACT_AS, user, as, NULL);
+			sq_read_version(s, &v);
+			if (sq_end(s) < 0)
+				r = RG_LOOKUP_ERROR;
+		}
+		memo_put(s, Q_ACT_AS, user, as, &v, r, false);
+	}
 	pthread_mutex_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR)
 		*error_r = sq_errbuf;
@@ -587,7 +755,9 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 	*allowed_r = false;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_TENANT] != NULL) {
+	} else if (s->stmt[Q_TENANT] != NULL &&
+		   !memo_find(s, Q_TENANT_AUTHZ, tenant, user, &r, allowed_r)) {
+		struct sq_version v = { 0 };
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
 		} else {
@@ -599,9 +769,11 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 				else
 					*allowed_r = a == RG_LOOKUP_FOUND;
 			}
+			sq_read_version(s, &v);
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
 		}
+		memo_put(s, Q_TENANT_AUTHZ, tenant, user, &v, r, *allowed_r);
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR) {
@@ -655,6 +827,7 @@ static void sq_close(struct rg_store *st)
 		return;
 	sq_disconnect(s);
 	pthread_mutex_destroy(&s->lock);
+	free(s->memo);
 	free(s->path);
 	free(s);
 	st->priv = NULL;

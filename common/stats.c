@@ -216,6 +216,8 @@ static const struct family families[] = {
 	  "milter verdicts, by action and reason", NULL, "action,reason" },
 	{ "store.error", "relayguard_store_errors_total", C,
 	  "store lookups that could not be answered (temporary failures)", NULL, NULL },
+	{ "store.memo_hit", "relayguard_store_memo_hits_total", C,
+	  "SQLite lookups answered without a query because the file had not changed", NULL, NULL },
 	{ "store.bad_hash", "relayguard_store_bad_hashes_total", C,
 	  "stored password hashes that could not be used", NULL, NULL },
 	{ "config.reload.ok", "relayguard_config_reloads_total", C,

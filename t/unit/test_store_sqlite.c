@@ -5,6 +5,7 @@
 #include "store_testlib.h"
 #include "log.h"
 #include "sqlite_schema.h"
+#include "stats.h"
 
 #include <sqlite3.h>
 
@@ -463,6 +464,105 @@ static void test_state_lookup(struct tl_config *t, const char *path, const char 
 	t->cfg.n_stores = 0;
 }
 
+/* The memo (answers while the file has not changed) never outlives a commit:
+ * every write is seen by the very next lookup, hundreds of times over, for the
+ * identity state, act-as grants and tenant grants; WAL mode and a file
+ * overwritten in place do not fool it; and it does answer repeated lookups. */
+static void test_memo(struct tl_config *t, const char *path, const char *copy)
+{
+	char *oerr = NULL;
+	const char *err;
+	bool enabled, allowed;
+	sqlite3 *w = NULL;
+
+	make_db(path, NULL);
+	struct rg_store_conf *c = tl_add_store(t, RG_STORE_SQLITE, path);
+	struct rg_store *st = tl_open(t, c, &oerr);
+	ok(st != NULL, "memo: opens");
+	if (st == NULL)
+		exit(1);
+	sqlite3_open(path, &w);
+	sqlite3_busy_timeout(w, 2000);
+
+	int64_t hits0 = rg_stats_get("store.memo_hit");
+	for (int i = 0; i < 5; i++)
+		st->ops->lookup_state(st, "alice", &enabled, &err);
+	ok(rg_stats_get("store.memo_hit") - hits0 >= 4,
+	   "memo: repeated state lookups of an unchanged file are answered from memory (%lld hits)",
+	   (long long)(rg_stats_get("store.memo_hit") - hits0));
+
+	int stale = 0;
+	for (int i = 0; i < 300; i++) {
+		bool want = i % 2 == 1;
+		char sql[160];
+		snprintf(sql, sizeof(sql), "UPDATE users SET enabled = %d WHERE name = 'alice'", want);
+		sqlite3_exec(w, sql, NULL, NULL, NULL);
+		enabled = !want;
+		if (st->ops->lookup_state(st, "alice", &enabled, &err) != RG_LOOKUP_FOUND || enabled != want)
+			stale++;
+		st->ops->lookup_state(st, "alice", &enabled, &err);	/* a hit now */
+		if (enabled != want)
+			stale++;
+	}
+	is_int(stale, 0, "memo: 300 enable/disable commits, each seen by the next lookup");
+
+	stale = 0;
+	for (int i = 0; i < 200; i++) {
+		bool grant = i % 2 == 0;
+		sqlite3_exec(w, grant ? "INSERT INTO tenant_authz VALUES('acme', 'bob')"
+				      : "DELETE FROM tenant_authz WHERE identity = 'bob'", NULL, NULL, NULL);
+		allowed = !grant;
+		st->ops->tenant_authz(st, "acme", "bob", &allowed, &err);
+		if (allowed != grant)
+			stale++;
+		sqlite3_exec(w, grant ? "INSERT INTO act_as VALUES('bob', 'sales')"
+				      : "DELETE FROM act_as WHERE identity = 'bob'", NULL, NULL, NULL);
+		enum rg_lookup r = st->ops->may_act_as(st, "bob", "sales", &err);
+		if ((r == RG_LOOKUP_FOUND) != grant)
+			stale++;
+	}
+	is_int(stale, 0, "memo: 200 tenant grant and act-as grant/revoke commits, each seen at once");
+
+	/* WAL: no change counter to trust; answers stay exact */
+	sqlite3_exec(w, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	stale = 0;
+	for (int i = 0; i < 50; i++) {
+		bool want = i % 2 == 1;
+		sqlite3_exec(w, want ? "UPDATE users SET enabled = 1 WHERE name = 'alice'"
+				     : "UPDATE users SET enabled = 0 WHERE name = 'alice'", NULL, NULL, NULL);
+		st->ops->lookup_state(st, "alice", &enabled, &err);
+		if (enabled != want)
+			stale++;
+	}
+	is_int(stale, 0, "memo: in WAL mode every change is seen too");
+	rg_store_close(st);	/* leaving WAL needs the only connection */
+	sqlite3_exec(w, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	sqlite3_close(w);
+	st = tl_open(t, c, &oerr);
+	ok(st != NULL, "memo: reopened in rollback-journal mode");
+	if (st == NULL)
+		exit(1);
+
+	/* a copy written over the file in place (same inode) */
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", path, copy);
+	ok(system(cmd) == 0, "memo: copy made");
+	db_exec(copy, "UPDATE users SET enabled = 0 WHERE name = 'carol'; "
+		      "UPDATE users SET enabled = 1 WHERE name = 'alice'");
+	db_exec(path, "UPDATE users SET enabled = 1 WHERE name = 'carol'");
+	st->ops->lookup_state(st, "carol", &enabled, &err);
+	ok(enabled, "memo: carol enabled before the overwrite");
+	st->ops->lookup_state(st, "carol", &enabled, &err);
+	snprintf(cmd, sizeof(cmd), "cat '%s' > '%s'", copy, path);
+	ok(system(cmd) == 0, "memo: the copy written over the file in place");
+	int64_t h1 = rg_stats_get("store.memo_hit");
+	enum rg_lookup lr = st->ops->lookup_state(st, "carol", &enabled, &err);
+	is_int(rg_stats_get("store.memo_hit") - h1, 0, "memo: no memo answer after the overwrite");
+	ok(lr == RG_LOOKUP_FOUND && !enabled, "memo: the overwritten file's answer (carol disabled) is seen at once (r=%d %s)", lr, lr < 0 ? err : "");
+	rg_store_close(st);
+	t->cfg.n_stores = 0;
+}
+
 int main(void)
 {
 	rg_log_stderr_only();
@@ -479,6 +579,8 @@ int main(void)
 	test_custom(t, tl_path("custom.db"));
 	t->cfg.n_stores = 0;
 	test_state_lookup(t, tl_path("state.db"), tl_path("state-custom.db"));
+	t->cfg.n_stores = 0;
+	test_memo(t, tl_path("memo.db"), tl_path("memo-copy.db"));
 	free(t);
 	return done_testing();
 }
