@@ -3,6 +3,10 @@
 #include "unixsock.h"
 
 #include "error.h"
+#include "log.h"
+
+#include <stdatomic.h>
+#include <time.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,6 +65,58 @@ int rg_unix_listen(const char *path, int backlog, rg_unix_perms_fn *perms,
 		return fail(error_r, path, "listen", e);
 	}
 	return fd;
+}
+
+static void *serial_main(void *arg)
+{
+	struct rg_serial_server *srv = arg;
+
+	while (!atomic_load(&srv->stopping)) {
+		int fd = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (atomic_load(&srv->stopping))
+				break;
+			if (errno != EINTR && errno != ECONNABORTED) {
+				rg_log(LOG_ERR, "%s: accept: %s", srv->name, strerror(errno));
+				struct timespec ts = { .tv_nsec = 100000000L };
+				nanosleep(&ts, NULL);	/* EMFILE etc.: do not spin */
+			}
+			continue;
+		}
+		srv->serve(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+int rg_serial_server_start(struct rg_serial_server *srv, int listen_fd, void (*serve)(int fd),
+			   const char *name, char **error_r)
+{
+	int err;
+
+	srv->fd = listen_fd;
+	srv->serve = serve;
+	srv->name = name;
+	atomic_store(&srv->stopping, false);
+	if ((err = pthread_create(&srv->thread, NULL, serial_main, srv)) != 0) {
+		close(listen_fd);
+		srv->fd = -1;
+		return rg_error_r(error_r, "%s: cannot start its thread: %s", name, strerror(err));
+	}
+	srv->running = true;
+	return 0;
+}
+
+void rg_serial_server_stop(struct rg_serial_server *srv)
+{
+	if (!srv->running)
+		return;
+	atomic_store(&srv->stopping, true);
+	shutdown(srv->fd, SHUT_RDWR);	/* wakes accept() */
+	pthread_join(srv->thread, NULL);
+	close(srv->fd);
+	srv->fd = -1;
+	srv->running = false;
 }
 
 int rg_write_all(int fd, const void *buf, size_t len)

@@ -5,6 +5,8 @@
 #ifndef RG_UNIXSOCK_H
 #define RG_UNIXSOCK_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -19,6 +21,25 @@ typedef int rg_unix_perms_fn(const char *path, const struct rg_config *cfg, char
  * behind at path. */
 int rg_unix_listen(const char *path, int backlog, rg_unix_perms_fn *perms,
 		   const struct rg_config *cfg, char **error_r);
+
+/* A listener served on one thread, one connection at a time (the control
+ * socket, the metrics listener: rare, cheap requests).  serve(fd) answers one
+ * client; the server closes fd after it. */
+struct rg_serial_server {
+	int fd;			/* the listening socket, owned by the server once started */
+	void (*serve)(int fd);
+	const char *name;	/* for log lines: "control", "metrics" */
+	pthread_t thread;
+	_Atomic bool stopping;
+	bool running;
+};
+
+/* Serve listen_fd on a new thread.  -1 with *error_r (listen_fd closed). */
+int rg_serial_server_start(struct rg_serial_server *srv, int listen_fd, void (*serve)(int fd),
+			   const char *name, char **error_r);
+
+/* Stop accepting, wait for the connection being served, close the listener. */
+void rg_serial_server_stop(struct rg_serial_server *srv);
 
 /* Write all of buf to a socket (send, MSG_NOSIGNAL: a closed peer is an
  * error, not a SIGPIPE), retrying on EINTR.  0, or -1 with errno set (EAGAIN:

@@ -30,11 +30,8 @@
 #define MAX_LINE 256
 #define IO_TIMEOUT_MS 5000
 
-static int listen_fd = -1;
+static struct rg_serial_server server;
 static char *socket_path;
-static pthread_t thread;
-static bool running;
-static atomic_bool stopping;
 static rg_control_reload_fn reload_cb;
 
 void rg_control_command(const char *line, FILE *out, rg_control_reload_fn reload)
@@ -139,32 +136,10 @@ static void serve(int fd)
 	free(answer);
 }
 
-static void *control_main(void *arg)
-{
-	(void)arg;
-	while (!atomic_load(&stopping)) {
-		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (atomic_load(&stopping))
-				break;
-			if (errno != EINTR && errno != ECONNABORTED) {
-				rg_log(LOG_ERR, "control: accept on %s: %s", socket_path,
-				       strerror(errno));
-				struct timespec ts = { .tv_nsec = 100000000L };
-				nanosleep(&ts, NULL);	/* EMFILE etc.: do not spin */
-			}
-			continue;
-		}
-		serve(fd);
-		close(fd);
-	}
-	return NULL;
-}
-
 int rg_control_start(const struct rg_config *cfg, rg_control_reload_fn reload, char **error_r)
 {
 	const char *path = cfg->control_socket;
-	int fd, err;
+	int fd;
 
 	*error_r = NULL;
 	rg_stats_started(time(NULL));
@@ -173,37 +148,23 @@ int rg_control_start(const struct rg_config *cfg, rg_control_reload_fn reload, c
 	fd = rg_unix_listen(path, 16, rg_socket_apply_control_perms, cfg, error_r);
 	if (fd < 0)
 		return -1;
-	listen_fd = fd;
-	socket_path = strdup(path);
 	reload_cb = reload;
-	atomic_store(&stopping, false);
-	if ((err = pthread_create(&thread, NULL, control_main, NULL)) != 0) {
-		rg_error_r(error_r, "%s: cannot start the control thread: %s", path,
-			   strerror(err));
-		close(fd);
+	if (rg_serial_server_start(&server, fd, serve, "control", error_r) != 0) {
 		unlink(path);
-		listen_fd = -1;
-		free(socket_path);
-		socket_path = NULL;
 		return -1;
 	}
-	running = true;
+	socket_path = strdup(path);
 	rg_log(LOG_INFO, "control: listening on %s", path);
 	return 0;
 }
 
 void rg_control_stop(void)
 {
-	if (!running)
+	if (!server.running)
 		return;
-	atomic_store(&stopping, true);
-	shutdown(listen_fd, SHUT_RDWR);	/* wakes accept() */
-	pthread_join(thread, NULL);
-	close(listen_fd);
-	listen_fd = -1;
-	if (unlink(socket_path) != 0 && errno != ENOENT)
+	rg_serial_server_stop(&server);
+	if (socket_path != NULL && unlink(socket_path) != 0 && errno != ENOENT)
 		rg_log(LOG_WARNING, "control: cannot remove %s: %s", socket_path, strerror(errno));
 	free(socket_path);
 	socket_path = NULL;
-	running = false;
 }

@@ -26,11 +26,8 @@
 #define MAX_REQUEST 4096	/* request line and headers; more is refused */
 #define IO_TIMEOUT_S 5		/* a client gets this long to send its request */
 
-static int listen_fd = -1;
+static struct rg_serial_server server;
 static char *unix_path;
-static pthread_t thread;
-static bool running;
-static atomic_bool stopping;
 
 static void respond(FILE *out, int code, const char *reason, const char *type, const char *body,
 		    size_t len, bool head)
@@ -125,26 +122,6 @@ static void serve(int fd)
 	free(answer);
 }
 
-static void *metrics_main(void *arg)
-{
-	(void)arg;
-	while (!atomic_load(&stopping)) {
-		int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (atomic_load(&stopping))
-				break;
-			if (errno != EINTR && errno != ECONNABORTED) {
-				struct timespec ts = { .tv_nsec = 100000000L };
-				nanosleep(&ts, NULL);	/* EMFILE etc.: do not spin */
-			}
-			continue;
-		}
-		serve(fd);
-		close(fd);
-	}
-	return NULL;
-}
-
 /* "HOST:PORT" on loopback (127.0.0.0/8, ::1 as [::1], localhost). */
 static int tcp_listen(const char *spec, char **error_r)
 {
@@ -198,7 +175,7 @@ int rg_metrics_http_start(const struct rg_config *cfg, char **error_r)
 {
 	const char *spec = cfg->metrics_listen;
 	const char *path;
-	int fd, err;
+	int fd;
 
 	*error_r = NULL;
 	if (spec == NULL || spec[0] == '\0')
@@ -213,33 +190,26 @@ int rg_metrics_http_start(const struct rg_config *cfg, char **error_r)
 	}
 	if (fd < 0)
 		return -1;
-	listen_fd = fd;
-	atomic_store(&stopping, false);
-	if ((err = pthread_create(&thread, NULL, metrics_main, NULL)) != 0) {
-		close(fd);
-		listen_fd = -1;
-		if (unix_path)
+	if (rg_serial_server_start(&server, fd, serve, "metrics", error_r) != 0) {
+		if (unix_path) {
 			unlink(unix_path);
-		return rg_error_r(error_r, "metrics_listen: cannot start its thread: %s", strerror(err));
+			free(unix_path);
+			unix_path = NULL;
+		}
+		return -1;
 	}
-	running = true;
 	rg_log(LOG_INFO, "metrics: serving GET /metrics on %s", spec);
 	return 0;
 }
 
 void rg_metrics_http_stop(void)
 {
-	if (!running)
+	if (!server.running)
 		return;
-	atomic_store(&stopping, true);
-	shutdown(listen_fd, SHUT_RDWR);	/* wakes accept() */
-	pthread_join(thread, NULL);
-	close(listen_fd);
-	listen_fd = -1;
+	rg_serial_server_stop(&server);
 	if (unix_path) {
 		unlink(unix_path);
 		free(unix_path);
 		unix_path = NULL;
 	}
-	running = false;
 }

@@ -37,6 +37,11 @@ static int perms_fail(const char *path, const struct rg_config *cfg, char **erro
 	return -1;
 }
 
+static void say_hi(int fd)
+{
+	(void)!write(fd, "hi\n", 3);
+}
+
 static int connects(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -116,6 +121,26 @@ int main(void)
 	ok(rg_write_all(sv[1], "x", 1) == -1 && errno == EPIPE,
 	   "a closed peer: -1 with EPIPE, and the process is still here (no SIGPIPE)");
 	close(sv[1]);
+
+	/* the serial server: one connection at a time on its thread, stopped cleanly */
+	struct rg_serial_server srv = { 0 };
+	unlink(path);
+	fd = rg_unix_listen(path, 4, NULL, NULL, &err);
+	ok(fd >= 0 && rg_serial_server_start(&srv, fd, say_hi, "test", &err) == 0,
+	   "serial server started");
+	int c1 = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	memcpy(sa.sun_path, path, strlen(path) + 1);	/* short: /tmp/rg-unixsock.XXXXXX/s */
+	char got2[8] = "";
+	ok(connect(c1, (struct sockaddr *)&sa, sizeof(sa)) == 0 && read(c1, got2, 3) == 3 &&
+		   memcmp(got2, "hi\n", 3) == 0,
+	   "a client is served");
+	close(c1);
+	rg_serial_server_stop(&srv);
+	ok(!srv.running && srv.fd == -1, "stopped: thread joined, listener closed");
+	ok(!connects(path), "no connection is accepted after the stop");
+	rg_serial_server_stop(&srv);
+	ok(!srv.running && srv.fd == -1, "stopping twice is harmless");
 
 	unlink(path);
 	rmdir(dir);
