@@ -513,28 +513,39 @@ static struct pf_user *pf_find(struct pf_store *s, const char *user)
 	return bsearch(user, s->table.users, s->table.n, sizeof(s->table.users[0]), cmp_pf_key);
 }
 
+/* The three lookups: the file current (pf_refresh), then the user's entry.
+ * The lock is held on return (unlock with pthread_mutex_unlock(&s->lock));
+ * ERROR with *error_r, NOTFOUND with *u_r NULL, or FOUND. */
+static enum rg_lookup pf_find_locked(struct rg_store *st, const char *user, struct pf_user **u_r,
+				     const char **error_r)
+{
+	struct pf_store *s = st->priv;
+
+	*u_r = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (pf_refresh(st) < 0) {
+		*error_r = pf_errbuf;
+		return RG_LOOKUP_ERROR;
+	}
+	*u_r = pf_find(s, user);
+	return *u_r != NULL ? RG_LOOKUP_FOUND : RG_LOOKUP_NOTFOUND;
+}
+
 static enum rg_lookup pf_lookup_user(struct rg_store *st, const char *user,
 				     struct rg_user_record *rec_r, const char **error_r)
 {
 	struct pf_store *s = st->priv;
-	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+	struct pf_user *u;
+	enum rg_lookup r = pf_find_locked(st, user, &u, error_r);
 
 	rec_r->password = NULL;
 	rec_r->enabled = false;
-	pthread_mutex_lock(&s->lock);
-	if (pf_refresh(st) < 0) {
-		*error_r = pf_errbuf;
-		r = RG_LOOKUP_ERROR;
-	} else {
-		struct pf_user *u = pf_find(s, user);
-		if (u != NULL) {
-			rec_r->password = strdup(u->password);
-			rec_r->enabled = u->enabled;
-			r = RG_LOOKUP_FOUND;
-			if (rec_r->password == NULL) {
-				*error_r = "out of memory";
-				r = RG_LOOKUP_ERROR;
-			}
+	if (r == RG_LOOKUP_FOUND) {
+		rec_r->password = strdup(u->password);
+		rec_r->enabled = u->enabled;
+		if (rec_r->password == NULL) {
+			*error_r = "out of memory";
+			r = RG_LOOKUP_ERROR;
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -545,20 +556,10 @@ static enum rg_lookup pf_lookup_state(struct rg_store *st, const char *user, boo
 				      const char **error_r)
 {
 	struct pf_store *s = st->priv;
-	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+	struct pf_user *u;
+	enum rg_lookup r = pf_find_locked(st, user, &u, error_r);
 
-	*enabled_r = false;
-	pthread_mutex_lock(&s->lock);
-	if (pf_refresh(st) < 0) {
-		*error_r = pf_errbuf;
-		r = RG_LOOKUP_ERROR;
-	} else {
-		struct pf_user *u = pf_find(s, user);
-		if (u != NULL) {
-			*enabled_r = u->enabled;
-			r = RG_LOOKUP_FOUND;
-		}
-	}
+	*enabled_r = r == RG_LOOKUP_FOUND && u->enabled;
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
@@ -567,15 +568,12 @@ static enum rg_lookup pf_may_act_as(struct rg_store *st, const char *user, const
 				    const char **error_r)
 {
 	struct pf_store *s = st->priv;
-	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+	struct pf_user *u;
+	enum rg_lookup r = pf_find_locked(st, user, &u, error_r);
 
-	pthread_mutex_lock(&s->lock);
-	if (pf_refresh(st) < 0) {
-		*error_r = pf_errbuf;
-		r = RG_LOOKUP_ERROR;
-	} else {
-		struct pf_user *u = pf_find(s, user);
-		for (size_t i = 0; u != NULL && i < u->n_act_as; i++)
+	if (r == RG_LOOKUP_FOUND) {
+		r = RG_LOOKUP_NOTFOUND;
+		for (size_t i = 0; i < u->n_act_as; i++)
 			if (strcmp(u->act_as[i], as) == 0)
 				r = RG_LOOKUP_FOUND;
 	}

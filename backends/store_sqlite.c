@@ -587,10 +587,13 @@ static bool value_true(sqlite3_stmt *stmt, int col)
 	}
 }
 
-static enum rg_lookup sq_lookup_locked(struct sq_store *s, const char *user,
-				       struct rg_user_record *rec_r)
+/* Run query q for :user, which must give at most one row; take(stmt, ctx)
+ * copies what the caller wants from it (-1: out of memory).  FOUND, NOTFOUND,
+ * or ERROR with sq_errbuf set (two rows are an error: ambiguous). */
+static enum rg_lookup sq_one_row(struct sq_store *s, enum q_id q, const char *user,
+				 int (*take)(sqlite3_stmt *stmt, void *ctx), void *ctx)
 {
-	sqlite3_stmt *stmt = s->stmt[Q_PASSWORD];
+	sqlite3_stmt *stmt = s->stmt[q];
 	int rc = bind_text(stmt, ":user", user);
 	enum rg_lookup r = RG_LOOKUP_ERROR;
 
@@ -607,27 +610,58 @@ static enum rg_lookup sq_lookup_locked(struct sq_store *s, const char *user,
 		sq_fail(s, rc);
 		goto out;
 	}
-	const char *pw = (const char *)sqlite3_column_text(stmt, 0);
-	rec_r->password = strdup(pw != NULL ? pw : "");
-	rec_r->enabled = sqlite3_column_count(stmt) < 2 || value_true(stmt, 1);
-	if (rec_r->password == NULL) {
+	if (take(stmt, ctx) < 0) {
 		snprintf(sq_errbuf, sizeof(sq_errbuf), "out of memory");
 		goto out;
 	}
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE) {
+	if (rc == SQLITE_DONE)
 		r = RG_LOOKUP_FOUND;
-	} else if (rc == SQLITE_ROW) {
-		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: password_query returned more than one "
-			 "row for the user", s->path);
-	} else {
+	else if (rc == SQLITE_ROW)
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: %s returned more than one row for the "
+			 "user", s->path, queries[q].key);
+	else
 		sq_fail(s, rc);
-	}
 out:
-	if (r != RG_LOOKUP_FOUND)
-		rg_user_record_clear(rec_r);
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
+	return r;
+}
+
+/* password_query: password [, enabled] */
+static int take_record(sqlite3_stmt *stmt, void *ctx)
+{
+	struct rg_user_record *rec = ctx;
+	const char *pw = (const char *)sqlite3_column_text(stmt, 0);
+
+	rec->password = strdup(pw != NULL ? pw : "");
+	rec->enabled = sqlite3_column_count(stmt) < 2 || value_true(stmt, 1);
+	return rec->password != NULL ? 0 : -1;
+}
+
+/* state_query: enabled, no password read */
+static int take_enabled(sqlite3_stmt *stmt, void *ctx)
+{
+	*(bool *)ctx = value_true(stmt, 0);
+	return 0;
+}
+
+static enum rg_lookup sq_lookup_locked(struct sq_store *s, const char *user,
+				       struct rg_user_record *rec_r)
+{
+	enum rg_lookup r = sq_one_row(s, Q_PASSWORD, user, take_record, rec_r);
+
+	if (r != RG_LOOKUP_FOUND)
+		rg_user_record_clear(rec_r);
+	return r;
+}
+
+static enum rg_lookup sq_state_locked(struct sq_store *s, const char *user, bool *enabled_r)
+{
+	enum rg_lookup r = sq_one_row(s, Q_STATE, user, take_enabled, enabled_r);
+
+	if (r != RG_LOOKUP_FOUND)
+		*enabled_r = false;
 	return r;
 }
 
@@ -643,43 +677,6 @@ static enum rg_lookup sq_lookup_user(struct rg_store *st, const char *user,
 	pthread_mutex_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR)
 		*error_r = sq_errbuf;
-	return r;
-}
-
-/* state_query: the user's enabled flag, no password read. */
-static enum rg_lookup sq_state_locked(struct sq_store *s, const char *user, bool *enabled_r)
-{
-	sqlite3_stmt *stmt = s->stmt[Q_STATE];
-	int rc = bind_text(stmt, ":user", user);
-	enum rg_lookup r = RG_LOOKUP_ERROR;
-
-	if (rc != SQLITE_OK) {
-		sq_fail(s, rc);
-		goto out;
-	}
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE) {
-		r = RG_LOOKUP_NOTFOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		sq_fail(s, rc);
-		goto out;
-	}
-	*enabled_r = value_true(stmt, 0);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		r = RG_LOOKUP_FOUND;
-	else if (rc == SQLITE_ROW)
-		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: state_query returned more than one "
-			 "row for the user", s->path);
-	else
-		sq_fail(s, rc);
-out:
-	if (r != RG_LOOKUP_FOUND)
-		*enabled_r = false;
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
 	return r;
 }
 
