@@ -184,19 +184,26 @@ bool rg_logins_act_as_seen(const char *identity)
 	return seen;
 }
 
-pid_t rg_peer_pid(int fd)
+pid_t rg_peer_pid_unix(int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+	    len != sizeof(cred))
+		return 0;
+	return cred.pid > 0 ? cred.pid : 0;
+}
+
+pid_t rg_peer_pid(int fd)
+{
 	struct sockaddr_storage ss;
 	socklen_t slen = sizeof(ss);
 
 	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &slen) != 0 ||
 	    ss.ss_family != AF_UNIX)
 		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
-		return 0;
-	return cred.pid > 0 ? cred.pid : 0;
+	return rg_peer_pid_unix(fd);
 }
 
 void rg_logins_clear(void)

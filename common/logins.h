@@ -49,8 +49,10 @@ bool rg_logins_find(pid_t pid, const char *identity, char *authc_r, size_t n);
  * daemon started (and the record was not pushed out)? */
 bool rg_logins_act_as_seen(const char *identity);
 
-/* Peer process of a connected unix socket, or 0 when unknown. */
+/* Peer process of a connected unix socket, or 0 when unknown (or not a unix
+ * socket).  _unix: the caller already knows fd is a unix socket. */
 pid_t rg_peer_pid(int fd);
+pid_t rg_peer_pid_unix(int fd);
 
 /* Tests: forget everything. */
 void rg_logins_clear(void);

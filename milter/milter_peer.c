@@ -38,5 +38,5 @@ pid_t rg_milter_peer_pid(SMFICTX *ctx, const char *socket_spec)
 	    sa.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path) ||
 	    strncmp(sa.sun_path, path, sizeof(sa.sun_path)) != 0)
 		return 0;
-	return rg_peer_pid(fd);
+	return rg_peer_pid_unix(fd);	/* getsockname above: a unix socket */
 }
