@@ -29,9 +29,12 @@
 static struct rg_serial_server server;
 static char *unix_path;
 
+/* len (size_t)-1: body is a string */
 static void respond(FILE *out, int code, const char *reason, const char *type, const char *body,
 		    size_t len, bool head)
 {
+	if (len == (size_t)-1)
+		len = strlen(body);
 	fprintf(out, "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		"Connection: close\r\n\r\n", code, reason, type, len);
 	if (!head && len > 0)
@@ -46,7 +49,7 @@ void rg_metrics_http_answer(const char *req, FILE *out)
 
 	if (sp1 == NULL || sp2 == NULL || *eol == '\0' || sp2 > eol ||
 	    strncmp(sp2 + 1, "HTTP/1.", 7) != 0) {
-		respond(out, 400, "Bad Request", text, "bad request\n", 12, false);
+		respond(out, 400, "Bad Request", text, "bad request\n", (size_t)-1, false);
 		return;
 	}
 	size_t mlen = (size_t)(sp1 - req), plen = (size_t)(sp2 - sp1 - 1);
@@ -58,7 +61,7 @@ void rg_metrics_http_answer(const char *req, FILE *out)
 	if (pathlen > plen)
 		pathlen = plen;
 	if (!(pathlen == 8 && strncmp(path, "/metrics", 8) == 0)) {
-		respond(out, 404, "Not Found", text, "not found: try /metrics\n", 24, head);
+		respond(out, 404, "Not Found", text, "not found: try /metrics\n", (size_t)-1, head);
 		return;
 	}
 	if (!get && !head) {
@@ -70,7 +73,7 @@ void rg_metrics_http_answer(const char *req, FILE *out)
 	size_t len = 0;
 	FILE *b = open_memstream(&body, &len);
 	if (b == NULL) {
-		respond(out, 503, "Service Unavailable", text, "out of memory\n", 14, head);
+		respond(out, 503, "Service Unavailable", text, "out of memory\n", (size_t)-1, head);
 		return;
 	}
 	rg_stats_print_prometheus(b);
@@ -79,12 +82,19 @@ void rg_metrics_http_answer(const char *req, FILE *out)
 	free(body);
 }
 
-/* Read up to the end of the headers; false on timeout, EOF or too much. */
+/* Read up to the end of the headers; false on timeout, EOF or too much.  The
+ * whole request must arrive within IO_TIMEOUT_S of the first recv: SO_RCVTIMEO
+ * bounds each recv, the deadline a client that trickles a byte at a time. */
 static bool read_request(int fd, char *buf, size_t size)
 {
 	size_t have = 0;
+	struct timespec t0, t;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (have < size - 1) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > IO_TIMEOUT_S)
+			return false;
 		ssize_t n = recv(fd, buf + have, size - 1 - have, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -113,7 +123,7 @@ static void serve(int fd)
 	if (!read_request(fd, req, sizeof(req))) {
 		/* too long, too slow or closed: a short answer if the client still listens */
 		respond(out, 400, "Bad Request", "text/plain; charset=utf-8",
-			"request too long or too slow\n", 29, false);
+			"request too long or too slow\n", (size_t)-1, false);
 	} else {
 		rg_metrics_http_answer(req, out);
 	}

@@ -68,6 +68,34 @@ t1=$(date +%s)
 is "$ans" "HTTP/1.0 400 Bad Request" "a request that never ends: 400, connection closed"
 [ $((t1 - t0)) -le 15 ]
 ok $? "within the request timeout ($((t1 - t0)) s)"
+# a client that trickles its request a byte a second: cut at the request deadline too
+t0=$(date +%s)
+ans=$(python3 - "$port" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(30)
+try:
+    for c in b"GET /metrics HTTP/1.1\r\nHost: x" * 3:
+        s.sendall(bytes([c]))
+        time.sleep(1)
+except OSError:
+    pass
+data = b""
+try:
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        data += d
+except Exception:
+    pass
+print(data.split(b"\r\n")[0].decode())
+PY
+)
+t1=$(date +%s)
+is "$ans" "HTTP/1.0 400 Bad Request" "a request trickled a byte a second: 400"
+[ $((t1 - t0)) -le 15 ]
+ok $? "cut within the request deadline, not per byte ($((t1 - t0)) s)"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" 200 \
 	"the listener still serves afterwards"
 rg_stop
