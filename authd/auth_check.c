@@ -9,6 +9,7 @@
 #include "login.h"
 #include "pwscheme.h"
 #include "stats.h"
+#include "str.h"
 #include "store.h"
 
 #include <errno.h>
@@ -233,7 +234,7 @@ static void log_decision(const struct rg_config *cfg, const struct rg_auth_reque
 		rg_stats_inc("login.ok");
 	else {
 		snprintf(stat, sizeof(stat), "login.%s.%s", names[res->status], d->code);
-		rg_stats_inc(stat);
+		rg_stats_add(stat, 1);
 	}
 }
 
@@ -358,14 +359,17 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 	bool verified = pw == RG_PW_MATCH || pw == RG_PW_MISMATCH;
 	switch (v) {
 	case RG_VERIFY_OK:
-		rg_authcache_add_positive(cache, req->authc, mac, now);
+		/* a verified hash enters the cache; a cached answer stays as it
+		 * is: its entry expires auth.cache.ttl after the hash last ran */
+		if (!res->cached)
+			rg_authcache_add_positive(cache, req->authc, mac, now);
 		rg_penalty_success(penalty, req->authc);
 		if (authz_differs)
 			check_authz(cfg, req, res, &d);
 		else
 			conclude(res, &d, RG_AUTH_OK, "ok", "password verified", NULL);
 		if (res->status == RG_AUTH_OK)
-			snprintf(res->identity, sizeof(res->identity), "%s", identity);
+			(void)rg_strbcpy(res->identity, sizeof(res->identity), identity);
 		break;
 	case RG_VERIFY_TEMPFAIL:
 		rg_log_safe(d.detail, sizeof(d.detail), job.error ? job.error : err ? err : "");

@@ -132,13 +132,23 @@ static int64_t now_ms(void)
 }
 
 /* auth.idle_timeout and auth.request_timeout of the current snapshot, in ms */
+/* auth.idle_timeout and auth.request_timeout in ms, published at start and at
+ * each reload, so that the connection loops read them without taking a
+ * snapshot per read (a reload reaches an open connection at its next wait) */
+static _Atomic int64_t idle_timeout_ms = 600000, request_timeout_ms = 10000;
+
+static void publish_timeouts(const struct rg_config *cfg)
+{
+	atomic_store(&idle_timeout_ms,
+		     (cfg->auth.idle_timeout > 0 ? cfg->auth.idle_timeout : 600) * 1000LL);
+	atomic_store(&request_timeout_ms,
+		     (cfg->auth.request_timeout > 0 ? cfg->auth.request_timeout : 10) * 1000LL);
+}
+
 static void current_timeouts(int64_t *idle_ms, int64_t *request_ms)
 {
-	struct rg_config *cfg = rg_config_current_get();
-	*idle_ms = (cfg && cfg->auth.idle_timeout > 0 ? cfg->auth.idle_timeout : 600) * 1000LL;
-	*request_ms = (cfg && cfg->auth.request_timeout > 0 ? cfg->auth.request_timeout : 10) *
-		      1000LL;
-	rg_config_release(cfg);
+	*idle_ms = atomic_load_explicit(&idle_timeout_ms, memory_order_relaxed);
+	*request_ms = atomic_load_explicit(&request_timeout_ms, memory_order_relaxed);
 }
 
 /* ---- Dovecot protocol connection ---- */
@@ -515,6 +525,7 @@ int rg_authd_start(const struct rg_config *cfg, char **error_r)
 	atomic_store(&stopping, false);
 	if (rg_auth_check_init(cfg, error_r) < 0)
 		return -1;
+	publish_timeouts(cfg);
 	started = true;
 	/* "/path" or "unix:/path" (checked by the config loader) */
 	const char *dv = rg_socket_unix_path(cfg->auth.dovecot_socket);
@@ -534,8 +545,10 @@ void rg_authd_reload(void)
 	struct rg_config *cfg = rg_config_current_get();
 	if (cfg == NULL)
 		return;
-	if (started)
+	if (started) {
 		rg_auth_check_reload(cfg);
+		publish_timeouts(cfg);
+	}
 	rg_config_release(cfg);
 }
 

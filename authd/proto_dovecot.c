@@ -1,6 +1,7 @@
 /* proto_dovecot.c — Dovecot auth protocol v1, server side, as a pure state machine. */
 #include <autoconfig.h>
 #include "proto_dovecot.h"
+#include "str.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -199,8 +200,8 @@ static enum rg_dv_action ready(struct rg_dv_event *ev, unsigned id, enum rg_mech
 			       bool secured, const char *service, const char *rip)
 {
 	ev->id = id;
-	snprintf(ev->service, sizeof(ev->service), "%s", service);
-	snprintf(ev->rip, sizeof(ev->rip), "%s", rip);
+	(void)rg_strbcpy(ev->service, sizeof(ev->service), service);
+	(void)rg_strbcpy(ev->rip, sizeof(ev->rip), rip);
 	ev->req.protocol = "dovecot";
 	ev->req.mech = mech;
 	ev->req.authz = ev->authz;
@@ -320,8 +321,8 @@ static enum rg_dv_action cmd_auth(struct rg_dv_session *s, char **f, size_t nf,
 	p->id = id;
 	p->mech = mech;
 	p->secured = secured;
-	snprintf(p->service, sizeof(p->service), "%s", service);
-	snprintf(p->rip, sizeof(p->rip), "%s", rip);
+	(void)rg_strbcpy(p->service, sizeof(p->service), service);
+	(void)rg_strbcpy(p->rip, sizeof(p->rip), rip);
 
 	enum rg_dv_action act;
 	if (mech == RG_MECH_PLAIN && resp != NULL) {

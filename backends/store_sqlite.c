@@ -94,7 +94,10 @@ static const struct {
  * (header bytes 18-19 = 2) has no such counter: no memo.  Size and mtime are
  * compared too, against a file overwritten in place with a copy whose counter
  * happens to match, and a writer holding a lock sends the lookup to SQLite.
- * Revocation stays immediate: the next lookup after a commit misses.
+ * Revocation stays immediate: the next lookup after a commit misses.  The
+ * password query's answer (the stored hash, never a plaintext) is remembered
+ * the same way, in its own allocation, wiped when the slot is reused, the
+ * store disconnects or closes.
  */
 #define MEMO_SLOTS 512
 #define MEMO_KEY 192
@@ -108,9 +111,10 @@ struct sq_version {
 
 struct sq_memo {
 	bool used;
-	unsigned char q;	/* Q_STATE, Q_ACT_AS, Q_TENANT_AUTHZ (tenant + grant) */
+	unsigned char q;	/* Q_PASSWORD, Q_STATE, Q_ACT_AS, Q_TENANT_AUTHZ */
 	signed char result;	/* RG_LOOKUP_FOUND / RG_LOOKUP_NOTFOUND */
 	bool flag;		/* enabled / allowed */
+	char *secret;		/* Q_PASSWORD: the stored hash (malloc'd, wiped on reuse) */
 	struct sq_version at;
 	char k1[MEMO_KEY], k2[MEMO_KEY];
 };
@@ -120,7 +124,7 @@ struct sq_store {
 	const char *sql[Q_COUNT];	/* NULL: feature off (custom mode) */
 	bool custom;
 	int busy_ms;
-	pthread_mutex_t lock;
+	pthread_rwlock_t lock;		/* write: the connection; read: the memo only */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[Q_COUNT];
 	sqlite3_stmt *begin, *commit;	/* one read transaction for several queries */
@@ -132,6 +136,22 @@ struct sq_store {
 };
 
 static __thread char sq_errbuf[600];
+
+static void memo_slot_clear(struct sq_memo *m)
+{
+	if (m->secret != NULL) {
+		sodium_memzero(m->secret, strlen(m->secret));
+		free(m->secret);
+	}
+	memset(m, 0, sizeof(*m));
+}
+
+/* Forget every remembered answer (the hashes wiped). */
+static void memo_wipe(struct sq_store *s)
+{
+	for (size_t i = 0; s->memo != NULL && i < MEMO_SLOTS; i++)
+		memo_slot_clear(&s->memo[i]);
+}
 
 static const char *sq_explain(int rc)
 {
@@ -170,8 +190,7 @@ static void sq_disconnect(struct sq_store *s)
 	if (s->hdr_fd >= 0)
 		close(s->hdr_fd);
 	s->hdr_fd = -1;
-	if (s->memo != NULL)
-		memset(s->memo, 0, MEMO_SLOTS * sizeof(*s->memo));
+	memo_wipe(s);
 }
 
 static bool param_allowed(enum q_id q, const char *name)
@@ -346,7 +365,7 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 	} else if (rc < 0) {
 		goto fail;
 	}
-	pthread_mutex_init(&s->lock, NULL);
+	pthread_rwlock_init(&s->lock, NULL);
 	st->priv = s;
 	return 0;
 fail:
@@ -409,7 +428,7 @@ static int sq_lock_checked(struct sq_store *s)
 	struct sq_file_now now;
 
 	sq_stat_path(s, &now);
-	pthread_mutex_lock(&s->lock);
+	pthread_rwlock_wrlock(&s->lock);
 	s->now.valid = false;
 	s->now.size = now.size;
 	s->now.mtime = now.mtime;
@@ -418,11 +437,10 @@ static int sq_lock_checked(struct sq_store *s)
 
 /* The header's journal mode and change counter now (one pread), into v along
  * with the size and mtime of this lookup's stat.  v->valid: usable for the memo. */
-static void sq_read_version(struct sq_store *s, struct sq_version *v)
+static void sq_read_header(const struct sq_store *s, struct sq_version *v)
 {
 	unsigned char h[10];	/* header bytes 18..27 */
 
-	*v = s->now;
 	v->valid = false;
 	if (s->memo == NULL || s->hdr_fd < 0 || pread(s->hdr_fd, h, sizeof(h), 18) != sizeof(h))
 		return;
@@ -431,6 +449,14 @@ static void sq_read_version(struct sq_store *s, struct sq_version *v)
 	v->counter = (uint32_t)h[6] << 24 | (uint32_t)h[7] << 16 | (uint32_t)h[8] << 8 | h[9];
 	v->valid = true;
 }
+
+/* The version of the file the current query reads (write lock held). */
+static void sq_read_version(struct sq_store *s, struct sq_version *v)
+{
+	*v = s->now;
+	sq_read_header(s, v);
+}
+
 
 static bool same_version(const struct sq_version *a, const struct sq_version *b)
 {
@@ -450,11 +476,13 @@ static struct sq_memo *memo_slot(struct sq_store *s, enum q_id q, const char *k1
 }
 
 /* A remembered answer for (q, k1, k2) that still holds: the file has not
- * changed since it was read.  Lock held. */
-static bool memo_find(struct sq_store *s, enum q_id q, const char *k1, const char *k2,
-		      enum rg_lookup *r, bool *flag)
+ * changed since it was read.  Lock held (read is enough); now: this lookup's
+ * stat of the path. */
+static bool memo_find(struct sq_store *s, const struct sq_file_now *now, enum q_id q,
+		      const char *k1, const char *k2, enum rg_lookup *r, bool *flag,
+		      const char **secret_r)
 {
-	struct sq_version v;
+	struct sq_version v = { .size = now->size, .mtime = now->mtime };
 	struct sq_memo *m;
 
 	if (s->memo == NULL)
@@ -462,7 +490,7 @@ static bool memo_find(struct sq_store *s, enum q_id q, const char *k1, const cha
 	m = memo_slot(s, q, k1, k2);
 	if (!m->used || m->q != q || strcmp(m->k1, k1) != 0 || strcmp(m->k2, k2) != 0)
 		return false;
-	sq_read_version(s, &v);
+	sq_read_header(s, &v);
 	if (!same_version(&v, &m->at))
 		return false;
 	/* a writer holding a lock (RESERVED, PENDING or EXCLUSIVE: SQLite's unix
@@ -475,20 +503,53 @@ static bool memo_find(struct sq_store *s, enum q_id q, const char *k1, const cha
 		return false;
 	*r = (enum rg_lookup)m->result;
 	*flag = m->flag;
+	if (secret_r != NULL)
+		*secret_r = m->secret;
 	rg_stats_inc("store.memo_hit");
 	return true;
 }
 
+/* The fast path: a remembered answer that still holds, found under the read
+ * lock, so that lookups answered from the memo run side by side; false: ask
+ * SQLite (under the write lock).  *secret_r: a copy of the remembered hash
+ * (Q_PASSWORD, found), for the caller to wipe and free. */
+static bool memo_answer(struct sq_store *s, enum q_id q, const char *k1, const char *k2,
+			enum rg_lookup *r, bool *flag, char **secret_r)
+{
+	struct sq_file_now now;
+	const char *secret = NULL;
+	bool hit = false;
+
+	if (s->memo == NULL)
+		return false;
+	sq_stat_path(s, &now);
+	if (now.err != 0)
+		return false;	/* the slow path says why */
+	pthread_rwlock_rdlock(&s->lock);
+	if (s->db != NULL && now.dev == s->dev && now.ino == s->ino)
+		hit = memo_find(s, &now, q, k1, k2, r, flag, &secret);
+	if (hit && secret_r != NULL && *r == RG_LOOKUP_FOUND &&
+	    (*secret_r = strdup(secret != NULL ? secret : "")) == NULL)
+		hit = false;	/* out of memory: the slow path */
+	pthread_rwlock_unlock(&s->lock);
+	return hit;
+}
+
 /* Remember an answer read at version v (read under the query's shared lock). */
 static void memo_put(struct sq_store *s, enum q_id q, const char *k1, const char *k2,
-		     const struct sq_version *v, enum rg_lookup r, bool flag)
+		     const struct sq_version *v, enum rg_lookup r, bool flag, const char *secret)
 {
 	struct sq_memo *m;
+	char *copy = NULL;
 
 	if (s->memo == NULL || !v->valid || r == RG_LOOKUP_ERROR || strlen(k1) >= MEMO_KEY ||
 	    strlen(k2) >= MEMO_KEY)
 		return;
+	if (secret != NULL && (copy = strdup(secret)) == NULL)
+		return;	/* out of memory: no memo, the answer stands */
 	m = memo_slot(s, q, k1, k2);
+	memo_slot_clear(m);
+	m->secret = copy;
 	m->used = true;
 	m->q = (unsigned char)q;
 	m->result = (signed char)r;
@@ -673,8 +734,26 @@ static enum rg_lookup sq_lookup_user(struct rg_store *st, const char *user,
 
 	rec_r->password = NULL;
 	rec_r->enabled = false;
-	r = sq_lock_checked(s) < 0 ? RG_LOOKUP_ERROR : sq_lookup_locked(s, user, rec_r);
-	pthread_mutex_unlock(&s->lock);
+	if (memo_answer(s, Q_PASSWORD, user, "", &r, &rec_r->enabled, &rec_r->password))
+		return r;
+	if (sq_lock_checked(s) < 0) {
+		r = RG_LOOKUP_ERROR;
+	} else {
+		struct sq_version v = { 0 };
+
+		if (sq_begin(s) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else {
+			r = sq_lookup_locked(s, user, rec_r);
+			sq_read_version(s, &v);	/* under the query's shared lock */
+			if (sq_end(s) < 0) {
+				rg_user_record_clear(rec_r);
+				r = RG_LOOKUP_ERROR;
+			}
+		}
+		memo_put(s, Q_PASSWORD, user, "", &v, r, rec_r->enabled, rec_r->password);
+	}
+	pthread_rwlock_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR)
 		*error_r = sq_errbuf;
 	return r;
@@ -687,21 +766,21 @@ static enum rg_lookup sq_lookup_state(struct rg_store *st, const char *user, boo
 	enum rg_lookup r;
 
 	*enabled_r = false;
+	if (memo_answer(s, Q_STATE, user, "", &r, enabled_r, NULL))
+		return r;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
 	} else if (s->stmt[Q_STATE] != NULL) {
-		if (!memo_find(s, Q_STATE, user, "", &r, enabled_r)) {
-			struct sq_version v = { 0 };
-			if (sq_begin(s) < 0) {
+		struct sq_version v = { 0 };
+		if (sq_begin(s) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else {
+			r = sq_state_locked(s, user, enabled_r);
+			sq_read_version(s, &v);	/* under the query's shared lock */
+			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
-			} else {
-				r = sq_state_locked(s, user, enabled_r);
-				sq_read_version(s, &v);	/* under the query's shared lock */
-				if (sq_end(s) < 0)
-					r = RG_LOOKUP_ERROR;
-			}
-			memo_put(s, Q_STATE, user, "", &v, r, *enabled_r);
 		}
+		memo_put(s, Q_STATE, user, "", &v, r, *enabled_r, NULL);
 	} else {
 		/* custom queries without a state_query: the password query answers,
 		 * and the password it read is wiped at once */
@@ -710,7 +789,7 @@ static enum rg_lookup sq_lookup_state(struct rg_store *st, const char *user, boo
 		*enabled_r = r == RG_LOOKUP_FOUND && rec.enabled;
 		rg_user_record_clear(&rec);
 	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR)
 		*error_r = sq_errbuf;
 	return r;
@@ -723,9 +802,11 @@ static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 
 	bool unused;
+	if (memo_answer(s, Q_ACT_AS, user, as, &r, &unused, NULL))
+		return r;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_ACT_AS] != NULL && !memo_find(s, Q_ACT_AS, user, as, &r, &unused)) {
+	} else if (s->stmt[Q_ACT_AS] != NULL) {
 		struct sq_version v = { 0 };
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
@@ -735,9 +816,9 @@ static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
 		}
-		memo_put(s, Q_ACT_AS, user, as, &v, r, false);
+		memo_put(s, Q_ACT_AS, user, as, &v, r, false, NULL);
 	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR)
 		*error_r = sq_errbuf;
 	return r;
@@ -750,10 +831,11 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 
 	*allowed_r = false;
+	if (memo_answer(s, Q_TENANT_AUTHZ, tenant, user, &r, allowed_r, NULL))
+		return r;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_TENANT] != NULL &&
-		   !memo_find(s, Q_TENANT_AUTHZ, tenant, user, &r, allowed_r)) {
+	} else if (s->stmt[Q_TENANT] != NULL) {
 		struct sq_version v = { 0 };
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
@@ -770,9 +852,9 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
 		}
-		memo_put(s, Q_TENANT_AUTHZ, tenant, user, &v, r, *allowed_r);
+		memo_put(s, Q_TENANT_AUTHZ, tenant, user, &v, r, *allowed_r, NULL);
 	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR) {
 		*allowed_r = false;
 		*error_r = sq_errbuf;
@@ -793,7 +875,7 @@ static int sq_foreach_hash(struct rg_store *st,
 		return 0;
 	if (sq_lock_checked(s) < 0) {
 		rg_error_r(error_r, "%s", sq_errbuf);
-		pthread_mutex_unlock(&s->lock);
+		pthread_rwlock_unlock(&s->lock);
 		return -1;
 	}
 	rc = sqlite3_prepare_v2(s->db, "SELECT name, password FROM users ORDER BY name", -1,
@@ -812,7 +894,7 @@ static int sq_foreach_hash(struct rg_store *st,
 		ret = -1;
 	}
 	sqlite3_finalize(stmt);
-	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_unlock(&s->lock);
 	return ret;
 }
 
@@ -823,7 +905,8 @@ static void sq_close(struct rg_store *st)
 	if (s == NULL)
 		return;
 	sq_disconnect(s);
-	pthread_mutex_destroy(&s->lock);
+	pthread_rwlock_destroy(&s->lock);
+	memo_wipe(s);
 	free(s->memo);
 	free(s->path);
 	free(s);

@@ -48,10 +48,12 @@ BENCH_TARGETS += bench-auth
 EXTRA_DIST += bench/bench_auth.sh
 bench_bench_auth_SOURCES = bench/bench_auth.c
 bench_bench_auth_LDADD = $(SODIUM_LIBS) $(PTHREAD_LIBS)
-EXTRA_PROGRAMS += bench/null_dovecot
+EXTRA_PROGRAMS += bench/null_dovecot bench/null_syslog
 bench_null_dovecot_SOURCES = bench/null_dovecot.c
 bench_null_dovecot_LDADD = $(PTHREAD_LIBS)
+bench_null_syslog_SOURCES = bench/null_syslog.c
 bench-auth: bench/bench_auth$(EXEEXT) bench/bench_schemes$(EXEEXT) bench/null_dovecot$(EXEEXT) \
+		bench/null_syslog$(EXEEXT) \
 		relayguard$(EXEEXT) relayguardctl$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_auth.sh
 

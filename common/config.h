@@ -107,6 +107,7 @@ struct rg_config {
 	unsigned socket_mode;	/* parsed from an octal string, e.g. "0660" */
 	char *syslog_facility;
 	char *syslog_ident;
+	char *syslog_socket;
 
 	struct {
 		bool enabled;

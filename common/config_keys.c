@@ -27,6 +27,8 @@ static const struct rg_key_value uncorrelated_actions[] = {
 	{"check_identity", RG_UNCORRELATED_CHECK_IDENTITY}, {"tempfail", RG_UNCORRELATED_TEMPFAIL},
 	{NULL, 0},
 };
+static const char *check_unix_path(const char *path);
+
 /* The one list of store type names (the parser, -K, the man page, logs, -n). */
 static const struct rg_key_value log_logins_values[] = {
 	{"all", RG_LOG_LOGINS_ALL}, {"failures", RG_LOG_LOGINS_FAILURES}, {NULL, 0},
@@ -315,6 +317,10 @@ static const struct rg_key root_keys[] = {
 	      "syslog facility (mail, daemon, auth, local0..local7, ...)"),
 	K_STR(C, "syslog_ident", syslog_ident, RG_KF_NONEMPTY, "relayguard", rg_check_token,
 	      "syslog identity"),
+	K_STR(C, "syslog_socket", syslog_socket, RG_KF_NONEMPTY, RG_SYSLOG_SOCKET, check_unix_path,
+	      "the syslog daemon's datagram socket; when it is missing or refuses, lines are "
+	      "dropped (counted in log.syslog_dropped) and the connection is retried at most once "
+	      "per second"),
 	K_GROUP("milter", milter_table, "the milter front end"),
 	K_GROUP("auth", auth_table, "the SASL authentication service"),
 	K_GROUP("passwords", password_table, "password schemes"),

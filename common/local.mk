@@ -1,8 +1,8 @@
 # common/: the base library: config, log, stats, logins, socket permissions, milter policy
-librelayguard_a_SOURCES += common/log.c common/log.h common/stats.c common/stats.h \
+librelayguard_a_SOURCES += common/log.c common/log.h common/log_syslog.c common/stats.c common/stats.h \
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
 	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h common/error.c common/error.h common/nameindex.c common/nameindex.h common/log_json.c \
-	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h
+	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h common/str.h
 
 librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \
 	common/sockperm.c common/sockperm.h
@@ -33,7 +33,7 @@ EXTRA_DIST += t/config-check.sh t/daemon.sh t/conf/good.conf t/conf/empty.conf t
 
 # operations: control socket, reload under load, graceful stop (TAP shell
 # scripts; they drive the built daemon with t/authd/dvclient and miltertest)
-OPS_TESTS = t/ops/control.sh t/ops/reload-loop.sh t/ops/stop.sh t/ops/metrics-http.sh t/ops/log-json.sh
+OPS_TESTS = t/ops/control.sh t/ops/reload-loop.sh t/ops/stop.sh t/ops/metrics-http.sh t/ops/log-json.sh t/ops/syslog.sh
 TESTS += $(OPS_TESTS)
 EXTRA_DIST += $(OPS_TESTS) t/ops/milter-loop.lua t/ops/snapshot.lua \
 	t/ops/inflight.lua

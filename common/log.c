@@ -1,4 +1,4 @@
-/* log.c — syslog, plus stderr when asked. */
+/* log.c — log lines to syslog (log_syslog.c), plus stderr when asked. */
 #include <autoconfig.h>
 #include "log.h"
 
@@ -37,13 +37,13 @@ int rg_log_facility(const char *name)
 	return -1;
 }
 
-void rg_log_open(const char *ident, const char *facility, bool to_stderr)
+void rg_log_open(const char *ident, const char *facility, const char *socket, bool to_stderr)
 {
 	int fac = facility ? rg_log_facility(facility) : LOG_MAIL;
 	if (fac < 0)
 		fac = LOG_MAIL;
 	log_ident = ident ? ident : "relayguard";
-	openlog(log_ident, LOG_PID | LOG_NDELAY, fac);
+	(void)rg_syslog_open(socket, log_ident, fac);	/* not there yet: retried per line */
 	log_syslog = true;
 	log_stderr = to_stderr;
 }
@@ -73,7 +73,7 @@ void rg_log(int priority, const char *fmt, ...)
 		out = json;
 	}
 	if (log_syslog)
-		syslog(priority, "%s", out);
+		rg_syslog_send(priority, out);
 	if (__atomic_load_n(&log_stderr, __ATOMIC_RELAXED)) {
 		static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 		pthread_mutex_lock(&lock);

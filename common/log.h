@@ -11,9 +11,18 @@
 
 #include "error.h"	/* rg_error_r: most files that log also report errors */
 
-/* ident: "relayguard"; facility name from config ("mail", "local0", ...).
+/* ident: "relayguard"; facility name from config ("mail", "local0", ...);
+ * socket: the syslog daemon's socket (NULL: RG_SYSLOG_SOCKET).
  * to_stderr: also write each line to stderr (foreground, tests). */
-void rg_log_open(const char *ident, const char *facility, bool to_stderr);
+void rg_log_open(const char *ident, const char *facility, const char *socket, bool to_stderr);
+#define RG_SYSLOG_SOCKET "/dev/log"
+
+/* log_syslog.c: the syslog client behind rg_log (see there why not syslog(3)).
+ * open: remember the socket, identity and facility, connect (-1: not now;
+ * sends retry at most once per second).  send: one line, never blocks on a
+ * lock; a line that cannot be sent is counted in log.syslog_dropped. */
+int rg_syslog_open(const char *path, const char *ident, int facility);
+void rg_syslog_send(int priority, const char *text);
 /* Only stderr (tools, tests); no syslog. */
 void rg_log_stderr_only(void);
 /* Turn the copy to stderr on or off (off once the daemon is in the background). */

@@ -1,6 +1,7 @@
 /* logins.c — which login stands behind an authenticated SMTP session (see logins.h). */
 #include <autoconfig.h>
 #include "logins.h"
+#include "str.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -109,13 +110,30 @@ static void table_put(struct table *t, const char *key, const char *value)
 			order_unlink(t, i);
 			bucket_unlink(t, i);
 		}
-		snprintf(t->e[i].key, sizeof(t->e[i].key), "%s", key);
+		(void)rg_strbcpy(t->e[i].key, sizeof(t->e[i].key), key);
 		t->e[i].used = true;
 		t->e[i].hnext = t->bucket[hash(key)];
 		t->bucket[hash(key)] = i;
 	}
-	snprintf(t->e[i].value, sizeof(t->e[i].value), "%s", value);
+	(void)rg_strbcpy(t->e[i].value, sizeof(t->e[i].value), value);
 	order_push(t, i);
+}
+
+/* pid in decimal into key (at least 21 bytes): the table's key, written on
+ * every login, so without printf */
+static void pid_key(char key[32], pid_t pid)
+{
+	char tmp[24];
+	size_t n = 0;
+	unsigned long v = (unsigned long)pid;	/* callers pass pid > 0 */
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (size_t i = 0; i < n; i++)
+		key[i] = tmp[n - 1 - i];
+	key[n] = '\0';
 }
 
 void rg_logins_record(pid_t pid, const char *authc, const char *identity)
@@ -125,7 +143,7 @@ void rg_logins_record(pid_t pid, const char *authc, const char *identity)
 
 	if (pid <= 0 || authc == NULL || identity == NULL)
 		return;
-	snprintf(key, sizeof(key), "%ld", (long)pid);
+	pid_key(key, pid);
 	/* a login whose names do not fit is recorded as "unknown login" (it
 	 * still replaces the process's earlier login): the milter then sees no
 	 * login for this process and milter.uncorrelated_auth applies */
@@ -154,7 +172,7 @@ bool rg_logins_find(pid_t pid, const char *identity, char *authc_r, size_t n)
 
 	if (pid <= 0 || identity == NULL)
 		return false;
-	snprintf(key, sizeof(key), "%ld", (long)pid);
+	pid_key(key, pid);
 	pthread_mutex_lock(&lock);
 	i = table_find(&by_pid, key);
 	if (i >= 0) {

@@ -77,6 +77,12 @@ static struct stat_entry *find(const char *name, bool add)
 	}
 }
 
+_Atomic int64_t *rg_stats_cell(const char *name)
+{
+	struct stat_entry *e = find(name, true);
+	return e != NULL ? &e->value : NULL;
+}
+
 void rg_stats_add(const char *name, int64_t delta)
 {
 	struct stat_entry *e = find(name, true);
@@ -220,6 +226,8 @@ static const struct family families[] = {
 	  "SQLite lookups answered without a query because the file had not changed", NULL, NULL },
 	{ "store.bad_hash", "relayguard_store_bad_hashes_total", C,
 	  "stored password hashes that could not be used", NULL, NULL },
+	{ "log.syslog_dropped", "relayguard_log_lines_dropped_total", C,
+	  "log lines lost because the syslog socket was missing or refused them", NULL, NULL },
 	{ "config.reload.ok", "relayguard_config_reloads_total", C,
 	  "configuration reloads, by result", "result=\"ok\"", NULL },
 	{ "config.reload.failed", "relayguard_config_reloads_total", C, NULL,

@@ -9,12 +9,32 @@
 #ifndef RG_STATS_H
 #define RG_STATS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
 void rg_stats_add(const char *name, int64_t delta);
-static inline void rg_stats_inc(const char *name) { rg_stats_add(name, 1); }
+/* The counter's cell itself (created if missing; NULL when the table is full),
+ * for a caller that counts the same name again and again: entries are never
+ * removed, so the pointer stays good for the life of the process. */
+_Atomic int64_t *rg_stats_cell(const char *name);
+/* rg_stats_inc("literal"): +1, the cell looked up once per call site (a GNU
+ * statement expression holding a static pointer).  Only a string literal is
+ * accepted (a variable name is a compile error): count a computed name with
+ * rg_stats_add(name, 1). */
+#define rg_stats_inc(literal)                                                           \
+	({                                                                               \
+		static _Atomic int64_t *_Atomic rg_stats_site_;                          \
+		_Atomic int64_t *c_ = atomic_load_explicit(&rg_stats_site_,              \
+							  memory_order_relaxed);         \
+		if (c_ == NULL) {                                                         \
+			c_ = rg_stats_cell("" literal "");                                \
+			atomic_store_explicit(&rg_stats_site_, c_, memory_order_relaxed); \
+		}                                                                         \
+		if (c_ != NULL)                                                           \
+			atomic_fetch_add_explicit(c_, 1, memory_order_relaxed);           \
+	})
 /* A gauge: set the current value (queue depth, connections). */
 void rg_stats_set(const char *name, int64_t value);
 /* A gauge moved up or down (connections open). */

@@ -177,6 +177,7 @@ static void note_restart_needed(const struct rg_config *old, const struct rg_con
 		{ "socket_mode", old->socket_mode != cfg->socket_mode },
 		{ "syslog_facility", str_differs(old->syslog_facility, cfg->syslog_facility) },
 		{ "syslog_ident", str_differs(old->syslog_ident, cfg->syslog_ident) },
+		{ "syslog_socket", str_differs(old->syslog_socket, cfg->syslog_socket) },
 		{ "milter.enabled", old->milter.enabled != cfg->milter.enabled },
 		{ "milter.socket", str_differs(old->milter.socket, cfg->milter.socket) },
 		{ "milter.timeout", old->milter.timeout != cfg->milter.timeout },
@@ -357,7 +358,7 @@ static int run(const char *file, bool foreground)
 	bool authd_running = false, milter_open = false;
 
 	/* stderr too until started: a background start reports problems to the terminal */
-	rg_log_open("relayguard", "mail", true);
+	rg_log_open("relayguard", "mail", NULL, true);
 	/* reloads re-read the file after chdir("/") */
 	abs_file = realpath(file, NULL);
 	config_file = abs_file ? abs_file : file;
@@ -368,7 +369,7 @@ static int run(const char *file, bool foreground)
 		free(abs_file);
 		return 1;
 	}
-	rg_log_open(cfg->syslog_ident, cfg->syslog_facility, true);
+	rg_log_open(cfg->syslog_ident, cfg->syslog_facility, cfg->syslog_socket, true);
 	rg_log_set_json(cfg->log_format == RG_LOG_FORMAT_JSON);
 
 	if (rg_daemon_make_dirs(cfg, &err) != 0)

@@ -41,7 +41,7 @@ static void count_verdict(const struct rg_verdict *v)
 
 	snprintf(name, sizeof(name), "milter.verdict.%s.%s", rg_action_str(v->action),
 		 v->reason ? v->reason : "none");
-	rg_stats_inc(name);
+	rg_stats_add(name, 1);
 }
 
 sfsistat rg_milter_verdict(SMFICTX *ctx, struct rg_milter_conn *c, const struct rg_verdict *v,
