@@ -2,7 +2,8 @@
 librelayguard_a_SOURCES += common/log.c common/log.h common/log_syslog.c common/stats.c common/stats.h \
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
 	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h common/error.c common/error.h common/nameindex.c common/nameindex.h common/log_json.c \
-	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h common/str.h
+	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h common/str.h \
+	common/mailbox.c common/mailbox.h
 
 librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \
 	common/sockperm.c common/sockperm.h
@@ -18,6 +19,12 @@ check_PROGRAMS += t/unit/test_logins
 t_unit_test_logins_SOURCES = t/unit/test_logins.c t/tap.h
 t_unit_test_logins_LDADD = librelayguard.a $(RG_LIBS)
 TESTS += t/unit/test_logins
+
+# RFC 5322 address-lists and envelope senders (common/mailbox.c)
+check_PROGRAMS += t/unit/test_mailbox
+t_unit_test_mailbox_SOURCES = t/unit/test_mailbox.c t/tap.h
+t_unit_test_mailbox_LDADD = librelayguard.a $(RG_LIBS)
+TESTS += t/unit/test_mailbox
 
 # log lines: quoting of client/store values (t/logkv.py parses them in the service tests)
 check_PROGRAMS += t/unit/test_log
