@@ -9,4 +9,6 @@ const struct rg_policy_lookups rg_policy_store_lookups = {
 	.user_enabled = rg_stores_user_enabled,
 	.tenant_authz = rg_stores_tenant_authz,
 	.may_act_as = rg_stores_may_act_as,
+	.sender_owned = rg_stores_sender_owned,
+	.sender_has_owner = rg_stores_sender_has_owner,
 };

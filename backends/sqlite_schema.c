@@ -21,4 +21,11 @@ const char rg_sqlite_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS tenant_authz(\n"
 	"  tenant TEXT NOT NULL COLLATE NOCASE,\n"
 	"  identity TEXT NOT NULL,\n"
-	"  PRIMARY KEY(tenant, identity));\n";
+	"  PRIMARY KEY(tenant, identity));\n"
+	/* sender grants (user@domain, @domain, *), stored normalized: added in
+	 * 0.2; db init adds it to an older database */
+	"CREATE TABLE IF NOT EXISTS senders(\n"
+	"  identity TEXT NOT NULL,\n"
+	"  address TEXT NOT NULL,\n"
+	"  PRIMARY KEY(identity, address));\n"
+	"CREATE INDEX IF NOT EXISTS senders_address ON senders(address);\n";

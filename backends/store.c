@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "mailbox.h"
 #include "pwscheme.h"
 #include "stats.h"
 
@@ -276,6 +277,66 @@ enum rg_lookup rg_stores_may_act_as(const struct rg_config *cfg, const char *aut
 		return RG_LOOKUP_ERROR;
 	}
 	return RG_LOOKUP_NOTFOUND;
+}
+
+/* One union walk for both sender questions: identity NULL asks for any owner. */
+static enum rg_lookup sender_union(const struct rg_config *cfg, const char *identity,
+				   const char *addr, const char **error_r)
+{
+	char keys[RG_SENDER_KEYS][RG_ADDR_MAX];
+	const char *dummy_err, *first_err = NULL;
+	bool failed = false;
+	size_t nk;
+
+	if (error_r == NULL)
+		error_r = &dummy_err;
+	*error_r = NULL;
+	nk = rg_sender_keys(addr, cfg->senders.recipient_delimiter, identity != NULL, keys);
+	if (nk == 0)
+		return RG_LOOKUP_NOTFOUND;	/* no usable domain: nothing can grant it */
+	if (!chain_ready(cfg, error_r))
+		return RG_LOOKUP_ERROR;
+	for (size_t i = 0; i < cfg->n_stores; i++) {
+		struct rg_store *st = cfg->opened[i];
+		for (size_t k = 0; k < nk; k++) {
+			const char *err = NULL;
+			enum rg_lookup r;
+
+			if (identity != NULL)
+				r = st->ops->sender_granted != NULL ?
+				    st->ops->sender_granted(st, identity, keys[k], &err) :
+				    RG_LOOKUP_NOTFOUND;
+			else
+				r = st->ops->sender_has_owner != NULL ?
+				    st->ops->sender_has_owner(st, keys[k], &err) : RG_LOOKUP_NOTFOUND;
+			if (r == RG_LOOKUP_FOUND)
+				return RG_LOOKUP_FOUND;
+			if (r == RG_LOOKUP_ERROR) {
+				store_error(st, "sender grant lookup", err);
+				if (!failed)
+					first_err = err != NULL ? err : "store error";
+				failed = true;
+				break;	/* this store cannot answer; another may still grant it */
+			}
+		}
+	}
+	if (failed) {
+		*error_r = first_err;
+		return RG_LOOKUP_ERROR;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
+enum rg_lookup rg_stores_sender_owned(const struct rg_config *cfg, const char *identity,
+				      const char *addr, const char **error_r)
+{
+	return sender_union(cfg, identity != NULL ? identity : "", addr, error_r);
+}
+
+enum rg_lookup rg_stores_sender_has_owner(const struct rg_config *cfg, const char *addr,
+					  const char **error_r)
+{
+	return sender_union(cfg, NULL, addr, error_r);
 }
 
 static bool tenant_lists(const struct rg_tenant *t, const char *user)

@@ -45,6 +45,13 @@ struct rg_store_ops {
 	 * NOTFOUND: store does not know the tenant. */
 	enum rg_lookup (*tenant_authz)(struct rg_store *st, const char *tenant, const char *user,
 				       bool *allowed_r, const char **error_r);
+	/* Sender grants (common/mailbox.h; grant is normalized).  sender_granted:
+	 * FOUND when identity holds grant here.  sender_has_owner: FOUND when some
+	 * identity holds it here.  NULL: this store grants nothing. */
+	enum rg_lookup (*sender_granted)(struct rg_store *st, const char *identity,
+					 const char *grant, const char **error_r);
+	enum rg_lookup (*sender_has_owner)(struct rg_store *st, const char *grant,
+					   const char **error_r);
 	/* Call fn for every stored hash (for `relayguard -n`); returns -1 on error. */
 	int (*foreach_hash)(struct rg_store *st,
 			    int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
@@ -111,6 +118,21 @@ enum rg_lookup rg_stores_may_act_as(const struct rg_config *cfg, const char *aut
  * FOUND: tenant known, *allowed_r set.  NOTFOUND: tenant unknown everywhere. */
 enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *tenant,
 				      const char *user, bool *allowed_r, const char **error_r);
+
+/* May identity use the sender address addr ("local@domain", as
+ * common/mailbox.c gives it)?  The grants that would cover it (the address,
+ * user@ without the extension, @domain, *) are looked up in every store: the
+ * answer is the union (any store's grant is enough), unlike the questions
+ * above, where the first store that knows the user decides.  FOUND: owned;
+ * NOTFOUND: no store grants it; ERROR: none grants it and some store could
+ * not answer (a temporary failure, never "not owned"). */
+enum rg_lookup rg_stores_sender_owned(const struct rg_config *cfg, const char *identity,
+				      const char *addr, const char **error_r);
+
+/* Does any identity hold addr (its address, user@ without extension, or its
+ * @domain; "*" grants are not counted)?  Same union and errors. */
+enum rg_lookup rg_stores_sender_has_owner(const struct rg_config *cfg, const char *addr,
+					  const char **error_r);
 
 /* Open every store of cfg into cfg->opened, and set cfg->release_stores so
  * that they close with the snapshot's last reference.  Before opening, the

@@ -13,6 +13,9 @@
  *   relayguard_disabled=yes|no     user is disabled / enabled
  *   relayguard_act_as=a,b,...      identities this user may act as (SASL
  *                                  authzid); may be given more than once
+ *   relayguard_senders=a@x,@y,...  sender addresses this identity may use
+ *                                  (user@domain, @domain, *: common/mailbox.h);
+ *                                  may be given more than once
  *
  * Dovecot fields that would let someone in without the checks relayguard
  * makes are refused at load time rather than silently ignored:
@@ -56,6 +59,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "mailbox.h"
 
 struct pf_user {
 	char *name;
@@ -63,6 +67,8 @@ struct pf_user {
 	bool enabled;
 	char **act_as;
 	size_t n_act_as;
+	char **senders;		/* normalized grants */
+	size_t n_senders;
 };
 
 struct pf_table {
@@ -98,6 +104,9 @@ static void pf_user_free(struct pf_user *u)
 	for (size_t j = 0; j < u->n_act_as; j++)
 		free(u->act_as[j]);
 	free(u->act_as);
+	for (size_t j = 0; j < u->n_senders; j++)
+		free(u->senders[j]);
+	free(u->senders);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -132,7 +141,10 @@ static bool is_yes(const char *v)
 		strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0;
 }
 
-static int add_act_as(struct pf_user *u, const char *list, char *msg, size_t msglen)
+/* Append the comma-separated items of list to *items; senders: each a grant,
+ * stored normalized. */
+static int add_items(char ***items, size_t *n_items, const char *list, bool senders, char *msg,
+		     size_t msglen)
 {
 	char *copy = strdup(list), *save = NULL;
 	if (copy == NULL) {
@@ -140,18 +152,28 @@ static int add_act_as(struct pf_user *u, const char *list, char *msg, size_t msg
 		return -1;
 	}
 	for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char norm[RG_ADDR_MAX];
+		const char *why;
 		if (*tok == '\0')
 			continue;
-		char **n = realloc(u->act_as, (u->n_act_as + 1) * sizeof(*n));
-		if (n == NULL || (n[u->n_act_as] = strdup(tok)) == NULL) {
+		if (senders) {
+			if (!rg_sender_grant_normalize(tok, norm, sizeof(norm), &why)) {
+				snprintf(msg, msglen, "relayguard_senders: \"%.100s\": %s", tok, why);
+				free(copy);
+				return -1;
+			}
+			tok = norm;
+		}
+		char **n = realloc(*items, (*n_items + 1) * sizeof(*n));
+		if (n == NULL || (n[*n_items] = strdup(tok)) == NULL) {
 			if (n != NULL)
-				u->act_as = n;
+				*items = n;
 			free(copy);
 			snprintf(msg, msglen, "out of memory");
 			return -1;
 		}
-		u->act_as = n;
-		u->n_act_as++;
+		*items = n;
+		(*n_items)++;
 	}
 	free(copy);
 	return 0;
@@ -167,7 +189,7 @@ struct pf_pos {
 /* The extra-field keys this store acts on (nopassword and allow_*nets: by
  * refusing the file). */
 static const char *const known_keys[] = {
-	"nologin", "relayguard_disabled", "relayguard_act_as",
+	"nologin", "relayguard_disabled", "relayguard_act_as", "relayguard_senders",
 	"nopassword", "allow_nets", "allow_real_nets",
 };
 
@@ -261,9 +283,18 @@ static int parse_extra(struct pf_user *u, char *extra, const struct pf_pos *pos,
 				return -1;
 			}
 		} else if (strcmp(tok, "relayguard_act_as") == 0) {
-			if (val == NULL || add_act_as(u, val, msg, msglen) < 0) {
+			if (val == NULL || add_items(&u->act_as, &u->n_act_as, val, false, msg,
+						     msglen) < 0) {
 				if (val == NULL)
 					snprintf(msg, msglen, "relayguard_act_as needs a value (a,b,...)");
+				return -1;
+			}
+		} else if (strcmp(tok, "relayguard_senders") == 0) {
+			if (val == NULL || add_items(&u->senders, &u->n_senders, val, true, msg,
+						     msglen) < 0) {
+				if (val == NULL)
+					snprintf(msg, msglen,
+						 "relayguard_senders needs a value (a@x,@y,...)");
 				return -1;
 			}
 		} else if (strcmp(tok, "nopassword") == 0) {
@@ -589,6 +620,46 @@ static enum rg_lookup pf_tenant_authz(struct rg_store *st, const char *tenant, c
 	return RG_LOOKUP_NOTFOUND;
 }
 
+static bool pf_holds(const struct pf_user *u, const char *grant)
+{
+	for (size_t i = 0; i < u->n_senders; i++)
+		if (strcmp(u->senders[i], grant) == 0)
+			return true;
+	return false;
+}
+
+static enum rg_lookup pf_sender_granted(struct rg_store *st, const char *identity,
+					const char *grant, const char **error_r)
+{
+	struct pf_store *s = st->priv;
+	struct pf_user *u;
+	enum rg_lookup r = pf_find_locked(st, identity, &u, error_r);
+
+	if (r == RG_LOOKUP_FOUND && !pf_holds(u, grant))
+		r = RG_LOOKUP_NOTFOUND;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static enum rg_lookup pf_sender_has_owner(struct rg_store *st, const char *grant,
+					  const char **error_r)
+{
+	struct pf_store *s = st->priv;
+	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+
+	pthread_mutex_lock(&s->lock);
+	if (pf_refresh(st) < 0) {
+		*error_r = pf_errbuf;
+		r = RG_LOOKUP_ERROR;
+	} else {
+		for (size_t i = 0; i < s->table.n && r == RG_LOOKUP_NOTFOUND; i++)
+			if (pf_holds(&s->table.users[i], grant))
+				r = RG_LOOKUP_FOUND;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
 static int pf_foreach_hash(struct rg_store *st,
 			   int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
 			   char **error_r)
@@ -627,6 +698,8 @@ const struct rg_store_ops rg_store_passwd_file_ops = {
 	.lookup_user = pf_lookup_user,
 	.lookup_state = pf_lookup_state,
 	.may_act_as = pf_may_act_as,
+	.sender_granted = pf_sender_granted,
+	.sender_has_owner = pf_sender_has_owner,
 	.tenant_authz = pf_tenant_authz,
 	.foreach_hash = pf_foreach_hash,
 	.close = pf_close,

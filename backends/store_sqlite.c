@@ -61,7 +61,9 @@
 #include "log.h"
 #include "stats.h"
 
-enum q_id { Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_STATE, Q_COUNT };
+enum q_id {
+	Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_STATE, Q_SENDER, Q_SENDER_OWNER, Q_COUNT
+};
 
 static const struct {
 	const char *key;
@@ -80,7 +82,20 @@ static const struct {
 		"AND identity = :user", { ":tenant", ":user" } },
 	[Q_STATE] = { "state_query",
 		"SELECT enabled FROM users WHERE name = :user", { ":user", NULL } },
+	[Q_SENDER] = { "sender_query",
+		"SELECT 1 FROM senders WHERE identity = :user AND address = :address",
+		{ ":user", ":address" } },
+	[Q_SENDER_OWNER] = { "sender_owner_query",
+		"SELECT 1 FROM senders WHERE address = :address", { ":address", NULL } },
 };
+
+/* The built-in queries a database made by an older relayguardctl db init
+ * cannot compile (their table is missing): the store opens without them and
+ * answers those lookups with a temporary failure naming the fix. */
+static bool added_later(enum q_id q)
+{
+	return q == Q_SENDER || q == Q_SENDER_OWNER;
+}
 
 /*
  * Answers without SQLite while the file has not changed.  In rollback-journal
@@ -111,7 +126,7 @@ struct sq_version {
 
 struct sq_memo {
 	bool used;
-	unsigned char q;	/* Q_PASSWORD, Q_STATE, Q_ACT_AS, Q_TENANT_AUTHZ */
+	unsigned char q;	/* Q_PASSWORD, Q_STATE, Q_ACT_AS, Q_TENANT_AUTHZ, Q_SENDER* */
 	signed char result;	/* RG_LOOKUP_FOUND / RG_LOOKUP_NOTFOUND */
 	bool flag;		/* enabled / allowed */
 	char *secret;		/* Q_PASSWORD: the stored hash (malloc'd, wiped on reuse) */
@@ -133,6 +148,7 @@ struct sq_store {
 	int hdr_fd;			/* the file, for reading its header's change counter */
 	struct sq_memo *memo;		/* answers by file version (below); NULL: none */
 	struct sq_version now;		/* the version seen by the current lookup */
+	bool old_schema;		/* default schema without the senders table */
 };
 
 static __thread char sq_errbuf[600];
@@ -290,10 +306,16 @@ static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, s->busy_ms);
+	s->old_schema = false;
 	for (int q = 0; q < Q_COUNT; q++) {
 		if (s->sql[q] == NULL)
 			continue;
 		if (sq_prepare(s, q, msg, msglen) < 0) {
+			if (!s->custom && added_later(q) &&
+			    strstr(sqlite3_errmsg(s->db), "no such table") != NULL) {
+				s->old_schema = true;	/* answered by sq_sender_* below */
+				continue;
+			}
 			int busy = (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_BUSY ||
 				(sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_LOCKED;
 			sq_disconnect(s);
@@ -320,7 +342,8 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 	const struct rg_store_conf *conf = st->conf;
 	const char *given[Q_COUNT] = {
 		conf->password_query, conf->act_as_query, conf->tenant_query,
-		conf->tenant_authz_query, conf->state_query,
+		conf->tenant_authz_query, conf->state_query, conf->sender_query,
+		conf->sender_owner_query,
 	};
 	char msg[1024];
 	struct sq_store *s;
@@ -608,14 +631,15 @@ static int bind_text(sqlite3_stmt *stmt, const char *param, const char *value)
 
 /* Run an existence query.  FOUND if a row, NOTFOUND if none, ERROR otherwise. */
 static enum rg_lookup sq_exists(struct sq_store *s, enum q_id q, const char *user,
-				const char *as, const char *tenant)
+				const char *as, const char *tenant, const char *address)
 {
 	sqlite3_stmt *stmt = s->stmt[q];
 	int rc;
 
 	if ((rc = bind_text(stmt, ":user", user)) != SQLITE_OK ||
 	    (rc = bind_text(stmt, ":as", as)) != SQLITE_OK ||
-	    (rc = bind_text(stmt, ":tenant", tenant)) != SQLITE_OK) {
+	    (rc = bind_text(stmt, ":tenant", tenant)) != SQLITE_OK ||
+	    (rc = bind_text(stmt, ":address", address)) != SQLITE_OK) {
 		sq_fail(s, rc);
 		sqlite3_clear_bindings(stmt);
 		return RG_LOOKUP_ERROR;
@@ -811,7 +835,7 @@ static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
 		} else {
-			r = sq_exists(s, Q_ACT_AS, user, as, NULL);
+			r = sq_exists(s, Q_ACT_AS, user, as, NULL, NULL);
 			sq_read_version(s, &v);
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
@@ -840,9 +864,9 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
 		} else {
-			r = sq_exists(s, Q_TENANT, NULL, NULL, tenant);
+			r = sq_exists(s, Q_TENANT, NULL, NULL, tenant, NULL);
 			if (r == RG_LOOKUP_FOUND) {
-				enum rg_lookup a = sq_exists(s, Q_TENANT_AUTHZ, user, NULL, tenant);
+				enum rg_lookup a = sq_exists(s, Q_TENANT_AUTHZ, user, NULL, tenant, NULL);
 				if (a == RG_LOOKUP_ERROR)
 					r = RG_LOOKUP_ERROR;
 				else
@@ -860,6 +884,53 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 		*error_r = sq_errbuf;
 	}
 	return r;
+}
+
+/* A sender grant lookup (q: Q_SENDER with identity, Q_SENDER_OWNER without). */
+static enum rg_lookup sq_sender(struct rg_store *st, enum q_id q, const char *identity,
+				const char *grant, const char **error_r)
+{
+	struct sq_store *s = st->priv;
+	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+	bool unused;
+	const char *k1 = q == Q_SENDER ? identity : grant, *k2 = q == Q_SENDER ? grant : "";
+
+	if (memo_answer(s, q, k1, k2, &r, &unused, NULL))
+		return r;
+	if (sq_lock_checked(s) < 0) {
+		r = RG_LOOKUP_ERROR;
+	} else if (s->stmt[q] == NULL && s->old_schema) {
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: no senders table (add it with: "
+			 "relayguardctl db init)", s->path);
+		r = RG_LOOKUP_ERROR;
+	} else if (s->stmt[q] != NULL) {
+		struct sq_version v = { 0 };
+		if (sq_begin(s) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else {
+			r = sq_exists(s, q, q == Q_SENDER ? identity : NULL, NULL, NULL, grant);
+			sq_read_version(s, &v);
+			if (sq_end(s) < 0)
+				r = RG_LOOKUP_ERROR;
+		}
+		memo_put(s, q, k1, k2, &v, r, false, NULL);
+	}
+	pthread_rwlock_unlock(&s->lock);
+	if (r == RG_LOOKUP_ERROR)
+		*error_r = sq_errbuf;
+	return r;
+}
+
+static enum rg_lookup sq_sender_granted(struct rg_store *st, const char *identity,
+					const char *grant, const char **error_r)
+{
+	return sq_sender(st, Q_SENDER, identity, grant, error_r);
+}
+
+static enum rg_lookup sq_sender_has_owner(struct rg_store *st, const char *grant,
+					  const char **error_r)
+{
+	return sq_sender(st, Q_SENDER_OWNER, NULL, grant, error_r);
 }
 
 /* Default schema only: custom password queries cannot be enumerated. */
@@ -919,6 +990,8 @@ const struct rg_store_ops rg_store_sqlite_ops = {
 	.lookup_state = sq_lookup_state,
 	.may_act_as = sq_may_act_as,
 	.tenant_authz = sq_tenant_authz,
+	.sender_granted = sq_sender_granted,
+	.sender_has_owner = sq_sender_has_owner,
 	.foreach_hash = sq_foreach_hash,
 	.close = sq_close,
 };

@@ -11,6 +11,7 @@
 #include <autoconfig.h>
 #include "store.h"
 #include "error.h"
+#include "mailbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,42 @@ static enum rg_lookup static_tenant_authz(struct rg_store *st, const char *tenan
 	return RG_LOOKUP_NOTFOUND;
 }
 
+/* Does u hold grant (normalized)?  Its grants are normalized here as they
+ * are compared: the config check refused the ones that cannot be. */
+static bool holds(const struct rg_static_user *u, const char *grant)
+{
+	char norm[RG_ADDR_MAX];
+	const char *err;
+
+	for (size_t i = 0; i < u->n_senders; i++)
+		if (u->senders[i] != NULL &&
+		    rg_sender_grant_normalize(u->senders[i], norm, sizeof(norm), &err) &&
+		    strcmp(norm, grant) == 0)
+			return true;
+	return false;
+}
+
+static enum rg_lookup static_sender_granted(struct rg_store *st, const char *identity,
+					    const char *grant, const char **error_r)
+{
+	const struct rg_static_user *u = find_user(st->priv, identity);
+
+	(void)error_r;
+	return u != NULL && holds(u, grant) ? RG_LOOKUP_FOUND : RG_LOOKUP_NOTFOUND;
+}
+
+static enum rg_lookup static_sender_has_owner(struct rg_store *st, const char *grant,
+					      const char **error_r)
+{
+	const struct static_store *s = st->priv;
+
+	(void)error_r;
+	for (size_t i = 0; i < s->n; i++)
+		if (holds(s->by_name[i], grant))
+			return RG_LOOKUP_FOUND;
+	return RG_LOOKUP_NOTFOUND;
+}
+
 static int static_foreach_hash(struct rg_store *st,
 			       int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
 			       char **error_r)
@@ -174,6 +211,8 @@ const struct rg_store_ops rg_store_static_ops = {
 	.lookup_state = static_lookup_state,
 	.may_act_as = static_may_act_as,
 	.tenant_authz = static_tenant_authz,
+	.sender_granted = static_sender_granted,
+	.sender_has_owner = static_sender_has_owner,
 	.foreach_hash = static_foreach_hash,
 	.close = static_close,
 };

@@ -40,6 +40,8 @@ struct rg_static_user {
 	bool enabled;
 	char **act_as;		/* identities this user may act as (SASL authzid) */
 	size_t n_act_as;
+	char **senders;		/* sender grants: user@domain, @domain, * (common/mailbox.h) */
+	size_t n_senders;
 	int line;		/* config line, for messages */
 };
 
@@ -59,6 +61,8 @@ struct rg_store_conf {
 	char *tenant_query;	/* :tenant → any row = tenant exists */
 	char *tenant_authz_query; /* :tenant, :user → any row = allowed */
 	char *state_query;	/* :user → enabled (no password read) */
+	char *sender_query;	/* :user, :address → any row = the grant exists */
+	char *sender_owner_query; /* :address → any row = some identity holds the grant */
 };
 
 struct rg_tenant {
@@ -80,6 +84,8 @@ enum rg_uncorrelated_action {
 };
 
 enum rg_log_format { RG_LOG_FORMAT_KV = 0, RG_LOG_FORMAT_JSON };
+enum rg_null_sender { RG_NULL_SENDER_ALLOW = 0, RG_NULL_SENDER_REJECT };
+enum rg_unauth_sender { RG_UNAUTH_SENDER_ALLOW = 0, RG_UNAUTH_SENDER_REJECT_OWNED };
 enum rg_log_logins { RG_LOG_LOGINS_ALL = 0, RG_LOG_LOGINS_FAILURES };
 
 enum rg_tls_version {
@@ -157,6 +163,15 @@ struct rg_config {
 		int max_scrypt_memory_kib;
 		int max_scrypt_parallelism;
 	} passwords;
+
+	struct {
+		bool check_envelope;	/* MAIL FROM of an authenticated session: owned */
+		bool check_from;	/* the From: address: owned */
+		bool check_sender_header; /* a Sender: address: owned too */
+		int null_sender;	/* enum rg_null_sender */
+		int unauthenticated;	/* enum rg_unauth_sender */
+		char *recipient_delimiter; /* "+": user+ext@ is tried as user@ */
+	} senders;
 
 	struct rg_store_conf *stores;
 	size_t n_stores;

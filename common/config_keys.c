@@ -7,6 +7,7 @@
 #include "config_keys.h"
 #include "config.h"
 #include "log.h"
+#include "mailbox.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static const struct rg_key_value uncorrelated_actions[] = {
 	{NULL, 0},
 };
 static const char *check_unix_path(const char *path);
+static const char *check_sender_grant(const char *grant);
 
 /* The one list of store type names (the parser, -K, the man page, logs, -n). */
 static const struct rg_key_value log_logins_values[] = {
@@ -205,6 +207,9 @@ static const struct rg_key user_keys[] = {
 	K_BOOL(U, "enabled", enabled, true, "a disabled user can neither log in nor send"),
 	K_LIST(U, "act_as", act_as, n_act_as, 0, rg_check_identity,
 	       "identities this user may act as (SASL authorization id)"),
+	K_LIST(U, "senders", senders, n_senders, 0, check_sender_grant,
+	       "sender addresses this identity may use: user@domain, @domain (any user of the "
+	       "domain) or * (any)"),
 };
 static const struct rg_key_table user_table = ENTRY_TABLE("stores[].users[]", user_keys, U);
 #undef U
@@ -245,6 +250,15 @@ static const struct rg_key store_keys[] = {
 	  .desc = "SQL with :user returning enabled, for the milter's identity checks, which "
 		  "need no password (default: built-in schema; custom queries without it use "
 		  "password_query and wipe the password)" },
+	{ .name = "sender_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, sender_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :user and :address (a normalized grant: user@domain, @domain or *); "
+		  "any row = the identity holds it (default: built-in schema; custom queries "
+		  "without it grant nothing)" },
+	{ .name = "sender_owner_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, sender_owner_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :address; any row = some identity holds the grant (for "
+		  "senders.unauthenticated; default: built-in schema)" },
 };
 static const struct rg_key_table store_table = ENTRY_TABLE("stores[]", store_keys, S);
 #undef S
@@ -287,6 +301,40 @@ static const struct rg_key tenants_keys[] = {
 };
 static const struct rg_key_table tenants_table = TABLE("tenants", tenants_keys);
 
+/* ---- senders --------------------------------------------------------------- */
+
+static const struct rg_key_value null_sender_values[] = {
+	{"allow", RG_NULL_SENDER_ALLOW}, {"reject", RG_NULL_SENDER_REJECT}, {NULL, 0},
+};
+static const struct rg_key_value unauth_sender_values[] = {
+	{"allow", RG_UNAUTH_SENDER_ALLOW}, {"reject_owned", RG_UNAUTH_SENDER_REJECT_OWNED},
+	{NULL, 0},
+};
+static const struct rg_key senders_keys[] = {
+	K_BOOL(C, "check_envelope", senders.check_envelope, false,
+	       "the envelope sender (MAIL FROM) of an authenticated session must be granted to "
+	       "its identity (553 5.7.1 at MAIL FROM otherwise, as Postfix's "
+	       "reject_authenticated_sender_login_mismatch)"),
+	K_BOOL(C, "check_from", senders.check_from, false,
+	       "the From: address of an authenticated session's message must be granted to its "
+	       "identity (550 5.7.1 at end of headers); zero or several From: fields or "
+	       "mailboxes are refused (550 5.6.0)"),
+	K_BOOL(C, "check_sender_header", senders.check_sender_header, false,
+	       "with check_from: a Sender: address must be granted too"),
+	K_ENUM(C, "null_sender", senders.null_sender, 0, RG_NULL_SENDER_ALLOW, null_sender_values,
+	       "MAIL FROM:<> on an authenticated session: allow (the From: check still applies) "
+	       "or reject"),
+	K_ENUM(C, "unauthenticated", senders.unauthenticated, 0, RG_UNAUTH_SENDER_ALLOW,
+	       unauth_sender_values,
+	       "an unauthenticated session using an envelope sender that some identity holds "
+	       "(its address or its @domain): allow, or reject_owned (553 5.7.1, as Postfix's "
+	       "reject_unauthenticated_sender_login_mismatch)"),
+	K_STR(C, "recipient_delimiter", senders.recipient_delimiter, 0, "+", rg_check_delimiter,
+	      "characters that start an address extension: user+ext@domain is also tried as "
+	      "user@domain (\"\" = none)"),
+};
+static const struct rg_key_table senders_table = TABLE("senders", senders_keys);
+
 /* ---- top level ------------------------------------------------------------- */
 
 static const struct rg_key root_keys[] = {
@@ -327,6 +375,7 @@ static const struct rg_key root_keys[] = {
 	K_GLIST(C, "stores", stores, n_stores, 0, store_table,
 		"credential stores, asked in order; the first that knows the user decides"),
 	K_GROUP("tenants", tenants_table, "tenant header checks"),
+	K_GROUP("senders", senders_table, "sender address ownership"),
 };
 const struct rg_key_table rg_config_root_keys = TABLE("", root_keys);
 
@@ -473,6 +522,22 @@ const char *rg_check_facility(const char *name)
 {
 	return rg_log_facility(name) < 0 ?
 		"unknown syslog facility (mail, daemon, auth, authpriv, user, local0..local7)" : NULL;
+}
+
+static const char *check_sender_grant(const char *grant)
+{
+	char buf[RG_ADDR_MAX];
+	const char *error;
+
+	return rg_sender_grant_normalize(grant, buf, sizeof(buf), &error) ? NULL : error;
+}
+
+const char *rg_check_delimiter(const char *d)
+{
+	for (; *d != '\0'; d++)
+		if (*d == '@' || (unsigned char)*d <= ' ' || (unsigned char)*d >= 0x7f)
+			return "delimiter characters must be printable, not '@' or space";
+	return NULL;
 }
 
 const char *rg_check_identity(const char *name)

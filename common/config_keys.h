@@ -79,6 +79,7 @@ const char *rg_check_header_name(const char *name);	/* RFC 5322 field name */
 const char *rg_check_opt_header_name(const char *name);	/* "" or a field name */
 const char *rg_check_facility(const char *name);
 const char *rg_check_identity(const char *name);	/* user / identity names */
+const char *rg_check_delimiter(const char *d);	/* senders.recipient_delimiter */
 const char *rg_check_token(const char *name);		/* printable, no spaces */
 
 #endif

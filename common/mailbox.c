@@ -428,3 +428,105 @@ const char *rg_addr_domain(const char *addr)
 	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
 	return at != NULL ? at + 1 : NULL;
 }
+
+/* domain (len bytes) lower-cased into out at o; false if it is not a usable
+ * ASCII domain */
+static bool put_domain(char *out, size_t n, size_t *o, const char *d, size_t len,
+		       const char **error_r)
+{
+	if (len > 0 && d[len - 1] == '.')
+		len--;	/* the root's dot */
+	if (len == 0) {
+		*error_r = "empty domain";
+		return false;
+	}
+	if (*o + len >= n) {
+		*error_r = "too long";
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)d[i];
+		if (c >= 0x80) {
+			*error_r = "domain not ASCII (grant an internationalized domain by its "
+				   "A-label, xn--...)";
+			return false;
+		}
+		if (c <= ' ' || c == 0x7f || c == '@' || c == ',' || c == '*') {
+			*error_r = "bad character in the domain";
+			return false;
+		}
+		out[(*o)++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out[*o] = '\0';
+	return true;
+}
+
+bool rg_sender_grant_normalize(const char *grant, char *out, size_t n, const char **error_r)
+{
+	const char *at = strrchr(grant, '@');
+	size_t o = 0;
+
+	if (n < 2) {
+		*error_r = "too long";
+		return false;
+	}
+	if (strcmp(grant, "*") == 0) {
+		memcpy(out, "*", 2);
+		return true;
+	}
+	if (at == NULL) {
+		*error_r = "not user@domain, @domain or *";
+		return false;
+	}
+	for (const char *p = grant; p < at; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c == 0x7f) {
+			*error_r = "control character in the local part";
+			return false;
+		}
+	}
+	if ((size_t)(at - grant) + 1 >= n) {
+		*error_r = "too long";
+		return false;
+	}
+	memcpy(out, grant, (size_t)(at - grant) + 1);
+	o = (size_t)(at - grant) + 1;
+	out[o] = '\0';
+	return put_domain(out, n, &o, at + 1, strlen(at + 1), error_r);
+}
+
+size_t rg_sender_keys(const char *addr, const char *delimiters, bool with_any,
+		      char keys[RG_SENDER_KEYS][RG_ADDR_MAX])
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	const char *error;
+	char dom[RG_ADDR_MAX];
+	size_t dl = 0, k = 0, local = 0;
+
+	if (at == NULL || at == addr)
+		return 0;
+	local = (size_t)(at - addr);
+	if (!put_domain(dom, sizeof(dom), &dl, at + 1, strlen(at + 1), &error) ||
+	    local + 1 + dl >= RG_ADDR_MAX)
+		return 0;
+	memcpy(keys[k], addr, local);
+	keys[k][local] = '@';
+	memcpy(keys[k] + local + 1, dom, dl + 1);
+	k++;
+	size_t base = delimiters != NULL && delimiters[0] != '\0' ?
+		      strcspn(addr, delimiters) : local;
+	if (base > 0 && base < local) {
+		memcpy(keys[k], addr, base);
+		keys[k][base] = '@';
+		memcpy(keys[k] + base + 1, dom, dl + 1);
+		k++;
+	}
+	keys[k][0] = '@';
+	memcpy(keys[k] + 1, dom, dl + 1);
+	k++;
+	if (with_any) {
+		memcpy(keys[k], "*", 2);
+		k++;
+	}
+	return k;
+}

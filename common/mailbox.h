@@ -53,4 +53,26 @@ bool rg_envelope_sender(const char *arg, char *out, size_t n, bool *null_r);
 /* The domain of addr (after its last '@'), or NULL. */
 const char *rg_addr_domain(const char *addr);
 
+/*
+ * Sender grants: "identity may use address A", A one of
+ *   user@domain   that address (the local part exact, the domain in any case)
+ *   @domain       any address of the domain
+ *   *             any address
+ * A grant is stored normalized: the domain in lower case, no trailing dot.
+ * Domains are ASCII (an internationalized domain is granted by its A-label,
+ * xn--...; a UTF-8 domain is refused with a hint).
+ *
+ * rg_sender_grant_normalize: grant into out (n bytes); false with *error_r.
+ */
+bool rg_sender_grant_normalize(const char *grant, char *out, size_t n, const char **error_r);
+
+/* The grants that would cover addr, most specific first, into keys:
+ * "local@domain", "base@domain" when the local part holds one of the
+ * delimiter characters (Postfix's recipient_delimiter: user+ext is tried as
+ * user), "@domain", and, with with_any, "*".  Domain lower-cased.  Returns
+ * how many (0: addr has no '@' or does not fit). */
+#define RG_SENDER_KEYS 4
+size_t rg_sender_keys(const char *addr, const char *delimiters, bool with_any,
+		      char keys[RG_SENDER_KEYS][RG_ADDR_MAX]);
+
 #endif

@@ -20,11 +20,7 @@ const char *rg_action_str(enum rg_action a)
 	return "unknown";
 }
 
-static void verdict_set(struct rg_verdict *v, enum rg_action action, const char *code,
-			const char *xcode, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static void verdict_set(struct rg_verdict *v, enum rg_action action, const char *code,
+void rg_verdict_set(struct rg_verdict *v, enum rg_action action, const char *code,
 			const char *xcode, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
@@ -43,12 +39,12 @@ static void verdict_set(struct rg_verdict *v, enum rg_action action, const char 
 
 static void verdict_pass(struct rg_verdict *v, enum rg_action action, const char *reason)
 {
-	verdict_set(v, action, NULL, NULL, reason, NULL);
+	rg_verdict_set(v, action, NULL, NULL, reason, NULL);
 }
 
 static void verdict_tempfail(struct rg_verdict *v, const char *reason)
 {
-	verdict_set(v, RG_TEMPFAIL, "451", "4.7.1", reason,
+	rg_verdict_set(v, RG_TEMPFAIL, "451", "4.7.1", reason,
 		    "Temporary failure, try again later");
 }
 
@@ -152,7 +148,7 @@ static bool mail_login_ok(const struct rg_config *cfg, const struct rg_policy_lo
 		return false;
 	}
 	if (r != RG_LOOKUP_FOUND) {
-		verdict_set(v, RG_REJECT, "550", "5.7.1",
+		rg_verdict_set(v, RG_REJECT, "550", "5.7.1",
 			    disabled ? "login_disabled" : "login_unknown",
 			    "Sender identity is not permitted to send");
 		return false;
@@ -163,7 +159,7 @@ static bool mail_login_ok(const struct rg_config *cfg, const struct rg_policy_lo
 		return false;
 	}
 	if (r != RG_LOOKUP_FOUND) {
-		verdict_set(v, RG_REJECT, "550", "5.7.1", "act_as_revoked",
+		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "act_as_revoked",
 			    "Sender identity is not permitted to send");
 		return false;
 	}
@@ -184,7 +180,7 @@ void rg_policy_mail(const struct rg_config *cfg, const struct rg_policy_lookups 
 	if (authenticated && cfg->milter.require_tls_for_auth &&
 	    !rg_policy_tls_sufficient(cfg, f)) {
 		bool some_tls = nonempty(f->tls_version) || nonempty(f->cipher);
-		verdict_set(v, RG_REJECT, "530", "5.7.0",
+		rg_verdict_set(v, RG_REJECT, "530", "5.7.0",
 			    some_tls ? "auth_tls_too_weak" : "auth_without_tls",
 			    some_tls ? "Authenticated mail requires a stronger TLS version"
 				     : "Authenticated mail requires TLS");
@@ -197,7 +193,7 @@ void rg_policy_mail(const struct rg_config *cfg, const struct rg_policy_lookups 
 			return;
 		}
 		if (listener_requires_auth(cfg, f->daemon_name)) {
-			verdict_set(v, RG_REJECT, "530", "5.7.0", "auth_required",
+			rg_verdict_set(v, RG_REJECT, "530", "5.7.0", "auth_required",
 				    "Authentication required");
 			return;
 		}
@@ -218,7 +214,7 @@ void rg_policy_mail(const struct rg_config *cfg, const struct rg_policy_lookups 
 			return;
 		}
 		if (r != RG_LOOKUP_FOUND) {
-			verdict_set(v, RG_REJECT, "550", "5.7.1",
+			rg_verdict_set(v, RG_REJECT, "550", "5.7.1",
 				    disabled ? "identity_disabled" : "identity_unknown",
 				    "Sender identity is not permitted to send");
 			return;
@@ -384,18 +380,18 @@ void rg_policy_eoh(const struct rg_config *cfg, const struct rg_policy_lookups *
 			verdict_tempfail(v, m->error);
 			return;
 		}
-		verdict_set(v, RG_REJECT, "550", "5.7.1", m->error,
+		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", m->error,
 			    "Malformed %s header", hdr);
 		return;
 	}
 	if (m->conflict) {
-		verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_conflict",
+		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_conflict",
 			    "Conflicting %s headers", hdr);
 		return;
 	}
 	if (m->count == 0) {
 		if (cfg->tenants.missing == RG_TENANT_REJECT) {
-			verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_missing",
+			rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_missing",
 				    "Missing %s header", hdr);
 			return;
 		}
@@ -404,13 +400,13 @@ void rg_policy_eoh(const struct rg_config *cfg, const struct rg_policy_lookups *
 		return;
 	}
 	if (m->count > 1 && !cfg->tenants.accept_repeated_same) {
-		verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_repeated",
+		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_repeated",
 			    "Repeated %s header", hdr);
 		return;
 	}
 	if (!rg_policy_authenticated(f)) {
 		if (cfg->tenants.unauthenticated == RG_TENANT_REJECT) {
-			verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_unauthenticated",
+			rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_unauthenticated",
 				    "%s header requires authentication", hdr);
 			return;
 		}
@@ -430,7 +426,7 @@ void rg_policy_eoh(const struct rg_config *cfg, const struct rg_policy_lookups *
 	}
 	if (r == RG_LOOKUP_NOTFOUND) {
 		if (cfg->tenants.unknown == RG_TENANT_REJECT) {
-			verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_unknown",
+			rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_unknown",
 				    "Unknown tenant %s", m->value);
 			return;
 		}
@@ -439,7 +435,7 @@ void rg_policy_eoh(const struct rg_config *cfg, const struct rg_policy_lookups *
 		return;
 	}
 	if (!allowed) {
-		verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_not_authorized",
+		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_not_authorized",
 			    "Sender is not authorized for tenant %s", m->value);
 		return;
 	}

@@ -42,6 +42,11 @@ struct rg_verdict {
 
 const char *rg_action_str(enum rg_action a);	/* "continue", "accept", "reject", "tempfail" */
 
+/* Set every field of v; the text from fmt (callers keep it SMTP-safe). */
+void rg_verdict_set(struct rg_verdict *v, enum rg_action action, const char *code,
+		    const char *xcode, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
 /* Store questions the policy asks (see backends/store.h for semantics). */
 struct rg_policy_lookups {
 	enum rg_lookup (*user_enabled)(const struct rg_config *cfg, const char *user,
@@ -50,6 +55,12 @@ struct rg_policy_lookups {
 				       const char *user, bool *allowed_r, const char **error_r);
 	enum rg_lookup (*may_act_as)(const struct rg_config *cfg, const char *authc,
 				     const char *authz, const char **error_r);
+	/* sender grants (union over the stores): identity may use addr / some
+	 * identity holds addr */
+	enum rg_lookup (*sender_owned)(const struct rg_config *cfg, const char *identity,
+				       const char *addr, const char **error_r);
+	enum rg_lookup (*sender_has_owner)(const struct rg_config *cfg, const char *addr,
+					   const char **error_r);
 };
 /* The real chain (rg_stores_user_enabled, rg_stores_tenant_authz, rg_stores_may_act_as):
  * backends/policy_stores.c. */
@@ -78,6 +89,7 @@ struct rg_facts {
 	 * session.  login_act_as_seen: some login has acted as {auth_authen}. */
 	const char *login_authc;
 	bool login_act_as_seen;
+	const char *mail_from;		/* the MAIL FROM argument, "<a@x>" or "<>" */
 };
 
 /* "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "TLSv1.0", "SSLv3", "SSLv2",
@@ -152,6 +164,53 @@ struct rg_header_edits {
 void rg_policy_eoh(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
 		   const struct rg_facts *f, const struct rg_tenant_msg *m,
 		   struct rg_verdict *v, struct rg_header_edits *edits);
+
+/* ---- sender ownership (policy_senders.c; config group senders) ---- */
+
+/*
+ * At MAIL FROM, after rg_policy_mail passed (v: RG_CONTINUE, or a refusal):
+ *   authenticated, null sender, senders.null_sender = reject      553 5.7.1
+ *   authenticated, check_envelope, the identity holds no grant
+ *   covering the envelope sender (also: no '@', a route)           553 5.7.1
+ *     "<a@x>: Sender address rejected: not owned by user ID" (Postfix's text)
+ *   unauthenticated, unauthenticated = reject_owned, some identity
+ *   holds the address                                              553 5.7.1
+ *     "<a@x>: Sender address rejected: not logged in" (Postfix's text)
+ *   a store could not answer                                       451 4.3.0
+ */
+void rg_policy_mail_sender(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+			   const struct rg_facts *f, struct rg_verdict *v);
+
+#define RG_SENDER_ADDR_MAX 512
+
+/* The From: and Sender: fields of a message, as the headers go by. */
+struct rg_sender_msg {
+	char *from;		/* the first From: value (malloc'd), NULL if none */
+	size_t from_len;
+	unsigned n_from;
+	char *sender;		/* the first Sender: value */
+	size_t sender_len;
+	unsigned n_sender;
+	bool oom;		/* a copy failed: tempfail at EOH */
+	bool display_has_at;	/* set by rg_policy_eoh_sender: a From display name
+				 * that holds '@' (allowed; the milter logs it) */
+	char from_addr[RG_SENDER_ADDR_MAX];	/* set by rg_policy_eoh_sender, for logs */
+};
+void rg_sender_msg_clear(struct rg_sender_msg *m);	/* frees; back to all zero */
+void rg_policy_sender_header(const struct rg_config *cfg, struct rg_sender_msg *m,
+			     const char *name, const char *value, size_t value_len);
+
+/*
+ * At end of headers, before the tenant decision (a refusal here stands);
+ * authenticated sessions with senders.check_from only (v: RG_CONTINUE
+ * otherwise):
+ *   no From:, two or more, not an address-list, no mailbox or several   550 5.6.0
+ *   the identity holds no grant covering the From: address              550 5.7.1
+ *   check_sender_header: the same for a Sender: field (one mailbox)      550 5.6.0 / 5.7.1
+ *   a store could not answer, out of memory                              451 4.3.0
+ */
+void rg_policy_eoh_sender(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+			  const struct rg_facts *f, struct rg_sender_msg *m, struct rg_verdict *v);
 
 static inline bool rg_header_edits_any(const struct rg_header_edits *e)
 {

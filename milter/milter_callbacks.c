@@ -177,7 +177,6 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	struct rg_verdict v;
 	int err = 0;
 
-	(void)argv;
 	if (c == NULL)
 		return rg_milter_tempfail(ctx, NULL, "internal_error");
 	m = &c->msg;
@@ -196,6 +195,7 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	err |= rg_milter_copy_str(&m->auth_type, rg_macro(ctx, "{auth_type}"), false);
 	err |= rg_milter_copy_str(&m->auth_authen, rg_macro(ctx, "{auth_authen}"), false);
 	err |= rg_milter_copy_str(&m->auth_author, rg_macro(ctx, "{auth_author}"), false);
+	err |= rg_milter_copy_str(&m->mail_from, argv != NULL ? argv[0] : NULL, false);
 	if (err)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	m->mail_macros_seen = m->queue_id != NULL || m->auth_type != NULL ||
@@ -211,6 +211,7 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	rg_milter_conn_facts(c, &f);
 	uint64_t t0 = mono_ns();
 	rg_policy_mail(m->cfg, &rg_policy_store_lookups, &f, &v);
+	rg_policy_mail_sender(m->cfg, &rg_policy_store_lookups, &f, &v);
 	rg_stats_observe(RG_HIST_MILTER_MAIL, mono_ns() - t0);
 	if (v.action == RG_TEMPFAIL && v.reason != NULL)
 		warn_missing_macros(c, v.reason);
@@ -221,8 +222,11 @@ static sfsistat rg_xxfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct rg_milter_conn *c = conn_get(ctx);
 
-	if (c != NULL && c->msg.cfg != NULL && c->msg.active)
-		rg_policy_header(c->msg.cfg, &c->msg.tenant, name, value, value ? strlen(value) : 0);
+	if (c != NULL && c->msg.cfg != NULL && c->msg.active) {
+		size_t len = value ? strlen(value) : 0;
+		rg_policy_header(c->msg.cfg, &c->msg.tenant, name, value, len);
+		rg_policy_sender_header(c->msg.cfg, &c->msg.senders, name, value, len);
+	}
 	return reply_noreply(c, SMFIP_NR_HDR);
 }
 
@@ -239,7 +243,16 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	rg_milter_conn_facts(c, &f);
 	uint64_t t0 = mono_ns();
-	rg_policy_eoh(m->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict, &m->edits);
+	rg_policy_eoh_sender(m->cfg, &rg_policy_store_lookups, &f, &m->senders, &m->verdict);
+	if (m->senders.display_has_at) {
+		char from[RG_SENDER_ADDR_MAX + 8];
+		rg_log(LOG_NOTICE, "milter: queue_id=%s client=%s: From: display name holds an "
+		       "address-like '@' (address used: %s)", m->queue_id ? m->queue_id : "-",
+		       c->client_addr, rg_log_quote(from, sizeof(from), m->senders.from_addr));
+	}
+	if (m->verdict.action == RG_CONTINUE)
+		rg_policy_eoh(m->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict,
+			      &m->edits);
 	rg_stats_observe(RG_HIST_MILTER_EOH, mono_ns() - t0);
 	if (m->verdict.action == RG_ACCEPT && rg_header_edits_any(&m->edits)) {
 		m->edits_pending = true;	/* decided; changes are only allowed at EOM */

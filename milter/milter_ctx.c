@@ -33,6 +33,8 @@ void rg_milter_msg_reset(struct rg_milter_msg *m)
 	free(m->auth_type);
 	free(m->auth_authen);
 	free(m->auth_author);
+	free(m->mail_from);
+	rg_sender_msg_clear(&m->senders);
 	rg_tenant_msg_clear(&m->tenant);
 	memset(m, 0, sizeof(*m));
 	rg_tenant_msg_init(&m->tenant);
@@ -96,4 +98,5 @@ void rg_milter_conn_facts(const struct rg_milter_conn *c, struct rg_facts *f)
 	f->auth_type = c->msg.auth_type;
 	f->auth_authen = c->msg.auth_authen;
 	f->auth_author = c->msg.auth_author;
+	f->mail_from = c->msg.mail_from;
 }

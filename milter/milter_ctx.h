@@ -34,6 +34,8 @@ struct rg_milter_msg {
 	bool login_known;
 	bool login_act_as_seen;
 	struct rg_tenant_msg tenant;
+	char *mail_from;	/* the MAIL FROM argument */
+	struct rg_sender_msg senders;	/* From:, Sender: */
 	struct rg_header_edits edits;	/* planned at EOH, applied at EOM */
 	bool edits_pending;
 	struct rg_verdict verdict;	/* EOH verdict awaiting EOM */

@@ -62,5 +62,8 @@ int cmd_tenant_del(struct ctl *c);
 int cmd_tenant_grant(struct ctl *c);
 int cmd_tenant_revoke(struct ctl *c);
 int cmd_tenant_list(struct ctl *c);
+int cmd_sender_grant(struct ctl *c);
+int cmd_sender_revoke(struct ctl *c);
+int cmd_sender_list(struct ctl *c);
 
 #endif

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "ctl.h"
+#include "mailbox.h"
 #include "pwscheme.h"
 #include "sqlite_schema.h"
 
@@ -322,6 +323,13 @@ static int write_op_counts(struct ctl *c, const char *what, const char *const *s
 	*path_r = d.path;
 	if ((rc = begin(&d)) != 0)
 		goto out;
+	/* the tables of this version (CREATE ... IF NOT EXISTS): a database made
+	 * by an older db init gains the ones added since, e.g. senders */
+	int sr = sqlite3_exec(d.h, rg_sqlite_schema_sql, NULL, NULL, NULL);
+	if (sr != SQLITE_OK) {
+		rc = rollback(&d, db_fail(&d, sr, "update the schema"));
+		goto out;
+	}
 	for (int i = 0; sqls[i] != NULL; i++) {
 		int r = db_run(&d, sqls[i], &changes, c->n_args, c->args[0],
 			       c->n_args > 1 ? c->args[1] : NULL);
@@ -380,15 +388,16 @@ int cmd_user_del(struct ctl *c)
 		"DELETE FROM users WHERE name = ?1",
 		"DELETE FROM act_as WHERE identity = ?1",
 		"DELETE FROM act_as WHERE as_identity = ?1",
-		"DELETE FROM tenant_authz WHERE identity = ?1", NULL };
+		"DELETE FROM tenant_authz WHERE identity = ?1",
+		"DELETE FROM senders WHERE identity = ?1", NULL };
 	const char *name = c->args[0], *path;
-	int n[4] = { 0 };
+	int n[5] = { 0 };
 	int rc = write_op_counts(c, "user del", sqls, false, &path, n);
 
 	if (rc != 0)
 		return rc;
 	int grants = n[1] + n[2];
-	if (n[0] == 0 && grants == 0 && n[3] == 0) {
+	if (n[0] == 0 && grants == 0 && n[3] == 0 && n[4] == 0) {
 		ctl_err("no user %s in %s; nothing changed", name, path);
 		return EX_NOUSER;
 	}
@@ -396,9 +405,9 @@ int cmd_user_del(struct ctl *c)
 		printf("no user %s in %s; removed grants naming it: ", name, path);
 	else
 		printf("deleted user %s; removed ", name);
-	printf("%d act-as %s (%d by %s, %d to %s), %d tenant %s\n", grants,
+	printf("%d act-as %s (%d by %s, %d to %s), %d tenant %s, %d sender %s\n", grants,
 	       plural(grants, "grant", "grants"), n[1], name, n[2], name, n[3],
-	       plural(n[3], "grant", "grants"));
+	       plural(n[3], "grant", "grants"), n[4], plural(n[4], "grant", "grants"));
 	custom_query_note(c, path, name);
 	return 0;
 }
@@ -464,6 +473,55 @@ int cmd_act_as_revoke(struct ctl *c)
 	}
 	if (rc == 0)
 		printf("act-as: %s may no longer act as %s\n", c->args[0], c->args[1]);
+	return rc;
+}
+
+/* sender grant USER ADDRESS: the grant stored normalized (common/mailbox.h) */
+static int sender_args(struct ctl *c, char norm[RG_ADDR_MAX])
+{
+	const char *why;
+
+	if (!rg_sender_grant_normalize(c->args[1], norm, RG_ADDR_MAX, &why)) {
+		ctl_err("sender address \"%s\": %s (use user@domain, @domain or *)", c->args[1], why);
+		return EX_DATAERR;
+	}
+	c->args[1] = norm;
+	return 0;
+}
+
+int cmd_sender_grant(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"INSERT OR IGNORE INTO senders(identity, address) VALUES(?1, ?2)", NULL };
+	char norm[RG_ADDR_MAX];
+	const char *path;
+	int rc = sender_args(c, norm);
+
+	if (rc == 0)
+		rc = must_exist(c, "SELECT 1 FROM users WHERE name = ?1", "sender grant", EX_NOUSER,
+				"user", "user add");
+	if (rc == 0 && (rc = write_op(c, "sender grant", sqls, false, &path)) == 0)
+		printf("sender: %s may send as %s\n", c->args[0], c->args[1]);
+	return rc;
+}
+
+int cmd_sender_revoke(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM senders WHERE identity = ?1 AND address = ?2", NULL };
+	char norm[RG_ADDR_MAX];
+	const char *path;
+	int rc = sender_args(c, norm);
+
+	if (rc == 0)
+		rc = write_op(c, "sender revoke", sqls, true, &path);
+	if (rc == NOTHING) {
+		ctl_err("%s has no sender grant %s in %s; nothing changed", c->args[0], c->args[1],
+			path);
+		return EX_DATAERR;
+	}
+	if (rc == 0)
+		printf("sender: %s may no longer send as %s\n", c->args[0], c->args[1]);
 	return rc;
 }
 
@@ -580,6 +638,19 @@ static void tenant_row(sqlite3_stmt *st)
 		printf("%s\t(nobody: closed until granted)\n", col(st, 0));
 	else
 		printf("%s\t%s\n", col(st, 0), col(st, 1));
+}
+
+static void sender_row(sqlite3_stmt *st)
+{
+	printf("%s\t%s\n", col(st, 0), col(st, 1));
+}
+
+int cmd_sender_list(struct ctl *c)
+{
+	return list(c, "sender list",
+		    "SELECT identity, group_concat(address, ',') FROM "
+		    "(SELECT identity, address FROM senders ORDER BY identity, address) "
+		    "GROUP BY identity ORDER BY identity", sender_row);
 }
 
 int cmd_tenant_list(struct ctl *c)
