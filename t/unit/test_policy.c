@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "mailbox.h"
 #include "policy.h"
 #include "sqlite_schema.h"
 #include "store_testlib.h"
@@ -80,8 +81,52 @@ static enum rg_lookup fake_may_act_as(const struct rg_config *cfg, const char *a
 	       (grant_carol_erin && strcmp(authc, "carol") == 0) ? RG_LOOKUP_FOUND : RG_LOOKUP_NOTFOUND;
 }
 
+/* sender grants: alice holds alice@acme.example and @sales.acme.example;
+ * erin holds * (any address); nobody else holds anything */
+static bool fake_holds(const char *identity, const char *grant)
+{
+	if (strcmp(identity, "alice") == 0)
+		return strcmp(grant, "alice@acme.example") == 0 ||
+		       strcmp(grant, "@sales.acme.example") == 0;
+	return strcmp(identity, "erin") == 0 && strcmp(grant, "*") == 0;
+}
+
+static const char *fake_delims = "+";
+static enum rg_lookup fake_sender_owned(const struct rg_config *cfg, const char *identity,
+					const char *addr, const char **error_r)
+{
+	char keys[RG_SENDER_KEYS][RG_ADDR_MAX];
+	size_t n = rg_sender_keys(addr, cfg->senders.recipient_delimiter, true, keys);
+
+	if (fail_store) {
+		*error_r = "injected failure";
+		return RG_LOOKUP_ERROR;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fake_holds(identity, keys[i]))
+			return RG_LOOKUP_FOUND;
+	return RG_LOOKUP_NOTFOUND;
+}
+
+static enum rg_lookup fake_sender_has_owner(const struct rg_config *cfg, const char *addr,
+					    const char **error_r)
+{
+	char keys[RG_SENDER_KEYS][RG_ADDR_MAX];
+	size_t n = rg_sender_keys(addr, cfg->senders.recipient_delimiter, false, keys);
+
+	if (fail_store) {
+		*error_r = "injected failure";
+		return RG_LOOKUP_ERROR;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (fake_holds("alice", keys[i]) || fake_holds("erin", keys[i]))
+			return RG_LOOKUP_FOUND;
+	return RG_LOOKUP_NOTFOUND;
+}
+
 static const struct rg_policy_lookups fake = { fake_user_enabled, fake_tenant_authz,
-					       fake_may_act_as };
+					       fake_may_act_as, fake_sender_owned,
+					       fake_sender_has_owner };
 
 static char *require_auth_list[] = { "submission" };
 
@@ -101,6 +146,7 @@ static void cfg_defaults(struct rg_config *cfg)
 	cfg->tenants.unknown = RG_TENANT_REJECT;
 	cfg->tenants.unauthenticated = RG_TENANT_REJECT;
 	cfg->tenants.max_length = 64;
+	cfg->senders.recipient_delimiter = (char *)fake_delims;
 }
 
 /* an authenticated TLSv1.3 session on the "smtpd" listener */
@@ -716,6 +762,191 @@ static void test_real_stores(void)
 	sqlite3_close(db);
 }
 
+/* MAIL FROM of who (NULL: unauthenticated) through rg_policy_mail and
+ * rg_policy_mail_sender, as the milter calls them */
+static struct rg_verdict mail_from(const struct rg_config *cfg, const char *who,
+				   const char *arg)
+{
+	struct rg_facts f;
+	struct rg_verdict v;
+
+	if (who != NULL)
+		facts_auth(&f, who);
+	else
+		facts_anon(&f, "smtpd");
+	f.mail_from = arg;
+	rg_policy_mail(cfg, &fake, &f, &v);
+	rg_policy_mail_sender(cfg, &fake, &f, &v);
+	return v;
+}
+
+static void test_mail_sender(void)
+{
+	struct rg_config cfg;
+	struct rg_verdict v;
+
+	cfg_defaults(&cfg);
+	v = mail_from(&cfg, "alice", "<ceo@globex.example>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "sender checks off: any envelope sender");
+
+	cfg.senders.check_envelope = true;
+	v = mail_from(&cfg, "alice", "<alice@acme.example>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "alice sends as her own address");
+	v = mail_from(&cfg, "alice", "<alice@ACME.Example>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "the domain in another case");
+	v = mail_from(&cfg, "alice", "<Alice@acme.example>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_owned", "the local part in another case");
+	is_str(v.text, "<Alice@acme.example>: Sender address rejected: not owned by user alice",
+	       "  Postfix's reply text");
+	v = mail_from(&cfg, "alice", "<alice+news@acme.example>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "an extension (user+ext) is tried as user");
+	cfg.senders.recipient_delimiter = "";
+	v = mail_from(&cfg, "alice", "<alice+news@acme.example>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_owned", "without a delimiter it is not");
+	cfg.senders.recipient_delimiter = (char *)fake_delims;
+	v = mail_from(&cfg, "alice", "<anyone@sales.acme.example>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "an @domain grant covers the domain");
+	v = mail_from(&cfg, "alice", "<anyone@eu.sales.acme.example>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_owned", "... not its subdomains");
+	v = mail_from(&cfg, "alice", "<ceo@globex.example>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_owned", "a foreign address");
+	v = mail_from(&cfg, "erin", "<ceo@globex.example>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "erin holds *: any address");
+	v = mail_from(&cfg, "alice", "<@relay.example:alice@acme.example>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_malformed", "a source route is not owned");
+	v = mail_from(&cfg, "alice", "<postmaster>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_malformed", "an address without a domain");
+	v = mail_from(&cfg, "alice", "<a%b\"@x.example>");
+	ok(strchr(v.text, '%') == NULL, "a '%%' from the client never reaches the reply text: %s",
+	   v.text);
+	v = mail_from(&cfg, "alice", "<>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "null sender allowed by default");
+	cfg.senders.null_sender = RG_NULL_SENDER_REJECT;
+	v = mail_from(&cfg, "alice", "<>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "null_sender", "null_sender = reject");
+	cfg.senders.null_sender = RG_NULL_SENDER_ALLOW;
+	fail_store = true;
+	v = mail_from(&cfg, "alice", "<alice@acme.example>");
+	fail_store = false;
+	is_str(rg_action_str(v.action), "tempfail", "store error: tempfail, never a refusal");
+	v = mail_from(&cfg, "bob", "<alice@acme.example>");
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "identity_disabled",
+		"an earlier refusal stands (disabled identity)");
+
+	/* unauthenticated sessions */
+	v = mail_from(&cfg, NULL, "<alice@acme.example>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "unauthenticated = allow: owned address passes");
+	cfg.senders.unauthenticated = RG_UNAUTH_SENDER_REJECT_OWNED;
+	v = mail_from(&cfg, NULL, "<alice@acme.example>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_logged_in",
+		"reject_owned: an owned address without login");
+	is_str(v.text, "<alice@acme.example>: Sender address rejected: not logged in",
+	       "  Postfix's reply text");
+	v = mail_from(&cfg, NULL, "<x@sales.acme.example>");
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_logged_in", "... an owned domain too");
+	v = mail_from(&cfg, NULL, "<x@unowned.example>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "... an * grant does not own every address");
+	v = mail_from(&cfg, NULL, "<>");
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "... the null sender is nobody's");
+	fail_store = true;
+	v = mail_from(&cfg, NULL, "<x@unowned.example>");
+	fail_store = false;
+	VERDICT(v, RG_TEMPFAIL, "451", "4.3.0", "sender_lookup_error", "... store error: 451 4.3.0");
+}
+
+/* end of headers for who with these header fields ("Name", "value" pairs) */
+static struct rg_verdict eoh_sender(const struct rg_config *cfg, const char *who,
+				    const char *const *hdrs, bool *display_at_r)
+{
+	struct rg_sender_msg m;
+	struct rg_facts f;
+	struct rg_verdict v;
+
+	memset(&m, 0, sizeof(m));
+	if (who != NULL)
+		facts_auth(&f, who);
+	else
+		facts_anon(&f, "smtpd");
+	for (size_t i = 0; hdrs[i] != NULL; i += 2)
+		rg_policy_sender_header(cfg, &m, hdrs[i], hdrs[i + 1], strlen(hdrs[i + 1]));
+	rg_policy_eoh_sender(cfg, &fake, &f, &m, &v);
+	if (display_at_r != NULL)
+		*display_at_r = m.display_has_at;
+	rg_sender_msg_clear(&m);
+	return v;
+}
+
+static void test_eoh_sender(void)
+{
+	struct rg_config cfg;
+	struct rg_verdict v;
+	bool at;
+
+	cfg_defaults(&cfg);
+	const char *foreign[] = { "From", "ceo@globex.example", NULL };
+	v = eoh_sender(&cfg, "alice", foreign, NULL);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "sender_ok", "check_from off: any From");
+	cfg.senders.check_from = true;
+	v = eoh_sender(&cfg, "alice", foreign, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "from_not_owned", "From: a foreign address");
+	is_str(v.text, "From: address <ceo@globex.example> not owned by user alice", "  text");
+	const char *own[] = { "from", "Alice <alice@acme.example>", NULL };
+	v = eoh_sender(&cfg, "alice", own, &at);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "sender_ok", "From: her own address (any case of the name)");
+	ok(!at, "  no address-like display name");
+	const char *disguise[] = { "From", "\"ceo@globex.example\" <alice@acme.example>", NULL };
+	v = eoh_sender(&cfg, "alice", disguise, &at);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "sender_ok",
+		"a display name that looks like a foreign address: allowed");
+	ok(at, "  ... and flagged for the log");
+	const char *reverse[] = { "From", "\"alice@acme.example\" <ceo@globex.example>", NULL };
+	v = eoh_sender(&cfg, "alice", reverse, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "from_not_owned",
+		"her address as display name, a foreign one as address: refused");
+	const char *none[] = { "Subject", "hi", NULL };
+	v = eoh_sender(&cfg, "alice", none, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.6.0", "from_missing", "no From:");
+	const char *two[] = { "From", "alice@acme.example", "From", "ceo@globex.example", NULL };
+	v = eoh_sender(&cfg, "alice", two, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.6.0", "from_repeated", "two From: fields");
+	const char *multi[] = { "From", "alice@acme.example, ceo@globex.example", NULL };
+	v = eoh_sender(&cfg, "alice", multi, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.6.0", "from_multiple", "two mailboxes in one From:");
+	const char *group[] = { "From", "Team: alice@acme.example, ceo@globex.example;", NULL };
+	v = eoh_sender(&cfg, "alice", group, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.6.0", "from_multiple", "a group of two");
+	const char *empty[] = { "From", "undisclosed-senders:;", NULL };
+	v = eoh_sender(&cfg, "alice", empty, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.6.0", "from_empty", "an empty group");
+	const char *route[] = { "From", "<@relay.example:alice@acme.example>", NULL };
+	v = eoh_sender(&cfg, "alice", route, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.6.0", "from_malformed", "an obsolete route");
+	const char *encoded[] = { "From", "=?utf-8?q?alice=40acme.example?= <ceo@globex.example>",
+				  NULL };
+	v = eoh_sender(&cfg, "alice", encoded, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "from_not_owned",
+		"an encoded word in the display name is never the address");
+	const char *sender_foreign[] = { "From", "alice@acme.example", "Sender", "ceo@globex.example",
+					 NULL };
+	v = eoh_sender(&cfg, "alice", sender_foreign, NULL);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "sender_ok", "Sender: not checked by default");
+	cfg.senders.check_sender_header = true;
+	v = eoh_sender(&cfg, "alice", sender_foreign, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "sender_header_not_owned",
+		"check_sender_header: a foreign Sender:");
+	const char *sender_own[] = { "From", "ceo@globex.example", "Sender", "alice@acme.example",
+				     NULL };
+	v = eoh_sender(&cfg, "alice", sender_own, NULL);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "from_not_owned",
+		"<ceo@...> in From: with an owned Sender: is still refused");
+	v = eoh_sender(&cfg, NULL, foreign, NULL);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "sender_ok", "unauthenticated: From: not checked");
+	fail_store = true;
+	v = eoh_sender(&cfg, "alice", own, NULL);
+	fail_store = false;
+	VERDICT(v, RG_TEMPFAIL, "451", "4.3.0", "sender_lookup_error", "store error: 451 4.3.0");
+}
+
 int main(void)
 {
 	test_tls_parse();
@@ -725,5 +956,7 @@ int main(void)
 	test_normalize();
 	test_tenant();
 	test_real_stores();
+	test_mail_sender();
+	test_eoh_sender();
 	return done_testing();
 }

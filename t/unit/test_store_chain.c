@@ -57,8 +57,8 @@ int main(void)
 	/* store 1: static — alice (act as sales), carol disabled */
 	struct rg_static_user users[2];
 	char *alice_as[] = { "sales" };
-	users[0] = (struct rg_static_user){ "alice", hash("alice-static"), true, alice_as, 1, 1 };
-	users[1] = (struct rg_static_user){ "carol", hash("carol-pw"), false, NULL, 0, 2 };
+	users[0] = (struct rg_static_user){ "alice", hash("alice-static"), true, alice_as, 1, NULL, 0, 1 };
+	users[1] = (struct rg_static_user){ "carol", hash("carol-pw"), false, NULL, 0, NULL, 0, 2 };
 	struct rg_store_conf *c = tl_add_store(t, RG_STORE_STATIC, NULL);
 	c->users = users;
 	c->n_users = 2;

@@ -22,9 +22,9 @@ static void test_static(void)
 	char *oerr;
 
 	memset(users, 0, sizeof(users));
-	users[0] = (struct rg_static_user){ "zed", "{PLAIN}zed-hash", true, NULL, 0, 5 };
-	users[1] = (struct rg_static_user){ "alice", "$6$salt$alicehash", true, alice_as, 2, 3 };
-	users[2] = (struct rg_static_user){ "carol", "$6$salt$carolhash", false, NULL, 0, 4 };
+	users[0] = (struct rg_static_user){ "zed", "{PLAIN}zed-hash", true, NULL, 0, NULL, 0, 5 };
+	users[1] = (struct rg_static_user){ "alice", "$6$salt$alicehash", true, alice_as, 2, NULL, 0, 3 };
+	users[2] = (struct rg_static_user){ "carol", "$6$salt$carolhash", false, NULL, 0, NULL, 0, 4 };
 	struct rg_store_conf *c = tl_add_store(t, RG_STORE_STATIC, NULL);
 	c->users = users;
 	c->n_users = 3;
@@ -360,7 +360,7 @@ static void test_passwd_file_incomplete(void)
 	/* passwd-file first, a static store second with the same user (shadowed) */
 	struct rg_store_conf *c = tl_add_store(t, RG_STORE_PASSWD_FILE, path);
 	struct rg_store_conf *sc = tl_add_store(t, RG_STORE_STATIC, NULL);
-	su[0] = (struct rg_static_user){ "dave", "$6$salt$static-dave", true, NULL, 0, 1 };
+	su[0] = (struct rg_static_user){ "dave", "$6$salt$static-dave", true, NULL, 0, NULL, 0, 1 };
 	sc->users = su;
 	sc->n_users = 1;
 
