@@ -23,7 +23,8 @@ dir=$(tap_tmpdir milter-lua) || bail_out "cannot make a folder under $top_buildd
 
 db=$dir/auth.db
 
-# write_conf FILE REMOVE_HEADER ADD_HEADER ACCEPT_REPEATED_SAME
+# write_conf FILE REMOVE_HEADER ADD_HEADER ACCEPT_REPEATED_SAME [MORE]
+# MORE: config text appended (the senders run adds a group and a store)
 write_conf() {
 	cat >"$1" <<EOF
 control_socket = "$dir/control";
@@ -40,8 +41,10 @@ milter: {
 };
 auth: { enabled = false; };
 stores = (
-  { type = "sqlite"; name = "db"; path = "$db"; busy_timeout_ms = 100; }
+  { type = "sqlite"; name = "db"; path = "$db"; busy_timeout_ms = 100; }${5:+,
+  $5}
 );
+${6:-}
 tenants: {
   header = "X-Tenant";
   remove_header = $2;
@@ -66,7 +69,9 @@ write_conf "$conf" false "" false
 RG_CONF=$conf
 { ctl db init && for u in alice erin bob; do
 	printf 'unused-by-the-milter\n' | ctl user add "$u" || bail_out "user add $u"; done &&
-	ctl user disable bob && ctl tenant add dbtenant && ctl tenant grant dbtenant erin; } >/dev/null ||
+	ctl user disable bob && ctl tenant add dbtenant && ctl tenant grant dbtenant erin &&
+	ctl sender grant alice alice@relayguard.test && ctl sender grant alice @sales.relayguard.test &&
+	ctl sender grant erin '*'; } >/dev/null ||
 	bail_out "cannot create $db with relayguardctl"
 RG_LOG=$dir/relayguard.log
 rg_start_or_bail "$conf" "$RG_LOG" "$dir/milter.sock"
@@ -85,7 +90,7 @@ run_lua() {
 
 scripts=("$@")
 if [ ${#scripts[@]} = 0 ]; then
-	scripts=(rules.lua sessions.lua hostile.lua logquote.lua storeerr.lua headers.lua)
+	scripts=(rules.lua sessions.lua hostile.lua logquote.lua storeerr.lua headers.lua senders.lua)
 fi
 for s in "${scripts[@]}"; do
 	if [ "$s" = headers.lua ]; then
@@ -94,6 +99,18 @@ for s in "${scripts[@]}"; do
 		rg_reload
 		ok $? "reload (SIGUSR1) into the header-editing config" ||
 			diag "$(tail -n 10 "$RG_LOG")"
+	fi
+	if [ "$s" = senders.lua ]; then
+		# sender ownership on (header edits as in the headers run, for the
+		# QUIT_NC case below); a static store after the SQLite one grants
+		# alice one more address (grants are a union over the stores)
+		hash=$(rg_hash unused-static-password) || bail_out "relayguardctl hash failed"
+		write_conf "$conf" true "X-Tenant-Verified" true "{ type = \"static\"; name = \"extra\"; users = (
+    { name = \"alice\"; password = \"$hash\"; senders = [ \"alice@Static.Example\" ]; }
+  ); }" 'senders: { check_envelope = true; check_from = true; check_sender_header = true;
+  unauthenticated = "reject_owned"; };'
+		rg_reload
+		ok $? "reload (SIGUSR1) into the senders config" || diag "$(tail -n 10 "$RG_LOG")"
 	fi
 	run_lua "$top_srcdir/t/milter/$s"
 done
@@ -106,7 +123,7 @@ out=$(python3 "$top_srcdir/t/milter/milter_client.py" "$dir/milter.sock" negotia
 	"macro:C:j=mx.relayguard.test,{daemon_name}=submission" connect:client.example:192.0.2.7 \
 	"macro:H:{tls_version}=TLSv1.3,{cipher}=TLS_AES_256_GCM_SHA384,{cipher_bits}=256" \
 	helo:client.example "macro:M:i=REUSE1,{auth_type}=PLAIN,{auth_authen}=alice" \
-	mail:alice@relayguard.test header:X-Tenant:acme eoh eom quit_nc \
+	mail:alice@relayguard.test header:From:alice@relayguard.test header:X-Tenant:acme eoh eom quit_nc \
 	"macro:C:j=mx.relayguard.test,{daemon_name}=submission" connect:other.example:192.0.2.8 \
 	helo:other.example "macro:M:i=REUSE2,{auth_type}=PLAIN,{auth_authen}=alice" \
 	mail:alice@relayguard.test quit 2>&1)
