@@ -947,6 +947,92 @@ static void test_eoh_sender(void)
 	VERDICT(v, RG_TEMPFAIL, "451", "4.3.0", "sender_lookup_error", "store error: 451 4.3.0");
 }
 
+/* The real chain: a SQLite database made before the senders table existed
+ * (sender lookups fail temporarily, naming the fix; the rest works), then the
+ * table added as db init adds it, and a passwd-file whose grant counts too. */
+static void test_real_senders(void)
+{
+	struct tl_config *t;
+	struct rg_facts f;
+	struct rg_verdict v;
+	sqlite3 *db;
+	const char *path, *pf, *err = NULL;
+
+	tl_mkdir("senders");
+	path = tl_path("old.db");
+	pf = tl_path("users");
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		printf("Bail out! sqlite open\n");
+		exit(1);
+	}
+	/* the schema of 0.1: no senders table */
+	sql(db, "CREATE TABLE users(name TEXT PRIMARY KEY NOT NULL, password TEXT NOT NULL, "
+		"enabled INTEGER NOT NULL DEFAULT 1);"
+		"CREATE TABLE act_as(identity TEXT NOT NULL, as_identity TEXT NOT NULL, "
+		"PRIMARY KEY(identity, as_identity));"
+		"CREATE TABLE tenants(name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE);"
+		"CREATE TABLE tenant_authz(tenant TEXT NOT NULL COLLATE NOCASE, "
+		"identity TEXT NOT NULL, PRIMARY KEY(tenant, identity));"
+		"INSERT INTO users VALUES('alice','{SSHA512}x',1);");
+	tl_write(pf, "alice:{SSHA512}x:::::: relayguard_senders=alice@Files.Example,@team.example\n");
+
+	t = tl_config_new();
+	cfg_defaults(&t->cfg);
+	t->cfg.stores = t->confs;
+	t->cfg.opened = t->opened;
+	t->cfg.senders.check_envelope = true;
+	tl_add_store(t, RG_STORE_SQLITE, path);
+	tl_add_store(t, RG_STORE_PASSWD_FILE, pf);
+	if (tl_open_all(t) != 0) {
+		ok(0, "a database without the senders table still opens");
+		return;
+	}
+	ok(t->opened[0] != NULL, "a database without the senders table still opens");
+	facts_auth(&f, "alice");
+	f.mail_from = "<alice@files.example>";
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "identity checks work without it");
+	rg_policy_mail_sender(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok",
+		"the passwd-file's grant is enough though the SQLite store cannot answer");
+	is_int(rg_stores_sender_owned(&t->cfg, "alice", "x@nowhere.example", &err), RG_LOOKUP_ERROR,
+	       "an address no store grants, one store unable to answer: error, not \"not owned\"");
+	ok(err != NULL && tl_contains(err, "relayguardctl db init"), "  the error names the fix: %s",
+	   err ? err : "-");
+	f.mail_from = "<x@nowhere.example>";
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	rg_policy_mail_sender(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_TEMPFAIL, "451", "4.3.0", "sender_lookup_error", "  ... 451 4.3.0 at MAIL FROM");
+
+	/* what db init does to it: the store sees the new table at its next
+	 * connect (the file changed under it: a new inode after a rewrite, or
+	 * here a reopen) */
+	sql(db, rg_sqlite_schema_sql);
+	sql(db, "INSERT INTO senders VALUES('alice','x@nowhere.example')");
+	tl_close_all(t);
+	if (tl_open_all(t) != 0) {
+		ok(0, "reopen after db init");
+		return;
+	}
+	f.mail_from = "<x@nowhere.example>";
+	rg_policy_mail(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	rg_policy_mail_sender(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "after db init: the SQLite grant counts");
+	f.mail_from = "<bob@team.example>";
+	rg_policy_mail_sender(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_CONTINUE, NULL, NULL, "mail_ok", "... and the passwd-file's @domain grant");
+	f.mail_from = "<x@other.example>";
+	rg_policy_mail_sender(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_owned", "... an address neither grants");
+	sql(db, "DELETE FROM senders");
+	f.mail_from = "<x@nowhere.example>";
+	rg_policy_mail_sender(&t->cfg, &rg_policy_store_lookups, &f, &v);
+	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_owned",
+		"a grant deleted: the next lookup sees it (memo by file version)");
+	tl_close_all(t);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	test_tls_parse();
@@ -958,5 +1044,6 @@ int main(void)
 	test_real_stores();
 	test_mail_sender();
 	test_eoh_sender();
+	test_real_senders();
 	return done_testing();
 }
