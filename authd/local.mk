@@ -31,23 +31,29 @@ t_unit_test_penalty_LDADD = librelayguard.a $(RG_LIBS)
 # Always built as corpus-replay programs (fuzz/replay_main.c supplies main);
 # with clang also as libFuzzer binaries.  t/authd/fuzz-corpus.sh runs each over
 # fuzz/corpus/<name>/ once under make check.
-check_PROGRAMS += fuzz/replay_dovecot fuzz/replay_saslauthd
+check_PROGRAMS += fuzz/replay_dovecot fuzz/replay_saslauthd fuzz/replay_mailbox
 fuzz_replay_dovecot_SOURCES = fuzz/fuzz_dovecot.c fuzz/replay_main.c
 fuzz_replay_dovecot_LDADD = librelayguard.a $(RG_LIBS)
 fuzz_replay_saslauthd_SOURCES = fuzz/fuzz_saslauthd.c fuzz/replay_main.c
 fuzz_replay_saslauthd_LDADD = librelayguard.a $(RG_LIBS)
+fuzz_replay_mailbox_SOURCES = fuzz/fuzz_mailbox.c fuzz/replay_main.c
+fuzz_replay_mailbox_LDADD = librelayguard.a $(RG_LIBS)
 FUZZER_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-I$(top_builddir) -I$(top_srcdir)/common -I$(top_srcdir)/authd $(SODIUM_CFLAGS)
 FUZZER_PARSER_C = $(top_srcdir)/authd/sasl_mech.c $(top_srcdir)/authd/proto_dovecot.c \
 	$(top_srcdir)/authd/proto_saslauthd.c
 if HAVE_CLANG
-FUZZER_BINS = fuzz/fuzz_dovecot fuzz/fuzz_saslauthd
+FUZZER_BINS = fuzz/fuzz_dovecot fuzz/fuzz_saslauthd fuzz/fuzz_mailbox
 check_SCRIPTS += $(FUZZER_BINS)
 CLEANFILES += $(FUZZER_BINS)
 fuzz/fuzz_dovecot: $(top_srcdir)/fuzz/fuzz_dovecot.c $(FUZZER_PARSER_C) autoconfig.h
 	@$(MKDIR_P) fuzz
 	$(AM_V_CCLD)$(CLANG) $(FUZZER_CFLAGS) -o $@ $(top_srcdir)/fuzz/fuzz_dovecot.c \
 		$(FUZZER_PARSER_C) $(SODIUM_LIBS)
+fuzz/fuzz_mailbox: $(top_srcdir)/fuzz/fuzz_mailbox.c $(top_srcdir)/common/mailbox.c autoconfig.h
+	@$(MKDIR_P) fuzz
+	$(AM_V_CCLD)$(CLANG) $(FUZZER_CFLAGS) -o $@ $(top_srcdir)/fuzz/fuzz_mailbox.c \
+		$(top_srcdir)/common/mailbox.c
 fuzz/fuzz_saslauthd: $(top_srcdir)/fuzz/fuzz_saslauthd.c $(FUZZER_PARSER_C) autoconfig.h
 	@$(MKDIR_P) fuzz
 	$(AM_V_CCLD)$(CLANG) $(FUZZER_CFLAGS) -o $@ $(top_srcdir)/fuzz/fuzz_saslauthd.c \

@@ -33,6 +33,13 @@ static bool is_ctl(unsigned char c)
 	return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
+/* The character after a backslash (quoted-pair: a visible character or
+ * white space, never NUL, CR or LF). */
+static bool pair_ok(unsigned char c)
+{
+	return !is_ctl(c) && c != '\r' && c != '\n';
+}
+
 /* Folding white space and comments; false on a bad byte or an unterminated
  * comment (lx->error set). */
 static bool skip_cfws(struct lex *lx, bool *skipped)
@@ -57,9 +64,13 @@ static bool skip_cfws(struct lex *lx, bool *skipped)
 			int depth = 0;
 			do {
 				c = (unsigned char)*lx->s;
-				if (c == '\\' && lx->s + 1 < lx->end)
+				if (c == '\\' && lx->s + 1 < lx->end) {
+					if (!pair_ok((unsigned char)lx->s[1])) {
+						lx->error = "control character in a comment";
+						return false;
+					}
 					lx->s++;
-				else if (c == '(')
+				} else if (c == '(')
 					depth++;
 				else if (c == ')')
 					depth--;
@@ -103,9 +114,14 @@ static void next(struct lex *lx, struct tok *t)
 		t->p = ++lx->s;
 		while (lx->s < lx->end && *lx->s != '"') {
 			unsigned char d = (unsigned char)*lx->s;
-			if (d == '\\' && lx->s + 1 < lx->end)
+			if (d == '\\' && lx->s + 1 < lx->end) {
+				if (!pair_ok((unsigned char)lx->s[1])) {
+					lx->error = "control character in a quoted string";
+					t->kind = T_ERROR;
+					return;
+				}
 				lx->s++;
-			else if (is_ctl(d) && d != '\r' && d != '\n') {
+			} else if (is_ctl(d) && d != '\r' && d != '\n') {
 				lx->error = "control character in a quoted string";
 				t->kind = T_ERROR;
 				return;

@@ -6,8 +6,8 @@
 . "$top_srcdir/t/tap.sh"
 b=$top_builddir
 s=$top_srcdir
-plan 4
-for t in dovecot saslauthd; do
+plan 6
+for t in dovecot saslauthd mailbox; do
 	corpus="$s/fuzz/corpus/$t"
 	if [ -x "$b/fuzz/fuzz_$t" ]; then
 		# libFuzzer: files as arguments = run each once

@@ -116,6 +116,15 @@ int main(void)
 	/* a value with a NUL byte inside: the length counts, the NUL is refused */
 	is_int(rg_mailbox_list_parse("a@x.example\0b@y", 15, mb, 4, &err), -1, "NUL byte refused");
 
+	/* a quoted-pair escaping NUL, CR or LF (found by fuzz_mailbox: the NUL
+	 * cut the address short of its '@') */
+	is_int(rg_mailbox_list_parse("\"\\\0'>\"@a", 9, mb, 4, &err), -1,
+	       "a quoted-pair escaping NUL refused");
+	is_int(rg_mailbox_list_parse("\"a\\\nb\"@x.example", 16, mb, 4, &err), -1,
+	       "a quoted-pair escaping LF refused");
+	is_int(rg_mailbox_list_parse("(a\\\0b) c@x.example", 19, mb, 4, &err), -1,
+	       "a quoted-pair escaping NUL in a comment refused");
+
 	/* only max stored, all counted */
 	is_int(rg_mailbox_list_parse("a@x.example, b@x.example, c@x.example", 37, mb, 1, &err), 3,
 	       "three mailboxes counted though one is stored");
