@@ -11,4 +11,5 @@ const struct rg_policy_lookups rg_policy_store_lookups = {
 	.may_act_as = rg_stores_may_act_as,
 	.sender_owned = rg_stores_sender_owned,
 	.sender_has_owner = rg_stores_sender_has_owner,
+	.tenant_domain = rg_stores_tenant_domain,
 };

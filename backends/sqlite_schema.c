@@ -28,4 +28,9 @@ const char rg_sqlite_schema_sql[] =
 	"  identity TEXT NOT NULL,\n"
 	"  address TEXT NOT NULL,\n"
 	"  PRIMARY KEY(identity, address));\n"
-	"CREATE INDEX IF NOT EXISTS senders_address ON senders(address);\n";
+	"CREATE INDEX IF NOT EXISTS senders_address ON senders(address);\n"
+	/* a tenant's From:/envelope domains (domain, or *.parent): 0.2 */
+	"CREATE TABLE IF NOT EXISTS tenant_domains(\n"
+	"  tenant TEXT NOT NULL COLLATE NOCASE,\n"
+	"  domain TEXT NOT NULL,\n"
+	"  PRIMARY KEY(tenant, domain));\n";

@@ -339,6 +339,50 @@ enum rg_lookup rg_stores_sender_has_owner(const struct rg_config *cfg, const cha
 	return sender_union(cfg, NULL, addr, error_r);
 }
 
+enum rg_lookup rg_stores_tenant_domain(const struct rg_config *cfg, const char *tenant,
+				       const char *domain, bool *allowed_r, const char **error_r)
+{
+	const char *dummy_err;
+
+	if (error_r == NULL)
+		error_r = &dummy_err;
+	*error_r = NULL;
+	*allowed_r = false;
+	const struct rg_tenant *t = rg_config_tenant(cfg, tenant);
+	if (t != NULL) {
+		*allowed_r = t->n_allowed_domains == 0;
+		for (size_t i = 0; i < t->n_allowed_domains && !*allowed_r; i++) {
+			char entry[RG_ADDR_MAX];
+			const char *why;
+			if (t->allowed_domains[i] != NULL &&
+			    rg_tenant_domain_normalize(t->allowed_domains[i], entry, sizeof(entry),
+						       &why))
+				*allowed_r = rg_tenant_domain_match(entry, domain);
+		}
+		return RG_LOOKUP_FOUND;
+	}
+	if (!chain_ready(cfg, error_r))
+		return RG_LOOKUP_ERROR;
+	for (size_t i = 0; i < cfg->n_stores; i++) {
+		struct rg_store *st = cfg->opened[i];
+		const char *err = NULL;
+		bool allowed = false;
+		if (st->ops->tenant_domain == NULL)
+			continue;
+		enum rg_lookup r = st->ops->tenant_domain(st, tenant, domain, &allowed, &err);
+		if (r == RG_LOOKUP_NOTFOUND)
+			continue;
+		if (r == RG_LOOKUP_FOUND) {
+			*allowed_r = allowed;
+			return RG_LOOKUP_FOUND;
+		}
+		store_error(st, "tenant domain lookup", err);
+		*error_r = err != NULL ? err : "store error";
+		return RG_LOOKUP_ERROR;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
 static bool tenant_lists(const struct rg_tenant *t, const char *user)
 {
 	for (size_t i = 0; i < t->n_require_authz; i++)

@@ -52,6 +52,11 @@ struct rg_store_ops {
 					 const char *grant, const char **error_r);
 	enum rg_lookup (*sender_has_owner)(struct rg_store *st, const char *grant,
 					   const char **error_r);
+	/* Tenant domains.  FOUND: the store knows the tenant; *allowed_r: domain
+	 * (lower case) is one of its domains, or the tenant has none (any).
+	 * NOTFOUND: the store does not know the tenant.  NULL: knows none. */
+	enum rg_lookup (*tenant_domain)(struct rg_store *st, const char *tenant, const char *domain,
+					bool *allowed_r, const char **error_r);
 	/* Call fn for every stored hash (for `relayguard -n`); returns -1 on error. */
 	int (*foreach_hash)(struct rg_store *st,
 			    int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
@@ -128,6 +133,13 @@ enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *t
  * not answer (a temporary failure, never "not owned"). */
 enum rg_lookup rg_stores_sender_owned(const struct rg_config *cfg, const char *identity,
 				      const char *addr, const char **error_r);
+
+/* May tenant's mail use domain (From: or envelope)?  As rg_stores_tenant_authz:
+ * the config's tenants.list first, then the store that knows the tenant.  A
+ * tenant without allowed domains allows any.  FOUND with *allowed_r;
+ * NOTFOUND: tenant unknown; ERROR. */
+enum rg_lookup rg_stores_tenant_domain(const struct rg_config *cfg, const char *tenant,
+				       const char *domain, bool *allowed_r, const char **error_r);
 
 /* Does any identity hold addr (its address, user@ without extension, or its
  * @domain; "*" grants are not counted)?  Same union and errors. */

@@ -59,10 +59,12 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "mailbox.h"
 #include "stats.h"
 
 enum q_id {
-	Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_STATE, Q_SENDER, Q_SENDER_OWNER, Q_COUNT
+	Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_STATE, Q_SENDER, Q_SENDER_OWNER,
+	Q_TENANT_DOMAIN, Q_TENANT_DOMAINS, Q_COUNT
 };
 
 static const struct {
@@ -87,6 +89,12 @@ static const struct {
 		{ ":user", ":address" } },
 	[Q_SENDER_OWNER] = { "sender_owner_query",
 		"SELECT 1 FROM senders WHERE address = :address", { ":address", NULL } },
+	[Q_TENANT_DOMAIN] = { "tenant_domain_query",
+		"SELECT 1 FROM tenant_domains WHERE tenant = :tenant COLLATE NOCASE "
+		"AND domain = :domain", { ":tenant", ":domain" } },
+	[Q_TENANT_DOMAINS] = { "tenant_domains_query",
+		"SELECT 1 FROM tenant_domains WHERE tenant = :tenant COLLATE NOCASE LIMIT 1",
+		{ ":tenant", NULL } },
 };
 
 /* The built-in queries a database made by an older relayguardctl db init
@@ -94,7 +102,8 @@ static const struct {
  * answers those lookups with a temporary failure naming the fix. */
 static bool added_later(enum q_id q)
 {
-	return q == Q_SENDER || q == Q_SENDER_OWNER;
+	return q == Q_SENDER || q == Q_SENDER_OWNER || q == Q_TENANT_DOMAIN ||
+	       q == Q_TENANT_DOMAINS;
 }
 
 /*
@@ -343,7 +352,7 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 	const char *given[Q_COUNT] = {
 		conf->password_query, conf->act_as_query, conf->tenant_query,
 		conf->tenant_authz_query, conf->state_query, conf->sender_query,
-		conf->sender_owner_query,
+		conf->sender_owner_query, conf->tenant_domain_query, conf->tenant_domains_query,
 	};
 	char msg[1024];
 	struct sq_store *s;
@@ -636,7 +645,8 @@ static enum rg_lookup sq_exists(struct sq_store *s, enum q_id q, const char *use
 	sqlite3_stmt *stmt = s->stmt[q];
 	int rc;
 
-	if ((rc = bind_text(stmt, ":user", user)) != SQLITE_OK ||
+	if ((rc = bind_text(stmt, ":domain", address)) != SQLITE_OK ||
+	    (rc = bind_text(stmt, ":user", user)) != SQLITE_OK ||
 	    (rc = bind_text(stmt, ":as", as)) != SQLITE_OK ||
 	    (rc = bind_text(stmt, ":tenant", tenant)) != SQLITE_OK ||
 	    (rc = bind_text(stmt, ":address", address)) != SQLITE_OK) {
@@ -933,6 +943,63 @@ static enum rg_lookup sq_sender_has_owner(struct rg_store *st, const char *grant
 	return sq_sender(st, Q_SENDER_OWNER, NULL, grant, error_r);
 }
 
+/* Does the store know tenant, and may its mail use domain?  One read
+ * transaction: tenant known, has domains, the domain or a *.parent listed. */
+static enum rg_lookup sq_tenant_domain(struct rg_store *st, const char *tenant,
+				       const char *domain, bool *allowed_r, const char **error_r)
+{
+	struct sq_store *s = st->priv;
+	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+	char keys[16][RG_ADDR_MAX];
+	size_t nk = rg_tenant_domain_keys(domain, keys, 16);
+
+	*allowed_r = false;
+	if (memo_answer(s, Q_TENANT_DOMAIN, tenant, domain, &r, allowed_r, NULL))
+		return r;
+	if (sq_lock_checked(s) < 0) {
+		r = RG_LOOKUP_ERROR;
+	} else if (s->stmt[Q_TENANT] != NULL && s->stmt[Q_TENANT_DOMAINS] == NULL &&
+		   s->old_schema) {
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: no tenant_domains table (add it with: "
+			 "relayguardctl db init)", s->path);
+		r = RG_LOOKUP_ERROR;
+	} else if (s->stmt[Q_TENANT] != NULL) {
+		struct sq_version v = { 0 };
+		if (sq_begin(s) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else {
+			r = sq_exists(s, Q_TENANT, NULL, NULL, tenant, NULL);
+			if (r == RG_LOOKUP_FOUND && s->stmt[Q_TENANT_DOMAINS] != NULL) {
+				enum rg_lookup any = sq_exists(s, Q_TENANT_DOMAINS, NULL, NULL, tenant,
+							       NULL);
+				if (any == RG_LOOKUP_ERROR)
+					r = RG_LOOKUP_ERROR;
+				*allowed_r = any == RG_LOOKUP_NOTFOUND;	/* no domains: any */
+				for (size_t k = 0; r == RG_LOOKUP_FOUND && !*allowed_r && k < nk &&
+				     s->stmt[Q_TENANT_DOMAIN] != NULL; k++) {
+					enum rg_lookup a = sq_exists(s, Q_TENANT_DOMAIN, NULL, NULL,
+								     tenant, keys[k]);
+					if (a == RG_LOOKUP_ERROR)
+						r = RG_LOOKUP_ERROR;
+					*allowed_r = a == RG_LOOKUP_FOUND;
+				}
+			} else if (r == RG_LOOKUP_FOUND) {
+				*allowed_r = true;	/* custom queries without domains */
+			}
+			sq_read_version(s, &v);
+			if (sq_end(s) < 0)
+				r = RG_LOOKUP_ERROR;
+		}
+		memo_put(s, Q_TENANT_DOMAIN, tenant, domain, &v, r, *allowed_r, NULL);
+	}
+	pthread_rwlock_unlock(&s->lock);
+	if (r == RG_LOOKUP_ERROR) {
+		*allowed_r = false;
+		*error_r = sq_errbuf;
+	}
+	return r;
+}
+
 /* Default schema only: custom password queries cannot be enumerated. */
 static int sq_foreach_hash(struct rg_store *st,
 			   int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
@@ -992,6 +1059,7 @@ const struct rg_store_ops rg_store_sqlite_ops = {
 	.tenant_authz = sq_tenant_authz,
 	.sender_granted = sq_sender_granted,
 	.sender_has_owner = sq_sender_has_owner,
+	.tenant_domain = sq_tenant_domain,
 	.foreach_hash = sq_foreach_hash,
 	.close = sq_close,
 };

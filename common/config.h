@@ -63,6 +63,8 @@ struct rg_store_conf {
 	char *state_query;	/* :user → enabled (no password read) */
 	char *sender_query;	/* :user, :address → any row = the grant exists */
 	char *sender_owner_query; /* :address → any row = some identity holds the grant */
+	char *tenant_domain_query; /* :tenant, :domain → any row = the domain is the tenant's */
+	char *tenant_domains_query; /* :tenant → any row = the tenant has domains at all */
 };
 
 struct rg_tenant {
@@ -71,6 +73,8 @@ struct rg_tenant {
 	char **require_authz;	/* identities admitted; NULL when not set */
 	size_t n_require_authz;
 	bool has_require_authz;	/* false: open to every authenticated identity */
+	char **allowed_domains;	/* From/envelope domains: "a.example", "*.a.example" */
+	size_t n_allowed_domains;
 	int line;
 };
 

@@ -226,6 +226,9 @@ static void check_tenants(struct rg_load_ctx *ctx)
 		else if (t->n_require_authz == 0)
 			WARN(ctx, t->line, "tenant \"%s\" has an empty require_authz: no identity "
 			     "may use it", t->name);
+		if (t->n_allowed_domains == 0)
+			WARN(ctx, t->line, "tenant \"%s\" has no allowed_domains: its mail may use "
+			     "any From: and envelope domain", t->name);
 	}
 	if (cfg->tenants.add_header && *cfg->tenants.add_header &&
 	    strcasecmp(cfg->tenants.add_header, cfg->tenants.header) == 0)

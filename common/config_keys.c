@@ -30,6 +30,7 @@ static const struct rg_key_value uncorrelated_actions[] = {
 };
 static const char *check_unix_path(const char *path);
 static const char *check_sender_grant(const char *grant);
+static const char *check_tenant_domain(const char *d);
 
 /* The one list of store type names (the parser, -K, the man page, logs, -n). */
 static const struct rg_key_value log_logins_values[] = {
@@ -259,6 +260,14 @@ static const struct rg_key store_keys[] = {
 	  .offset = offsetof(S, sender_owner_query), .types = ST(RG_STORE_SQLITE),
 	  .desc = "SQL with :address; any row = some identity holds the grant (for "
 		  "senders.unauthenticated; default: built-in schema)" },
+	{ .name = "tenant_domain_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, tenant_domain_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :tenant and :domain (a domain, or *.parent); any row = the tenant "
+		  "may use it (default: built-in schema)" },
+	{ .name = "tenant_domains_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, tenant_domains_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :tenant; any row = the tenant has allowed domains (none: any "
+		  "domain; default: built-in schema)" },
 };
 static const struct rg_key_table store_table = ENTRY_TABLE("stores[]", store_keys, S);
 #undef S
@@ -276,6 +285,9 @@ static const struct rg_key tenant_keys[] = {
 	  .count_offset = offsetof(T, n_require_authz),
 	  .present_offset = offsetof(T, has_require_authz),
 	  .desc = "identities admitted; without it every authenticated identity is" },
+	K_LIST(T, "allowed_domains", allowed_domains, n_allowed_domains, 0, check_tenant_domain,
+	       "domains the tenant's From: and envelope senders may use: \"acme.example\" "
+	       "(exactly), \"*.acme.example\" (its subdomains); none = any (-n warns)"),
 };
 static const struct rg_key_table tenant_table = ENTRY_TABLE("tenants.list[]", tenant_keys, T);
 #undef T
@@ -522,6 +534,14 @@ const char *rg_check_facility(const char *name)
 {
 	return rg_log_facility(name) < 0 ?
 		"unknown syslog facility (mail, daemon, auth, authpriv, user, local0..local7)" : NULL;
+}
+
+static const char *check_tenant_domain(const char *d)
+{
+	char buf[RG_ADDR_MAX];
+	const char *error;
+
+	return rg_tenant_domain_normalize(d, buf, sizeof(buf), &error) ? NULL : error;
 }
 
 static const char *check_sender_grant(const char *grant)

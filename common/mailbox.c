@@ -546,3 +546,55 @@ size_t rg_sender_keys(const char *addr, const char *delimiters, bool with_any,
 	}
 	return k;
 }
+
+bool rg_tenant_domain_normalize(const char *d, char *out, size_t n, const char **error_r)
+{
+	size_t o = 0;
+
+	if (strncmp(d, "*.", 2) == 0) {
+		if (n < 3) {
+			*error_r = "too long";
+			return false;
+		}
+		memcpy(out, "*.", 2);
+		o = 2;
+		d += 2;
+	}
+	if (strchr(d, '*') != NULL || strchr(d, '@') != NULL) {
+		*error_r = "not a domain (\"acme.example\" or \"*.acme.example\")";
+		return false;
+	}
+	return put_domain(out, n, &o, d, strlen(d), error_r);
+}
+
+size_t rg_tenant_domain_keys(const char *domain, char keys[][RG_ADDR_MAX], size_t max)
+{
+	char dom[RG_ADDR_MAX];
+	const char *error;
+	size_t dl = 0, k = 0;
+
+	if (domain == NULL || max == 0 ||
+	    !put_domain(dom, sizeof(dom), &dl, domain, strlen(domain), &error) ||
+	    dom[0] == '[')
+		return 0;
+	memcpy(keys[k++], dom, dl + 1);
+	for (const char *p = strchr(dom, '.'); p != NULL && k < max; p = strchr(p + 1, '.')) {
+		if (p[1] == '\0')
+			break;
+		keys[k][0] = '*';
+		memcpy(keys[k] + 1, p, strlen(p) + 1);
+		k++;
+	}
+	return k;
+}
+
+bool rg_tenant_domain_match(const char *entry, const char *domain)
+{
+	char keys[16][RG_ADDR_MAX];
+	size_t n = rg_tenant_domain_keys(domain, keys, 16);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i], entry) == 0)
+			return true;
+	return false;
+}

@@ -72,6 +72,18 @@ bool rg_sender_grant_normalize(const char *grant, char *out, size_t n, const cha
  * user), "@domain", and, with with_any, "*".  Domain lower-cased.  Returns
  * how many (0: addr has no '@' or does not fit). */
 #define RG_SENDER_KEYS 4
+
+/* A tenant's allowed domain: "acme.example" (exactly) or "*.acme.example"
+ * (its subdomains, not itself), into out lower-cased; false with *error_r. */
+bool rg_tenant_domain_normalize(const char *d, char *out, size_t n, const char **error_r);
+
+/* Does domain (any case) match an allowed-domain entry (normalized)? */
+bool rg_tenant_domain_match(const char *entry, const char *domain);
+
+/* The entries that would allow domain, most specific first: the domain
+ * itself, then "*.parent" for each parent, into keys (lower-cased); returns
+ * how many (at most max, 0 if the domain is unusable). */
+size_t rg_tenant_domain_keys(const char *domain, char keys[][RG_ADDR_MAX], size_t max);
 size_t rg_sender_keys(const char *addr, const char *delimiters, bool with_any,
 		      char keys[RG_SENDER_KEYS][RG_ADDR_MAX]);
 

@@ -61,6 +61,9 @@ struct rg_policy_lookups {
 				       const char *addr, const char **error_r);
 	enum rg_lookup (*sender_has_owner)(const struct rg_config *cfg, const char *addr,
 					   const char **error_r);
+	/* a tenant's allowed domains (rg_stores_tenant_domain) */
+	enum rg_lookup (*tenant_domain)(const struct rg_config *cfg, const char *tenant,
+					const char *domain, bool *allowed_r, const char **error_r);
 };
 /* The real chain (rg_stores_user_enabled, rg_stores_tenant_authz, rg_stores_may_act_as):
  * backends/policy_stores.c. */
@@ -211,6 +214,22 @@ void rg_policy_sender_header(const struct rg_config *cfg, struct rg_sender_msg *
  */
 void rg_policy_eoh_sender(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
 			  const struct rg_facts *f, struct rg_sender_msg *m, struct rg_verdict *v);
+
+/*
+ * After rg_policy_eoh authorized a tenant (v: RG_ACCEPT, reason
+ * tenant_authorized): the From: domain and a non-null envelope sender domain
+ * must be among the tenant's allowed_domains (a tenant without any allows
+ * every domain):
+ *   no usable From: (none, several, malformed, not one mailbox),
+ *   the tenant having allowed domains                            550 5.6.0
+ *   a domain not the tenant's                                     550 5.7.1
+ *   a store could not answer                                      451 4.3.0
+ * A refusal clears *edits.  Any other verdict is left alone.
+ */
+void rg_policy_tenant_domains(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+			      const struct rg_facts *f, const struct rg_tenant_msg *tm,
+			      const struct rg_sender_msg *sm, struct rg_verdict *v,
+			      struct rg_header_edits *edits);
 
 static inline bool rg_header_edits_any(const struct rg_header_edits *e)
 {

@@ -114,14 +114,16 @@ static void keep_first(char **slot, size_t *len_r, unsigned *count, const char *
 void rg_policy_sender_header(const struct rg_config *cfg, struct rg_sender_msg *m,
 			     const char *name, const char *value, size_t value_len)
 {
-	if (!cfg->senders.check_from || name == NULL)
+	/* From: always (tenant domains need it too); Sender: when checked */
+	if (name == NULL)
 		return;
 	if (value == NULL)
 		value_len = 0;
 	if (strcasecmp(name, "From") == 0)
 		keep_first(&m->from, &m->from_len, &m->n_from, value ? value : "", value_len,
 			   &m->oom);
-	else if (strcasecmp(name, "Sender") == 0 && cfg->senders.check_sender_header)
+	else if (strcasecmp(name, "Sender") == 0 && cfg->senders.check_from &&
+		 cfg->senders.check_sender_header)
 		keep_first(&m->sender, &m->sender_len, &m->n_sender, value ? value : "", value_len,
 			   &m->oom);
 }
@@ -203,4 +205,71 @@ void rg_policy_eoh_sender(const struct rg_config *cfg, const struct rg_policy_lo
 	    !field_owned(cfg, lk, f->auth_authen, "Sender", m->sender, m->sender_len, m->n_sender,
 			 m, v))
 		return;
+}
+
+/* One domain against the tenant's; false: *v set. */
+static bool tenant_domain_ok(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+			     const char *tenant, const char *domain, const char *what,
+			     struct rg_verdict *v)
+{
+	char shown[200], tn[100];
+	const char *error = NULL;
+	bool allowed = false;
+	enum rg_lookup r = lk->tenant_domain(cfg, tenant, domain, &allowed, &error);
+
+	if (r == RG_LOOKUP_ERROR) {
+		lookup_tempfail(v);
+		return false;
+	}
+	if (r == RG_LOOKUP_FOUND && allowed)
+		return true;
+	rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_domain_not_allowed",
+		       "%s domain %s is not a domain of tenant %s", what,
+		       reply_safe(shown, sizeof(shown), domain), reply_safe(tn, sizeof(tn), tenant));
+	return false;
+}
+
+void rg_policy_tenant_domains(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+			      const struct rg_facts *f, const struct rg_tenant_msg *tm,
+			      const struct rg_sender_msg *sm, struct rg_verdict *v,
+			      struct rg_header_edits *edits)
+{
+	struct rg_mailbox mb[2];
+	char env[RG_ADDR_MAX];
+	const char *error = NULL;
+	bool null = false;
+
+	if (v->action != RG_ACCEPT || v->reason == NULL ||
+	    strcmp(v->reason, "tenant_authorized") != 0 || tm->value == NULL)
+		return;
+	if (sm->oom) {
+		rg_verdict_set(v, RG_TEMPFAIL, "451", "4.3.0", "internal_error",
+			       "Temporary failure, try again later");
+		memset(edits, 0, sizeof(*edits));
+		return;
+	}
+	int n = sm->n_from == 1 ? rg_mailbox_list_parse(sm->from, sm->from_len, mb, 2, &error) : -1;
+	if (n != 1) {
+		/* no domain to check: fine for a tenant without allowed domains (the
+		 * empty domain is allowed exactly when the tenant allows any) */
+		bool any = false;
+		enum rg_lookup r = lk->tenant_domain(cfg, tm->value, "", &any, &error);
+		if (r == RG_LOOKUP_ERROR) {
+			lookup_tempfail(v);
+			memset(edits, 0, sizeof(*edits));
+			return;
+		}
+		if (r == RG_LOOKUP_FOUND && any)
+			return;
+		rg_verdict_set(v, RG_REJECT, "550", "5.6.0", "tenant_from_unusable",
+			       "A single From: address is needed for the tenant check");
+		memset(edits, 0, sizeof(*edits));
+		return;
+	}
+	if (!tenant_domain_ok(cfg, lk, tm->value, rg_addr_domain(mb[0].addr), "From:", v) ||
+	    (rg_envelope_sender(f->mail_from, env, sizeof(env), &null) && !null &&
+	     !tenant_domain_ok(cfg, lk, tm->value, rg_addr_domain(env), "Envelope sender", v))) {
+		memset(edits, 0, sizeof(*edits));
+		return;
+	}
 }

@@ -250,9 +250,12 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 		       "address-like '@' (address used: %s)", m->queue_id ? m->queue_id : "-",
 		       c->client_addr, rg_log_quote(from, sizeof(from), m->senders.from_addr));
 	}
-	if (m->verdict.action == RG_CONTINUE)
+	if (m->verdict.action == RG_CONTINUE) {
 		rg_policy_eoh(m->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict,
 			      &m->edits);
+		rg_policy_tenant_domains(m->cfg, &rg_policy_store_lookups, &f, &m->tenant,
+					 &m->senders, &m->verdict, &m->edits);
+	}
 	rg_stats_observe(RG_HIST_MILTER_EOH, mono_ns() - t0);
 	if (m->verdict.action == RG_ACCEPT && rg_header_edits_any(&m->edits)) {
 		m->edits_pending = true;	/* decided; changes are only allowed at EOM */

@@ -65,5 +65,8 @@ int cmd_tenant_list(struct ctl *c);
 int cmd_sender_grant(struct ctl *c);
 int cmd_sender_revoke(struct ctl *c);
 int cmd_sender_list(struct ctl *c);
+int cmd_domain_add(struct ctl *c);
+int cmd_domain_del(struct ctl *c);
+int cmd_domain_list(struct ctl *c);
 
 #endif

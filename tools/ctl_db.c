@@ -525,6 +525,55 @@ int cmd_sender_revoke(struct ctl *c)
 	return rc;
 }
 
+/* domain add|del TENANT DOMAIN: the tenant's allowed From:/envelope domains */
+static int domain_args(struct ctl *c, char norm[RG_ADDR_MAX])
+{
+	const char *why;
+
+	if (!rg_tenant_domain_normalize(c->args[1], norm, RG_ADDR_MAX, &why)) {
+		ctl_err("domain \"%s\": %s", c->args[1], why);
+		return EX_DATAERR;
+	}
+	c->args[1] = norm;
+	return 0;
+}
+
+int cmd_domain_add(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"INSERT OR IGNORE INTO tenant_domains(tenant, domain) VALUES(?1, ?2)", NULL };
+	char norm[RG_ADDR_MAX];
+	const char *path;
+	int rc = domain_args(c, norm);
+
+	if (rc == 0)
+		rc = must_exist(c, "SELECT 1 FROM tenants WHERE name = ?1 COLLATE NOCASE",
+				"domain add", EX_DATAERR, "tenant", "tenant add");
+	if (rc == 0 && (rc = write_op(c, "domain add", sqls, false, &path)) == 0)
+		printf("domain: tenant %s may use %s\n", c->args[0], c->args[1]);
+	return rc;
+}
+
+int cmd_domain_del(struct ctl *c)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM tenant_domains WHERE tenant = ?1 COLLATE NOCASE AND domain = ?2", NULL };
+	char norm[RG_ADDR_MAX];
+	const char *path;
+	int rc = domain_args(c, norm);
+
+	if (rc == 0)
+		rc = write_op(c, "domain del", sqls, true, &path);
+	if (rc == NOTHING) {
+		ctl_err("tenant %s has no domain %s in %s; nothing changed", c->args[0], c->args[1],
+			path);
+		return EX_DATAERR;
+	}
+	if (rc == 0)
+		printf("domain: tenant %s may no longer use %s\n", c->args[0], c->args[1]);
+	return rc;
+}
+
 int cmd_tenant_add(struct ctl *c)
 {
 	static const char *const sqls[] = { "INSERT OR IGNORE INTO tenants(name) VALUES(?1)", NULL };
@@ -651,6 +700,14 @@ int cmd_sender_list(struct ctl *c)
 		    "SELECT identity, group_concat(address, ',') FROM "
 		    "(SELECT identity, address FROM senders ORDER BY identity, address) "
 		    "GROUP BY identity ORDER BY identity", sender_row);
+}
+
+int cmd_domain_list(struct ctl *c)
+{
+	return list(c, "domain list",
+		    "SELECT tenant, group_concat(domain, ',') FROM "
+		    "(SELECT tenant, domain FROM tenant_domains ORDER BY tenant, domain) "
+		    "GROUP BY tenant ORDER BY tenant", sender_row);
 }
 
 int cmd_tenant_list(struct ctl *c)

@@ -111,6 +111,9 @@ for s in "${scripts[@]}"; do
   unauthenticated = "reject_owned"; };'
 		rg_reload
 		ok $? "reload (SIGUSR1) into the senders config" || diag "$(tail -n 10 "$RG_LOG")"
+		# the SQLite tenant dbtenant (erin's) may use db.example and its subdomains
+		ctl domain add dbtenant db.example >/dev/null && ctl domain add dbtenant '*.db.example' >/dev/null
+		ok $? "relayguardctl domain add: dbtenant's domains"
 	fi
 	run_lua "$top_srcdir/t/milter/$s"
 done

@@ -71,6 +71,26 @@ msg("alice@relayguard.test", "alice", { { "From", "<@relay.example:ceo@globex.ex
 	SMFIR_CONTINUE, nil, nil, SMFIR_REPLYCODE, "from_malformed", "550 5.6.0",
 	"an obsolete route in From:")
 
+-- a tenant's domains (dbtenant in SQLite: db.example, *.db.example)
+-- (this config edits the tenant headers: an accepted tenant is decided at
+-- end of headers and applied at end of message)
+c = connect("smtpd", "TLSv1.3")
+mail(c, "erin@db.example", "erin")
+expect(c, SMFIR_CONTINUE, nil, nil, "tenant dbtenant, From: a subdomain of its domain (MAIL FROM)")
+headers(c, { { "From", "erin@mail.db.example" }, { "X-Tenant", "dbtenant" } })
+expect(c, SMFIR_CONTINUE, nil, nil, "... end of headers: decided, edits pending")
+eom(c)
+expect(c, SMFIR_CONTINUE, "tenant_authorized", nil, "... end of message: passes")
+mt.disconnect(c)
+msg("erin@db.example", "erin", { { "From", "ceo@globex.example" }, { "X-Tenant", "dbtenant" } },
+	SMFIR_CONTINUE, nil, nil, SMFIR_REPLYCODE, "tenant_domain_not_allowed",
+	"550 5.7.1 From: domain globex.example is not a domain of tenant dbtenant",
+	"tenant dbtenant, From: a domain not its own")
+msg("erin@globex.example", "erin", { { "From", "erin@db.example" }, { "X-Tenant", "dbtenant" } },
+	SMFIR_CONTINUE, nil, nil, SMFIR_REPLYCODE, "tenant_domain_not_allowed",
+	"550 5.7.1 Envelope sender domain globex.example is not a domain of tenant dbtenant",
+	"tenant dbtenant, envelope sender a domain not its own")
+
 -- unauthenticated sessions: an address somebody holds needs a login
 c = connect("smtpd", nil)
 mail(c, "alice@relayguard.test", nil)

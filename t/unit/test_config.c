@@ -186,10 +186,14 @@ static void test_good(void)
 	ok(cfg->generation > 0, "generation set");
 	/* warnings */
 	warnings = rg_config_warnings(cfg);
-	snprintf(want, sizeof(want), "%s:30: warning: tenant \"Open-Tenant\" has no require_authz: "
+	snprintf(want, sizeof(want), "%s:31: warning: tenant \"Open-Tenant\" has no require_authz: "
 		 "open to every authenticated identity\n", path);
 	ok(warnings && strstr(warnings, want), "warning for tenant without require_authz");
-	is_int(count_lines(warnings), 1, "only that warning");
+	snprintf(want, sizeof(want), "%s:31: warning: tenant \"Open-Tenant\" has no allowed_domains: "
+		 "its mail may use any From: and envelope domain\n", path);
+	ok(warnings && strstr(warnings, want), "warning for tenant without allowed_domains");
+	is_int(count_lines(warnings), 2, "only those warnings (acme has both)");
+	is_int(cfg->tenants.list[0].n_allowed_domains, 2, "allowed_domains parsed");
 	if (!warnings || !strstr(warnings, want))
 		diag("warnings: %s", warnings ? warnings : "(none)");
 	free(warnings);

@@ -124,9 +124,31 @@ static enum rg_lookup fake_sender_has_owner(const struct rg_config *cfg, const c
 	return RG_LOOKUP_NOTFOUND;
 }
 
+/* acme: acme.example and its subdomains; globex: no domains (any) */
+static enum rg_lookup fake_tenant_domain(const struct rg_config *cfg, const char *tenant,
+					 const char *domain, bool *allowed_r, const char **error_r)
+{
+	(void)cfg;
+	*allowed_r = false;
+	if (fail_store) {
+		*error_r = "injected failure";
+		return RG_LOOKUP_ERROR;
+	}
+	if (strcasecmp(tenant, "acme") == 0) {
+		*allowed_r = rg_tenant_domain_match("acme.example", domain) ||
+			     rg_tenant_domain_match("*.acme.example", domain);
+		return RG_LOOKUP_FOUND;
+	}
+	if (strcasecmp(tenant, "globex") == 0) {
+		*allowed_r = true;
+		return RG_LOOKUP_FOUND;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
 static const struct rg_policy_lookups fake = { fake_user_enabled, fake_tenant_authz,
 					       fake_may_act_as, fake_sender_owned,
-					       fake_sender_has_owner };
+					       fake_sender_has_owner, fake_tenant_domain };
 
 static char *require_auth_list[] = { "submission" };
 
@@ -1033,6 +1055,80 @@ static void test_real_senders(void)
 	sqlite3_close(db);
 }
 
+/* the milter's end of headers: tenant, then the tenant's domains */
+static struct rg_verdict eoh_domains(const struct rg_config *cfg, const char *who,
+				     const char *mail_from, const char *const *hdrs,
+				     struct rg_header_edits *e)
+{
+	struct rg_sender_msg sm;
+	struct rg_tenant_msg tm;
+	struct rg_facts f;
+	struct rg_verdict v;
+
+	memset(&sm, 0, sizeof(sm));
+	rg_tenant_msg_init(&tm);
+	facts_auth(&f, who);
+	f.mail_from = mail_from;
+	for (size_t i = 0; hdrs[i] != NULL; i += 2) {
+		rg_policy_header(cfg, &tm, hdrs[i], hdrs[i + 1], strlen(hdrs[i + 1]));
+		rg_policy_sender_header(cfg, &sm, hdrs[i], hdrs[i + 1], strlen(hdrs[i + 1]));
+	}
+	rg_policy_eoh(cfg, &fake, &f, &tm, &v, e);
+	rg_policy_tenant_domains(cfg, &fake, &f, &tm, &sm, &v, e);
+	rg_tenant_msg_clear(&tm);
+	rg_sender_msg_clear(&sm);
+	return v;
+}
+
+static void test_tenant_domains(void)
+{
+	struct rg_config cfg;
+	struct rg_verdict v;
+	struct rg_header_edits e;
+
+	cfg_defaults(&cfg);
+	cfg.tenants.add_header = "X-Tenant-Verified";
+	const char *own[] = { "From", "a@acme.example", "X-Tenant", "acme", NULL };
+	v = eoh_domains(&cfg, "alice", "<a@acme.example>", own, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "acme mail from acme.example");
+	ok(e.add_value != NULL, "  the verified tenant header is added");
+	const char *sub[] = { "From", "a@eu.Acme.Example", "X-Tenant", "acme", NULL };
+	v = eoh_domains(&cfg, "alice", "<>", sub, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized",
+		"a subdomain via *.acme.example, the null envelope sender");
+	const char *foreign[] = { "From", "ceo@globex.example", "X-Tenant", "acme", NULL };
+	v = eoh_domains(&cfg, "alice", "<a@acme.example>", foreign, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_domain_not_allowed",
+		"acme mail with a globex From:");
+	is_str(v.text, "From: domain globex.example is not a domain of tenant acme", "  text");
+	ok(!rg_header_edits_any(&e), "  no header edits on the refusal");
+	v = eoh_domains(&cfg, "alice", "<x@globex.example>", own, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_domain_not_allowed",
+		"acme mail with a globex envelope sender");
+	const char *lookalike[] = { "From", "a@evilacme.example", "X-Tenant", "acme", NULL };
+	v = eoh_domains(&cfg, "alice", "<>", lookalike, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_domain_not_allowed",
+		"evilacme.example is not a subdomain of acme.example");
+	const char *twofrom[] = { "From", "a@acme.example", "From", "b@acme.example",
+				  "X-Tenant", "acme", NULL };
+	v = eoh_domains(&cfg, "alice", "<>", twofrom, &e);
+	VERDICT(v, RG_REJECT, "550", "5.6.0", "tenant_from_unusable", "two From: fields");
+	const char *nofrom_open[] = { "X-Tenant", "globex", NULL };
+	v = eoh_domains(&cfg, "erin", "<>", nofrom_open, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized",
+		"no From: for a tenant without domains: nothing to check");
+	const char *erin[] = { "From", "x@anything.example", "X-Tenant", "globex", NULL };
+	v = eoh_domains(&cfg, "erin", "<y@other.example>", erin, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "a tenant without domains: any");
+	const char *notenant[] = { "From", "ceo@globex.example", NULL };
+	v = eoh_domains(&cfg, "alice", "<>", notenant, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header", "no tenant header: no domain check");
+	fail_store = true;
+	v = eoh_domains(&cfg, "alice", "<a@acme.example>", own, &e);
+	fail_store = false;
+	is_str(rg_action_str(v.action), "tempfail", "store error: a temporary failure");
+}
+
 int main(void)
 {
 	test_tls_parse();
@@ -1045,5 +1141,6 @@ int main(void)
 	test_mail_sender();
 	test_eoh_sender();
 	test_real_senders();
+	test_tenant_domains();
 	return done_testing();
 }
