@@ -26,8 +26,10 @@ show() { sed 's/^/#   /' "$tmp/err"; }
 run "$conf/good.conf"
 ok $((status != 0)) "good.conf: exit 0"
 echo "$out" | grep -qF "configuration OK"; ok $? "good.conf: says configuration OK"
-has "$conf/good.conf:30: warning: tenant \"Open-Tenant\" has no require_authz: open to every authenticated identity"
+has "$conf/good.conf:31: warning: tenant \"Open-Tenant\" has no require_authz: open to every authenticated identity"
 ok $? "good.conf: warns about the tenant open to every identity, with its line"
+has "$conf/good.conf:31: warning: tenant \"Open-Tenant\" has no allowed_domains: its mail may use any From: and envelope domain"
+ok $? "good.conf: warns about the tenant without allowed domains, with its line"
 [ "$status" -eq 0 ] || show
 
 # a milter that cannot tie sessions to their login (inet socket, or the SASL
