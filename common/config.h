@@ -130,6 +130,7 @@ struct rg_config {
 		bool require_known_identity;
 		enum rg_uncorrelated_action uncorrelated_auth;
 		int timeout;		/* seconds, smfi_settimeout */
+		char *authserv_id;	/* Authentication-Results; "" = none (common/authres.h) */
 	} milter;
 
 	struct {

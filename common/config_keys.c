@@ -7,6 +7,7 @@
 #include "config_keys.h"
 #include "config.h"
 #include "log.h"
+#include "authres.h"
 #include "mailbox.h"
 
 #include <stdlib.h>
@@ -31,6 +32,7 @@ static const struct rg_key_value uncorrelated_actions[] = {
 static const char *check_unix_path(const char *path);
 static const char *check_sender_grant(const char *grant);
 static const char *check_tenant_domain(const char *d);
+static const char *check_authserv_id(const char *id);
 
 /* The one list of store type names (the parser, -K, the man page, logs, -n). */
 static const struct rg_key_value log_logins_values[] = {
@@ -110,6 +112,10 @@ static const struct rg_key milter_keys[] = {
 	       "temporarily"),
 	K_INT(C, "timeout", milter.timeout, 7210, 1, 86400,
 	      "seconds to wait for the MTA (smfi_settimeout)"),
+	K_STR(C, "authserv_id", milter.authserv_id, 0, "", check_authserv_id,
+	      "add \"Authentication-Results: ID; auth=pass smtp.auth=IDENTITY\" to accepted "
+	      "authenticated mail and remove every such field claiming ID from all mail "
+	      "(RFC 8601); a token such as this host's name; \"\" = off"),
 };
 static const struct rg_key_table milter_table = TABLE("milter", milter_keys);
 
@@ -534,6 +540,11 @@ const char *rg_check_facility(const char *name)
 {
 	return rg_log_facility(name) < 0 ?
 		"unknown syslog facility (mail, daemon, auth, authpriv, user, local0..local7)" : NULL;
+}
+
+static const char *check_authserv_id(const char *id)
+{
+	return id[0] == '\0' ? NULL : rg_authres_id_problem(id);
 }
 
 static const char *check_tenant_domain(const char *d)

@@ -3,7 +3,8 @@ librelayguard_a_SOURCES += common/log.c common/log.h common/log_syslog.c common/
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
 	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h common/error.c common/error.h common/nameindex.c common/nameindex.h common/log_json.c \
 	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h common/str.h \
-	common/mailbox.c common/mailbox.h common/policy_senders.c
+	common/mailbox.c common/mailbox.h common/policy_senders.c \
+	common/authres.c common/authres.h
 
 librelayguard_a_SOURCES += common/config_check.c common/config_internal.h \
 	common/sockperm.c common/sockperm.h
@@ -19,6 +20,12 @@ check_PROGRAMS += t/unit/test_logins
 t_unit_test_logins_SOURCES = t/unit/test_logins.c t/tap.h
 t_unit_test_logins_LDADD = librelayguard.a $(RG_LIBS)
 TESTS += t/unit/test_logins
+
+# Authentication-Results (common/authres.c)
+check_PROGRAMS += t/unit/test_authres
+t_unit_test_authres_SOURCES = t/unit/test_authres.c t/tap.h
+t_unit_test_authres_LDADD = librelayguard.a $(RG_LIBS)
+TESTS += t/unit/test_authres
 
 # RFC 5322 address-lists and envelope senders (common/mailbox.c)
 check_PROGRAMS += t/unit/test_mailbox

@@ -80,6 +80,8 @@ static sfsistat rg_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long 
 		actions |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;	/* CHG: drop client-supplied copies */
 	if (c->cfg->tenants.remove_header)
 		actions |= SMFIF_CHGHDRS;
+	if (c->cfg->milter.authserv_id != NULL && c->cfg->milter.authserv_id[0] != '\0')
+		actions |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;	/* add ours, drop forged ones */
 	if (f0 & SMFIF_SETSYMLIST)
 		actions |= SMFIF_SETSYMLIST;
 	if ((actions & f0) != actions) {
@@ -226,8 +228,50 @@ static sfsistat rg_xxfi_header(SMFICTX *ctx, char *name, char *value)
 		size_t len = value ? strlen(value) : 0;
 		rg_policy_header(c->msg.cfg, &c->msg.tenant, name, value, len);
 		rg_policy_sender_header(c->msg.cfg, &c->msg.senders, name, value, len);
+		rg_authres_header(c->msg.cfg->milter.authserv_id, &c->msg.authres, name, value, len);
 	}
 	return reply_noreply(c, SMFIP_NR_HDR);
+}
+
+/* Authentication-Results work for an accepted message: forged fields claiming
+ * our authserv-id to remove, or ours to add (authenticated sessions). */
+static bool authres_pending(const struct rg_milter_msg *m, const struct rg_facts *f)
+{
+	const char *id = m->cfg->milter.authserv_id;
+
+	if (id == NULL || id[0] == '\0')
+		return false;
+	return m->authres.n_ours > 0 || m->authres.oom ||
+	       (rg_policy_authenticated(f) && m->auth_authen != NULL && m->auth_authen[0] != '\0');
+}
+
+/* Remove the forged Authentication-Results fields (highest index first), then
+ * add ours at the top for an authenticated session.  -1: a change failed. */
+static int apply_authres(SMFICTX *ctx, struct rg_milter_conn *c)
+{
+	struct rg_milter_msg *m = &c->msg;
+	const char *id = m->cfg->milter.authserv_id;
+	struct rg_facts f;
+	char value[1024];
+
+	if (id == NULL || id[0] == '\0')
+		return 0;
+	if (m->authres.oom)
+		return -1;
+	for (size_t i = m->authres.n_ours; i > 0; i--)
+		if (smfi_chgheader(ctx, (char *)RG_AUTHRES_HEADER, (int)m->authres.ours[i - 1], NULL) !=
+		    MI_SUCCESS)
+			return -1;
+	if (m->authres.n_ours > 0)
+		rg_log(LOG_NOTICE, "milter: queue_id=%s client=%s: removed %zu Authentication-Results "
+		       "field(s) claiming our authserv-id", m->queue_id ? m->queue_id : "-",
+		       c->client_addr, m->authres.n_ours);
+	rg_milter_conn_facts(c, &f);
+	if (!rg_policy_authenticated(&f) || m->auth_authen == NULL || m->auth_authen[0] == '\0')
+		return 0;
+	if (rg_authres_value(id, m->auth_authen, value, sizeof(value)) == 0)
+		return -1;
+	return smfi_insheader(ctx, 0, (char *)RG_AUTHRES_HEADER, value) == MI_SUCCESS ? 0 : -1;
 }
 
 static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
@@ -257,7 +301,8 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 					 &m->senders, &m->verdict, &m->edits);
 	}
 	rg_stats_observe(RG_HIST_MILTER_EOH, mono_ns() - t0);
-	if (m->verdict.action == RG_ACCEPT && rg_header_edits_any(&m->edits)) {
+	if (m->verdict.action == RG_ACCEPT &&
+	    (rg_header_edits_any(&m->edits) || authres_pending(m, &f))) {
 		m->edits_pending = true;	/* decided; changes are only allowed at EOM */
 		return SMFIS_CONTINUE;
 	}
@@ -292,7 +337,8 @@ static sfsistat rg_xxfi_eom(SMFICTX *ctx)
 	    (m->edits.remove_added > 0 &&
 	     delete_all(ctx, m->cfg->tenants.add_header, m->edits.remove_added) < 0) ||
 	    (m->edits.add_value != NULL &&
-	     smfi_addheader(ctx, m->cfg->tenants.add_header, (char *)m->edits.add_value) != MI_SUCCESS)) {
+	     smfi_addheader(ctx, m->cfg->tenants.add_header, (char *)m->edits.add_value) != MI_SUCCESS) ||
+	    apply_authres(ctx, c) < 0) {
 		/* promised changes did not happen: do not let the message pass */
 		st = rg_milter_tempfail(ctx, c, "header_change_failed");
 	} else {

@@ -35,6 +35,7 @@ void rg_milter_msg_reset(struct rg_milter_msg *m)
 	free(m->auth_author);
 	free(m->mail_from);
 	rg_sender_msg_clear(&m->senders);
+	rg_authres_msg_clear(&m->authres);
 	rg_tenant_msg_clear(&m->tenant);
 	memset(m, 0, sizeof(*m));
 	rg_tenant_msg_init(&m->tenant);

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "config.h"
+#include "authres.h"
 #include "policy.h"
 
 #define RG_MILTER_NAME 256
@@ -36,6 +37,7 @@ struct rg_milter_msg {
 	struct rg_tenant_msg tenant;
 	char *mail_from;	/* the MAIL FROM argument */
 	struct rg_sender_msg senders;	/* From:, Sender: */
+	struct rg_authres_msg authres;	/* Authentication-Results fields claiming our id */
 	struct rg_header_edits edits;	/* planned at EOH, applied at EOM */
 	bool edits_pending;
 	struct rg_verdict verdict;	/* EOH verdict awaiting EOM */

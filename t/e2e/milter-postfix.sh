@@ -10,6 +10,9 @@
 #    at MAIL FROM
 #  - a user disabled with relayguardctl during an SMTP session is refused at
 #    the next MAIL FROM of that same session
+#  - Authentication-Results (milter.authserv_id): authenticated mail carries
+#    ours; fields claiming our authserv-id, in any case and position, are
+#    removed from authenticated and unauthenticated mail, others kept
 #  - relayguard stopped: Postfix answers 4xx (milter_default_action = tempfail)
 . "${top_srcdir:-$(dirname "$0")/../..}/t/e2e/e2e-lib.sh"
 
@@ -35,6 +38,7 @@ milter: {
   # every authenticated message must be tied to its login (the SASL
   # service in this process saw it): proves the tie on this MTA
   uncorrelated_auth = "tempfail";
+  authserv_id = "mx.relayguard.test";
 };
 auth: {
   dovecot_socket = "$rg/auth";
@@ -119,6 +123,34 @@ like "$out" '<~\* +550 5\.7\.1' "tenant header on an unauthenticated session: 55
 m5=none-$$-$RANDOM
 out=$(send "" "$m5" --tls)
 like "$out" '<~ +250 2\.0\.0 Ok: queued' "no tenant header, no AUTH, local recipient: accepted (missing = accept)"
+
+# --- Authentication-Results: forged fields claiming our authserv-id removed
+forged=(--add-header "Authentication-Results: mx.relayguard.test; auth=pass smtp.auth=ceo"
+	--add-header "Authentication-Results: other.example; spf=pass smtp.mailfrom=x@other.example"
+	--add-header "authentication-results: (relay) MX.Relayguard.TEST 1; dkim=pass")
+m7=ar-$$-$RANDOM
+out=$(send "" "$m7" --tls -a PLAIN -au daniel -ap daniel-Secret-1 "${forged[@]}")
+like "$out" '<~ +250 2\.0\.0 Ok: queued' "authenticated, with forged Authentication-Results: queued"
+m8=aranon-$$-$RANDOM
+out=$(send "" "$m8" --tls "${forged[@]}")
+like "$out" '<~ +250 2\.0\.0 Ok: queued' "unauthenticated, with forged Authentication-Results: queued"
+wait_delivered "$m7" && wait_delivered "$m8"
+ok $? "... both delivered"
+msg=$(delivered "$m7")
+ars=$(printf '%s\n' "$msg" | grep -i '^Authentication-Results:')
+is "$(printf '%s\n' "$ars" | grep -ci 'relayguard\.test')" 1 \
+	"authenticated: one field with our authserv-id left" || diag "$ars"
+like "$ars" '^Authentication-Results: mx\.relayguard\.test; auth=pass smtp\.auth=daniel$' \
+	"... ours: auth=pass smtp.auth=daniel"
+like "$ars" 'other\.example; spf=pass' "... another authserv-id's field kept"
+unlike "$msg" 'smtp\.auth=ceo|dkim=pass' "... the forged ones gone"
+msg=$(delivered "$m8")
+ars=$(printf '%s\n' "$msg" | grep -i '^Authentication-Results:')
+unlike "$ars" 'relayguard\.test' "unauthenticated: no field claims our authserv-id" || diag "$ars"
+like "$ars" 'other\.example; spf=pass' "... another authserv-id's field kept"
+grep -q "removed 2 Authentication-Results field(s) claiming our authserv-id" "$RG_LOG"
+ok $? "the removal is logged"
+
 sleep 1
 for m in "$m2" "$m3" "$m4"; do
 	delivered "$m" >/dev/null && { ok 1 "refused message $m was not delivered"; continue; }
