@@ -11,7 +11,10 @@
 # BENCH_MILTER_ROUNDS (3: alternate the two filters, report the best round),
 # BENCH_MILTER_USERS (extra users in the SQLite store, bulk-inserted: 0),
 # BENCH_MILTER_TENANTS (0: tenant acme in SQLite; N: N tenants in the config,
-# acme among them), BENCH_MILTER_LABEL (a name for the RATIO lines).
+# acme among them), BENCH_MILTER_LABEL (a name for the RATIO lines),
+# BENCH_MILTER_SENDERS (1, with a SQLite tenant: also a second relayguard with
+# sender ownership and tenant domains on, same data plus the grants, measured
+# in the same rounds; its line compares it with the first relayguard).
 #
 # Prints, per message count, one line for scripts:
 #   RATIO bench=milter label=L msgs_per_conn=M relayguard_cpu_us=A null_cpu_us=B lean_cpu_us=C relayguard/null=A/B relayguard/lean=A/C
@@ -28,6 +31,8 @@ ROUNDS=${BENCH_MILTER_ROUNDS:-3}
 USERS=${BENCH_MILTER_USERS:-0}
 TENANTS=${BENCH_MILTER_TENANTS:-0}
 LABEL=${BENCH_MILTER_LABEL:-default}
+SENDERS=${BENCH_MILTER_SENDERS:-1}
+[ "$TENANTS" -gt 0 ] && SENDERS=0	# the tenant domains below live in SQLite
 
 for p in "$LOAD" "$NULLM" "$RG" "$CTL"; do
 	[ -x "$p" ] || { echo "bench_milter: $p not built" >&2; exit 1; }
@@ -76,6 +81,27 @@ if [ "$USERS" -gt 0 ]; then
 	sqlite3 "$dir/auth.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $USERS)
 		INSERT INTO users(name, password, enabled) SELECT 'user-' || i, '$hash', 1 FROM n;" ||
 		{ echo "bench_milter: bulk insert failed"; exit 1; }
+fi
+if [ "$SENDERS" = 1 ]; then
+	# the same config and data, plus sender ownership (envelope and From:)
+	# and the tenant's domains: alice holds @bench.test, acme uses bench.test
+	sed -e "s|$dir/auth.db|$dir/auth-senders.db|; s|$dir/control|$dir/control-s|" \
+	    -e "s|$dir/relayguard.pid|$dir/relayguard-s.pid|; s|$dir/rg.sock|$dir/rgs.sock|" \
+		"$dir/relayguard.conf" >"$dir/relayguard-senders.conf"
+	echo 'senders: { check_envelope = true; check_from = true; };' >>"$dir/relayguard-senders.conf"
+	cp "$dir/auth.db" "$dir/auth-senders.db"
+	{ "$CTL" -c "$dir/relayguard-senders.conf" sender grant alice @bench.test &&
+	  "$CTL" -c "$dir/relayguard-senders.conf" domain add acme bench.test; } >/dev/null ||
+		{ echo "bench_milter: cannot add the sender grants"; exit 1; }
+	"$RG" -c "$dir/relayguard-senders.conf" >"$dir/rgs.log" 2>&1 || {
+		echo "relayguard (senders) did not start:"; cat "$dir/rgs.log"; exit 1; }
+	rgs_pid=
+	for _ in $(seq 1 100); do
+		[ -s "$dir/relayguard-s.pid" ] && rgs_pid=$(cat "$dir/relayguard-s.pid") && break
+		sleep 0.1
+	done
+	[ -n "$rgs_pid" ] || { echo "relayguard (senders) wrote no pidfile"; exit 1; }
+	pids+=("$rgs_pid")
 fi
 start_t0=$(date +%s%N)
 # started as in production: it goes to the background and writes its pidfile
@@ -126,12 +152,23 @@ echo "  lean null milter: the same, negotiating away the steps/replies relayguar
 	echo "relayguard refused the benchmark traffic:"; tail -n 5 "$dir/rg.log"; exit 1; }
 "$LOAD" -s "$dir/null.sock" -n 500 -c 4 -l warmup >/dev/null
 "$LOAD" -s "$dir/lean.sock" -n 500 -c 4 -l warmup >/dev/null
+if [ "$SENDERS" = 1 ]; then
+	"$LOAD" -s "$dir/rgs.sock" -n 500 -c 4 -l warmup >/dev/null || {
+		echo "relayguard (senders) refused the benchmark traffic:"; tail -n 5 "$dir/rgs.log"; exit 1; }
+fi
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 status=0
 for m in $PER_CONN; do
-	best_rg= best_null= best_lean=
+	best_rg= best_null= best_lean= best_rgs=
 	for r in $(seq 1 "$ROUNDS"); do
+		if [ "$SENDERS" = 1 ]; then
+			out_rgs=$("$LOAD" -s "$dir/rgs.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$rgs_pid" \
+				-l relayguard+senders) || status=1
+			echo "  [msgs/conn=$m round $r] $out_rgs"
+			c_rgs=$(echo "$out_rgs" | field cpu_us_per_msg)
+			if [ -z "$best_rgs" ] || awk "BEGIN{exit !($c_rgs < $best_rgs)}"; then best_rgs=$c_rgs; fi
+		fi
 		out_rg=$("$LOAD" -s "$dir/rg.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$rg_pid" -l relayguard) || status=1
 		out_null=$("$LOAD" -s "$dir/null.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$null_pid" -l null) || status=1
 		out_lean=$("$LOAD" -s "$dir/lean.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$lean_pid" -l lean-null) || status=1
@@ -150,5 +187,12 @@ for m in $PER_CONN; do
 			m, a, b, (b > 0 ? a / b : 0), c, (c > 0 ? a / c : 0)
 		printf "RATIO bench=milter label=%s msgs_per_conn=%s relayguard_cpu_us=%.1f null_cpu_us=%.1f lean_cpu_us=%.1f relayguard/null=%.3f relayguard/lean=%.3f start_ms=%s\n",
 			l, m, a, b, c, (b > 0 ? a / b : 0), (c > 0 ? a / c : 0), st }'
+	if [ "$SENDERS" = 1 ]; then
+		awk -v a="$best_rg" -v s="$best_rgs" -v m="$m" -v l="$LABEL" 'BEGIN {
+			printf "  msgs/conn=%s: with sender ownership and tenant domains on: %.1f us per message (ratio %.2f to relayguard without them, target <= 1.10)\n",
+				m, s, (a > 0 ? s / a : 0)
+			printf "RATIO bench=milter-senders label=%s msgs_per_conn=%s senders_cpu_us=%.1f relayguard_cpu_us=%.1f senders/relayguard=%.3f\n",
+				l, m, s, a, (a > 0 ? s / a : 0) }'
+	fi
 done
 exit $status
