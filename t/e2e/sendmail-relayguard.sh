@@ -268,6 +268,35 @@ like "$(grep 'tenant=globex' "$RG_LOG" | tail -n 1)" 'identity=daniel' "... deci
 out=$(SM_SWAKS_PORT=$SM_MSA_PORT sm_swaks --tls --from someone@relayguard.test --to user@localhost --quit-after RCPT)
 like "$out" '<~\* +530 5\.7\.0' "submission listener without AUTH: 530 5.7.0 ({daemon_name} from the request)"
 
+# --- sender ownership through Sendmail: reload into the same config with
+#     senders checked; daniel holds daniel@relayguard.test (a static grant)
+sed -i 's|{ name = "daniel"; password = "\([^"]*\)"; }|{ name = "daniel"; password = "\1"; senders = [ "daniel@relayguard.test" ]; }|' \
+	"$RG_CONF"
+printf 'senders: { check_envelope = true; check_from = true; };\n' >>"$RG_CONF"
+rg_reload
+ok $? "reload into the config with sender ownership on" || diag "$(tail -n 5 "$RG_LOG")"
+m9=own-$$-$RANDOM
+out=$(send "" "$m9" "${auth_daniel[@]}" --header "From: Daniel <daniel@relayguard.test>")
+like "$out" '<~ +250 2\.0\.0 .* Message accepted for delivery' "daniel, his own envelope and From: accepted"
+m10=env-$$-$RANDOM
+out=$(sm_swaks --local-interface 127.0.0.2 --from ceo@globex.example --to "rcpt-$m10@remote.example" \
+	"${auth_daniel[@]}" --quit-after RCPT)
+# (Sendmail puts "<address>... " before the text of a reply to MAIL FROM)
+like "$out" '<~\* +553 5\.7\.1 (<ceo@globex\.example>\.\.\. )?<ceo@globex\.example>: Sender address rejected: not owned by user daniel' \
+	"daniel, MAIL FROM:<ceo@globex.example>: 553 5.7.1 with Postfix's text, through Sendmail"
+m11=hdr-$$-$RANDOM
+out=$(send "" "$m11" "${auth_daniel[@]}" --header "From: CEO <ceo@globex.example>")
+like "$out" '<~\* +550 5\.7\.1 From: address <ceo@globex\.example> not owned by user daniel' \
+	"daniel, From: ceo@globex.example: 550 5.7.1 at end of data"
+m12=two-$$-$RANDOM
+out=$(send "" "$m12" "${auth_daniel[@]}" --header "From: daniel@relayguard.test, ceo@globex.example")
+like "$out" '<~\* +550 5\.6\.0' "daniel, two mailboxes in From:: 550 5.6.0"
+sleep 1
+for m in "$m10" "$m11" "$m12"; do
+	delivered "$m" >/dev/null && { fail "refused message $m was delivered"; continue; }
+	pass "refused message $m was not delivered"
+done
+
 # --- relayguard down: the milter is unreachable (F=T) and so is the socket
 rg_stop
 out=$(sm_swaks --from someone@relayguard.test --to user@localhost --quit-after RCPT)
