@@ -339,50 +339,6 @@ enum rg_lookup rg_stores_sender_has_owner(const struct rg_config *cfg, const cha
 	return sender_union(cfg, NULL, addr, error_r);
 }
 
-enum rg_lookup rg_stores_tenant_domain(const struct rg_config *cfg, const char *tenant,
-				       const char *domain, bool *allowed_r, const char **error_r)
-{
-	const char *dummy_err;
-
-	if (error_r == NULL)
-		error_r = &dummy_err;
-	*error_r = NULL;
-	*allowed_r = false;
-	const struct rg_tenant *t = rg_config_tenant(cfg, tenant);
-	if (t != NULL) {
-		*allowed_r = t->n_allowed_domains == 0;
-		for (size_t i = 0; i < t->n_allowed_domains && !*allowed_r; i++) {
-			char entry[RG_ADDR_MAX];
-			const char *why;
-			if (t->allowed_domains[i] != NULL &&
-			    rg_tenant_domain_normalize(t->allowed_domains[i], entry, sizeof(entry),
-						       &why))
-				*allowed_r = rg_tenant_domain_match(entry, domain);
-		}
-		return RG_LOOKUP_FOUND;
-	}
-	if (!chain_ready(cfg, error_r))
-		return RG_LOOKUP_ERROR;
-	for (size_t i = 0; i < cfg->n_stores; i++) {
-		struct rg_store *st = cfg->opened[i];
-		const char *err = NULL;
-		bool allowed = false;
-		if (st->ops->tenant_domain == NULL)
-			continue;
-		enum rg_lookup r = st->ops->tenant_domain(st, tenant, domain, &allowed, &err);
-		if (r == RG_LOOKUP_NOTFOUND)
-			continue;
-		if (r == RG_LOOKUP_FOUND) {
-			*allowed_r = allowed;
-			return RG_LOOKUP_FOUND;
-		}
-		store_error(st, "tenant domain lookup", err);
-		*error_r = err != NULL ? err : "store error";
-		return RG_LOOKUP_ERROR;
-	}
-	return RG_LOOKUP_NOTFOUND;
-}
-
 static bool tenant_lists(const struct rg_tenant *t, const char *user)
 {
 	for (size_t i = 0; i < t->n_require_authz; i++)
@@ -391,8 +347,33 @@ static bool tenant_lists(const struct rg_tenant *t, const char *user)
 	return false;
 }
 
-enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *tenant,
-				      const char *user, bool *allowed_r, const char **error_r)
+/* The question a tenant walk asks: tenant authorization, or its domains. */
+enum tenant_q { TQ_AUTHZ, TQ_DOMAIN };
+
+/* The config's answer for a tenant of tenants.list. */
+static bool config_tenant_allows(const struct rg_tenant *t, enum tenant_q q, const char *arg)
+{
+	if (q == TQ_AUTHZ)
+		return !t->has_require_authz || (arg != NULL && tenant_lists(t, arg));
+	if (t->n_allowed_domains == 0)
+		return true;	/* no domains: any */
+	for (size_t i = 0; i < t->n_allowed_domains; i++) {
+		char entry[RG_ADDR_MAX];
+		const char *why;
+		if (t->allowed_domains[i] != NULL &&
+		    rg_tenant_domain_normalize(t->allowed_domains[i], entry, sizeof(entry), &why) &&
+		    rg_tenant_domain_match(entry, arg))
+			return true;
+	}
+	return false;
+}
+
+/* Who answers for a tenant: the config's tenants.list when it names the
+ * tenant (rg_config_tenant: case-insensitive, indexed), else the first store
+ * that knows it.  FOUND with *allowed_r, NOTFOUND (tenant unknown), ERROR. */
+static enum rg_lookup tenant_walk(const struct rg_config *cfg, const char *tenant,
+				  enum tenant_q q, const char *arg, bool *allowed_r,
+				  const char **error_r)
 {
 	const char *dummy_err;
 
@@ -400,10 +381,9 @@ enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *t
 		error_r = &dummy_err;
 	*error_r = NULL;
 	*allowed_r = false;
-	/* the config's tenants.list first (rg_config_tenant: case-insensitive, indexed) */
 	const struct rg_tenant *t = rg_config_tenant(cfg, tenant);
 	if (t != NULL) {
-		*allowed_r = !t->has_require_authz || (user != NULL && tenant_lists(t, user));
+		*allowed_r = config_tenant_allows(t, q, arg);
 		return RG_LOOKUP_FOUND;
 	}
 	if (!chain_ready(cfg, error_r))
@@ -412,19 +392,34 @@ enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *t
 		struct rg_store *st = cfg->opened[i];
 		const char *err = NULL;
 		bool allowed = false;
-		if (st->ops->tenant_authz == NULL)
+		enum rg_lookup r;
+		if (q == TQ_AUTHZ && st->ops->tenant_authz != NULL)
+			r = st->ops->tenant_authz(st, tenant, arg ? arg : "", &allowed, &err);
+		else if (q == TQ_DOMAIN && st->ops->tenant_domain != NULL)
+			r = st->ops->tenant_domain(st, tenant, arg ? arg : "", &allowed, &err);
+		else
 			continue;
-		enum rg_lookup r = st->ops->tenant_authz(st, tenant, user ? user : "", &allowed,
-							 &err);
 		if (r == RG_LOOKUP_NOTFOUND)
 			continue;
 		if (r == RG_LOOKUP_FOUND) {
-			*allowed_r = allowed && user != NULL;
+			*allowed_r = allowed && arg != NULL;
 			return RG_LOOKUP_FOUND;
 		}
-		store_error(st, "tenant lookup", err);
+		store_error(st, q == TQ_AUTHZ ? "tenant lookup" : "tenant domain lookup", err);
 		*error_r = err != NULL ? err : "store error";
 		return RG_LOOKUP_ERROR;
 	}
 	return RG_LOOKUP_NOTFOUND;
+}
+
+enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *tenant,
+				      const char *user, bool *allowed_r, const char **error_r)
+{
+	return tenant_walk(cfg, tenant, TQ_AUTHZ, user, allowed_r, error_r);
+}
+
+enum rg_lookup rg_stores_tenant_domain(const struct rg_config *cfg, const char *tenant,
+				       const char *domain, bool *allowed_r, const char **error_r)
+{
+	return tenant_walk(cfg, tenant, TQ_DOMAIN, domain, allowed_r, error_r);
 }

@@ -829,6 +829,22 @@ static enum rg_lookup sq_lookup_state(struct rg_store *st, const char *user, boo
 	return r;
 }
 
+/* One existence query in its own read transaction; *v: the file version it
+ * read (for the memo).  Write lock held. */
+static enum rg_lookup sq_exists_txn(struct sq_store *s, enum q_id q, const char *user,
+				    const char *as, const char *address, struct sq_version *v)
+{
+	enum rg_lookup r;
+
+	if (sq_begin(s) < 0)
+		return RG_LOOKUP_ERROR;
+	r = sq_exists(s, q, user, as, NULL, address);
+	sq_read_version(s, v);
+	if (sq_end(s) < 0)
+		r = RG_LOOKUP_ERROR;
+	return r;
+}
+
 static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const char *as,
 				    const char **error_r)
 {
@@ -842,14 +858,7 @@ static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const
 		r = RG_LOOKUP_ERROR;
 	} else if (s->stmt[Q_ACT_AS] != NULL) {
 		struct sq_version v = { 0 };
-		if (sq_begin(s) < 0) {
-			r = RG_LOOKUP_ERROR;
-		} else {
-			r = sq_exists(s, Q_ACT_AS, user, as, NULL, NULL);
-			sq_read_version(s, &v);
-			if (sq_end(s) < 0)
-				r = RG_LOOKUP_ERROR;
-		}
+		r = sq_exists_txn(s, Q_ACT_AS, user, as, NULL, &v);
 		memo_put(s, Q_ACT_AS, user, as, &v, r, false, NULL);
 	}
 	pthread_rwlock_unlock(&s->lock);
@@ -915,14 +924,7 @@ static enum rg_lookup sq_sender(struct rg_store *st, enum q_id q, const char *id
 		r = RG_LOOKUP_ERROR;
 	} else if (s->stmt[q] != NULL) {
 		struct sq_version v = { 0 };
-		if (sq_begin(s) < 0) {
-			r = RG_LOOKUP_ERROR;
-		} else {
-			r = sq_exists(s, q, q == Q_SENDER ? identity : NULL, NULL, NULL, grant);
-			sq_read_version(s, &v);
-			if (sq_end(s) < 0)
-				r = RG_LOOKUP_ERROR;
-		}
+		r = sq_exists_txn(s, q, q == Q_SENDER ? identity : NULL, NULL, grant, &v);
 		memo_put(s, q, k1, k2, &v, r, false, NULL);
 	}
 	pthread_rwlock_unlock(&s->lock);
