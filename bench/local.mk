@@ -33,7 +33,7 @@ bench_milter_load_LDADD = $(PTHREAD_LIBS)
 bench_null_milter_SOURCES = bench/null_milter.c
 bench_null_milter_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
 bench-milter: bench/milter_load$(EXEEXT) bench/null_milter$(EXEEXT) relayguard$(EXEEXT) \
-		relayguardctl$(EXEEXT)
+		relayguardctl$(EXEEXT) bench/null_syslog$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/bench_milter.sh
 
 # private Postfix throughput (smtp-source → discard): no milter, null milter, relayguard

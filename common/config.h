@@ -91,6 +91,7 @@ enum rg_log_format { RG_LOG_FORMAT_KV = 0, RG_LOG_FORMAT_JSON };
 enum rg_null_sender { RG_NULL_SENDER_ALLOW = 0, RG_NULL_SENDER_REJECT };
 enum rg_unauth_sender { RG_UNAUTH_SENDER_ALLOW = 0, RG_UNAUTH_SENDER_REJECT_OWNED };
 enum rg_log_logins { RG_LOG_LOGINS_ALL = 0, RG_LOG_LOGINS_FAILURES };
+enum rg_log_verdicts { RG_LOG_VERDICTS_ALL = 0, RG_LOG_VERDICTS_REFUSALS };
 
 enum rg_tls_version {
 	RG_TLS_NONE = 0, RG_TLS_1_0 = 10, RG_TLS_1_1 = 11, RG_TLS_1_2 = 12, RG_TLS_1_3 = 13,
@@ -131,6 +132,7 @@ struct rg_config {
 		enum rg_uncorrelated_action uncorrelated_auth;
 		int timeout;		/* seconds, smfi_settimeout */
 		char *authserv_id;	/* Authentication-Results; "" = none (common/authres.h) */
+		int log_verdicts;	/* enum rg_log_verdicts */
 	} milter;
 
 	struct {

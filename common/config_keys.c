@@ -38,6 +38,9 @@ static const char *check_authserv_id(const char *id);
 static const struct rg_key_value log_logins_values[] = {
 	{"all", RG_LOG_LOGINS_ALL}, {"failures", RG_LOG_LOGINS_FAILURES}, {NULL, 0},
 };
+static const struct rg_key_value log_verdicts_values[] = {
+	{"all", RG_LOG_VERDICTS_ALL}, {"refusals", RG_LOG_VERDICTS_REFUSALS}, {NULL, 0},
+};
 static const struct rg_key_value log_formats[] = {
 	{"kv", RG_LOG_FORMAT_KV}, {"json", RG_LOG_FORMAT_JSON}, {NULL, 0},
 };
@@ -112,6 +115,9 @@ static const struct rg_key milter_keys[] = {
 	       "temporarily"),
 	K_INT(C, "timeout", milter.timeout, 7210, 1, 86400,
 	      "seconds to wait for the MTA (smfi_settimeout)"),
+	K_ENUM(C, "log_verdicts", milter.log_verdicts, 0, RG_LOG_VERDICTS_ALL, log_verdicts_values,
+	       "which milter verdicts get a log line: all, or refusals (rejected and temporarily "
+	       "failed messages; accepted ones are still counted in the statistics)"),
 	K_STR(C, "authserv_id", milter.authserv_id, 0, "", check_authserv_id,
 	      "add \"Authentication-Results: ID; auth=pass smtp.auth=IDENTITY\" to accepted "
 	      "authenticated mail and remove every such field claiming ID from all mail "

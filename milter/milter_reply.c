@@ -49,7 +49,10 @@ sfsistat rg_milter_verdict(SMFICTX *ctx, struct rg_milter_conn *c, const struct 
 {
 	if (v->action == RG_CONTINUE)
 		return SMFIS_CONTINUE;
-	log_verdict(c, v);
+	const struct rg_config *cfg = c->msg.cfg != NULL ? c->msg.cfg : c->cfg;
+	/* log_verdicts = "refusals": an accepted message is only counted */
+	if (v->action != RG_ACCEPT || cfg == NULL || cfg->milter.log_verdicts != RG_LOG_VERDICTS_REFUSALS)
+		log_verdict(c, v);
 	count_verdict(v);
 	switch (v->action) {
 	case RG_ACCEPT:

@@ -137,6 +137,30 @@ echo "$out" | grep -q "^mail replycode 530 5.7.0" &&
 ok $? "QUIT_NC: the next session on the same connection has no TLS: 530, auth_without_tls" ||
 	diag "$out / $(grep REUSE "$RG_LOG")"
 
+# milter.log_verdicts = "refusals": an accepted message is counted, not logged
+sed -i 's|^  timeout = |&|; s|^  require_known_identity = true;$|&\n  log_verdicts = "refusals";|' "$conf"
+rg_reload
+ok $? "reload into log_verdicts = refusals" || diag "$(tail -n 5 "$RG_LOG")"
+accepts_before=$(ctl stats | awk '$1 ~ /^milter\.verdict\.accept\./ { n += $2 } END { print n + 0 }')
+out=$(python3 "$top_srcdir/t/milter/milter_client.py" "$dir/milter.sock" negotiate \
+	"macro:C:j=mx.relayguard.test,{daemon_name}=smtpd" connect:client.example:192.0.2.7 \
+	"macro:H:{tls_version}=TLSv1.3,{cipher}=TLS_AES_256_GCM_SHA384,{cipher_bits}=256" \
+	helo:client.example "macro:M:i=QUIETOK,{auth_type}=PLAIN,{auth_authen}=alice" \
+	mail:alice@relayguard.test header:From:alice@relayguard.test eoh eom quit 2>&1)
+out2=$(python3 "$top_srcdir/t/milter/milter_client.py" "$dir/milter.sock" negotiate \
+	"macro:C:j=mx.relayguard.test,{daemon_name}=smtpd" connect:client.example:192.0.2.7 \
+	"macro:H:{tls_version}=TLSv1.3,{cipher}=TLS_AES_256_GCM_SHA384,{cipher_bits}=256" \
+	helo:client.example "macro:M:i=QUIETNO,{auth_type}=PLAIN,{auth_authen}=alice" \
+	mail:ceo@globex.example quit 2>&1)
+accepts_after=$(ctl stats | awk '$1 ~ /^milter\.verdict\.accept\./ { n += $2 } END { print n + 0 }')
+ok $([ "$accepts_after" -gt "$accepts_before" ]; echo $?) \
+	"log_verdicts = refusals: the accepted message is counted ($accepts_before -> $accepts_after)" ||
+	diag "$out"
+! grep -q 'QUIETOK: milter' "$RG_LOG"
+ok $? "... and not logged"
+grep -q 'QUIETNO: milter reject: .*reason=sender_not_owned' "$RG_LOG"
+ok $? "a refusal is still logged" || diag "$out2"
+
 pid=$RG_PID
 rg_stop
 kill -0 "$pid" 2>/dev/null
