@@ -190,6 +190,7 @@ struct rg_config {
 		char *header;
 		bool remove_header;
 		char *add_header;	/* "" = none; records the verified tenant */
+		char *egress_header;	/* "" = none; the verified tenant's egress_pool */
 		enum rg_tenant_action missing;
 		enum rg_tenant_action unknown;
 		enum rg_tenant_action unauthenticated;

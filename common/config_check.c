@@ -234,6 +234,12 @@ static void check_tenants(struct rg_load_ctx *ctx)
 	    strcasecmp(cfg->tenants.add_header, cfg->tenants.header) == 0)
 		ERR(ctx, rg_load_line(ctx, "tenants.add_header"),
 		    "tenants.add_header must differ from tenants.header");
+	if (cfg->tenants.egress_header && *cfg->tenants.egress_header &&
+	    (strcasecmp(cfg->tenants.egress_header, cfg->tenants.header) == 0 ||
+	     (cfg->tenants.add_header &&
+	      strcasecmp(cfg->tenants.egress_header, cfg->tenants.add_header) == 0)))
+		ERR(ctx, rg_load_line(ctx, "tenants.egress_header"),
+		    "tenants.egress_header must differ from tenants.header and tenants.add_header");
 }
 
 /* ---- warnings about weakened protection ---------------------------------------- */

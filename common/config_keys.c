@@ -311,6 +311,10 @@ static const struct rg_key tenants_keys[] = {
 	       "strip the tenant header after the check"),
 	K_STR(C, "add_header", tenants.add_header, 0, "", rg_check_opt_header_name,
 	      "header field recording the verified tenant (\"\" = none)"),
+	K_STR(C, "egress_header", tenants.egress_header, 0, "", rg_check_opt_header_name,
+	      "header field carrying the verified tenant's egress_pool, for Postfix to route on "
+	      "(milter_header_checks; relayguardctl postfix-egress-map); client copies are always "
+	      "removed (\"\" = none)"),
 	K_ENUM(C, "missing", tenants.missing, 0, RG_TENANT_ACCEPT, tenant_actions,
 	       "message without the tenant header: accept or reject"),
 	K_ENUM(C, "unknown", tenants.unknown, 0, RG_TENANT_REJECT, tenant_actions,

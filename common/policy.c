@@ -324,6 +324,8 @@ void rg_policy_header(const struct rg_config *cfg, struct rg_tenant_msg *m,
 
 	if (header_is(cfg->tenants.add_header, name))
 		m->n_added_name++;
+	if (header_is(cfg->tenants.egress_header, name))
+		m->n_egress_name++;
 	if (!header_is(cfg->tenants.header, name))
 		return;
 	m->count++;
@@ -362,6 +364,13 @@ static void plan_edits(const struct rg_config *cfg, const struct rg_tenant_msg *
 		else
 			e->remove_added = m->n_added_name;
 		e->add_value = verified;
+	}
+	if (nonempty(cfg->tenants.egress_header)) {
+		/* only relayguard writes it: every client copy goes */
+		e->remove_egress = m->n_egress_name;
+		const struct rg_tenant *t = verified ? rg_config_tenant(cfg, verified) : NULL;
+		if (t != NULL && nonempty(t->egress_pool))
+			e->egress_value = t->egress_pool;
 	}
 }
 

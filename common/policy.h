@@ -129,6 +129,7 @@ struct rg_tenant_msg {
 	char *value;		/* first normalized value (malloc'd), NULL if none valid */
 	unsigned count;		/* instances of the tenant header seen */
 	unsigned n_added_name;	/* instances of the tenants.add_header name seen (spoofs) */
+	unsigned n_egress_name;	/* instances of the tenants.egress_header name seen (spoofs) */
 	bool conflict;		/* two instances with different values */
 	const char *error;	/* first malformed-value reason, NULL if none */
 };
@@ -156,6 +157,8 @@ struct rg_header_edits {
 	unsigned remove_tenant;	/* delete this many instances of tenants.header */
 	unsigned remove_added;	/* delete this many client-supplied tenants.add_header */
 	const char *add_value;	/* add tenants.add_header with this value, or NULL */
+	unsigned remove_egress;	/* delete this many client-supplied tenants.egress_header */
+	const char *egress_value;	/* add tenants.egress_header: the verified tenant's pool */
 };
 
 /*
@@ -233,7 +236,8 @@ void rg_policy_tenant_domains(const struct rg_config *cfg, const struct rg_polic
 
 static inline bool rg_header_edits_any(const struct rg_header_edits *e)
 {
-	return e->remove_tenant > 0 || e->remove_added > 0 || e->add_value != NULL;
+	return e->remove_tenant > 0 || e->remove_added > 0 || e->add_value != NULL ||
+	       e->remove_egress > 0 || e->egress_value != NULL;
 }
 
 #endif

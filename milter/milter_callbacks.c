@@ -80,6 +80,8 @@ static sfsistat rg_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long 
 		actions |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;	/* CHG: drop client-supplied copies */
 	if (c->cfg->tenants.remove_header)
 		actions |= SMFIF_CHGHDRS;
+	if (c->cfg->tenants.egress_header != NULL && c->cfg->tenants.egress_header[0] != '\0')
+		actions |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;	/* the pool; drop client copies */
 	if (c->cfg->milter.authserv_id != NULL && c->cfg->milter.authserv_id[0] != '\0')
 		actions |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;	/* add ours, drop forged ones */
 	if (f0 & SMFIF_SETSYMLIST)
@@ -338,6 +340,11 @@ static sfsistat rg_xxfi_eom(SMFICTX *ctx)
 	     delete_all(ctx, m->cfg->tenants.add_header, m->edits.remove_added) < 0) ||
 	    (m->edits.add_value != NULL &&
 	     smfi_addheader(ctx, m->cfg->tenants.add_header, (char *)m->edits.add_value) != MI_SUCCESS) ||
+	    (m->edits.remove_egress > 0 &&
+	     delete_all(ctx, m->cfg->tenants.egress_header, m->edits.remove_egress) < 0) ||
+	    (m->edits.egress_value != NULL &&
+	     smfi_addheader(ctx, m->cfg->tenants.egress_header, (char *)m->edits.egress_value) !=
+	     MI_SUCCESS) ||
 	    apply_authres(ctx, c) < 0) {
 		/* promised changes did not happen: do not let the message pass */
 		st = rg_milter_tempfail(ctx, c, "header_change_failed");

@@ -68,5 +68,6 @@ int cmd_sender_list(struct ctl *c);
 int cmd_domain_add(struct ctl *c);
 int cmd_domain_del(struct ctl *c);
 int cmd_domain_list(struct ctl *c);
+int cmd_postfix_egress_map(struct ctl *c);
 
 #endif

@@ -70,6 +70,8 @@ static const struct command commands[] = {
 	  "TENANT's mail may use DOMAIN (acme.example, or *.acme.example: its subdomains)" },
 	{ "domain", "del", 2, 2, false, cmd_domain_del, "TENANT DOMAIN", "take that back" },
 	{ "domain", "list", 0, 0, false, cmd_domain_list, "", "list tenants' allowed domains" },
+	{ "postfix-egress-map", NULL, 0, 1, false, cmd_postfix_egress_map, "[NEXTHOP]",
+	  "print the milter_header_checks table routing each tenant's mail to its egress pool" },
 	{ "reload", NULL, 0, 0, false, cmd_reload, "",
 	  "ask the running daemon to reload its config (control socket)" },
 	{ "stats", NULL, 0, 1, false, cmd_stats, "[--prometheus]",

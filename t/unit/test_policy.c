@@ -1129,6 +1129,44 @@ static void test_tenant_domains(void)
 	is_str(rg_action_str(v.action), "tempfail", "store error: a temporary failure");
 }
 
+static void test_egress(void)
+{
+	struct rg_config cfg;
+	struct rg_facts f;
+	struct rg_verdict v;
+	struct rg_header_edits e;
+	struct rg_tenant_msg m;
+	struct rg_tenant list[1];
+
+	cfg_defaults(&cfg);
+	memset(list, 0, sizeof(list));
+	list[0].name = "acme";
+	list[0].egress_pool = "pool-1";
+	cfg.tenants.list = list;
+	cfg.tenants.n_list = 1;
+	cfg.tenants.egress_header = "X-Egress-Pool";
+	facts_auth(&f, "alice");
+	const char *h[] = { "X-Tenant", "acme", "x-egress-pool", "pool-2", NULL };
+	eoh(&cfg, &f, h, &m, &v, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "egress: acme authorized");
+	is_str(e.egress_value, "pool-1", "  the verified tenant's pool is written");
+	is_int(e.remove_egress, 1, "  the client's copy (any case) is removed");
+	ok(rg_header_edits_any(&e), "  edits planned");
+	rg_tenant_msg_clear(&m);
+	facts_anon(&f, "smtpd");
+	const char *h2[] = { "X-Egress-Pool", "pool-1", NULL };
+	eoh(&cfg, &f, h2, &m, &v, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header", "egress: unauthenticated, no tenant");
+	ok(e.egress_value == NULL && e.remove_egress == 1,
+	   "  a client's egress header is removed and none written");
+	rg_tenant_msg_clear(&m);
+	cfg.tenants.egress_header = "";
+	facts_auth(&f, "alice");
+	eoh(&cfg, &f, h, &m, &v, &e);
+	ok(e.egress_value == NULL && e.remove_egress == 0, "egress_header off: nothing planned");
+	rg_tenant_msg_clear(&m);
+}
+
 int main(void)
 {
 	test_tls_parse();
@@ -1142,5 +1180,6 @@ int main(void)
 	test_eoh_sender();
 	test_real_senders();
 	test_tenant_domains();
+	test_egress();
 	return done_testing();
 }
