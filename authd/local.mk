@@ -53,7 +53,7 @@ fuzz/fuzz_dovecot: $(top_srcdir)/fuzz/fuzz_dovecot.c $(FUZZER_PARSER_C) autoconf
 fuzz/fuzz_mailbox: $(top_srcdir)/fuzz/fuzz_mailbox.c $(top_srcdir)/common/mailbox.c autoconfig.h
 	@$(MKDIR_P) fuzz
 	$(AM_V_CCLD)$(CLANG) $(FUZZER_CFLAGS) -o $@ $(top_srcdir)/fuzz/fuzz_mailbox.c \
-		$(top_srcdir)/common/mailbox.c
+		$(top_srcdir)/common/mailbox.c $(IDN2_LIBS)
 fuzz/fuzz_saslauthd: $(top_srcdir)/fuzz/fuzz_saslauthd.c $(FUZZER_PARSER_C) autoconfig.h
 	@$(MKDIR_P) fuzz
 	$(AM_V_CCLD)$(CLANG) $(FUZZER_CFLAGS) -o $@ $(top_srcdir)/fuzz/fuzz_saslauthd.c \

@@ -2,6 +2,7 @@
 #include <autoconfig.h>
 #include "mailbox.h"
 
+#include <idn2.h>
 #include <string.h>
 
 enum tok_kind { T_END, T_ATOM, T_QSTR, T_DLIT, T_SPECIAL, T_ERROR };
@@ -445,28 +446,55 @@ const char *rg_addr_domain(const char *addr)
 	return at != NULL ? at + 1 : NULL;
 }
 
-/* domain (len bytes) lower-cased into out at o; false if it is not a usable
- * ASCII domain */
+static bool put_ascii_domain(char *out, size_t n, size_t *o, const char *d, size_t len,
+			     const char **error_r);
+
+/* domain (len bytes) lower-cased into out at o, an internationalized one as
+ * its A-label (IDNA2008, libidn2); false if it is not a usable domain */
 static bool put_domain(char *out, size_t n, size_t *o, const char *d, size_t len,
 		       const char **error_r)
 {
+	char *alabel = NULL;
+
 	if (len > 0 && d[len - 1] == '.')
 		len--;	/* the root's dot */
 	if (len == 0) {
 		*error_r = "empty domain";
 		return false;
 	}
+	bool ascii = true;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)d[i] >= 0x80)
+			ascii = false;
+	if (!ascii) {
+		char u[RG_ADDR_MAX];
+		if (len >= sizeof(u) || memchr(d, '\0', len) != NULL) {
+			*error_r = "bad internationalized domain";
+			return false;
+		}
+		memcpy(u, d, len);
+		u[len] = '\0';
+		if (idn2_to_ascii_8z(u, &alabel, IDN2_NONTRANSITIONAL) != IDN2_OK) {
+			*error_r = "not a valid internationalized domain (IDNA2008)";
+			return false;
+		}
+		d = alabel;
+		len = strlen(alabel);
+	}
+	bool done = put_ascii_domain(out, n, o, d, len, error_r);
+	idn2_free(alabel);
+	return done;
+}
+
+static bool put_ascii_domain(char *out, size_t n, size_t *o, const char *d, size_t len,
+			     const char **error_r)
+{
 	if (*o + len >= n) {
 		*error_r = "too long";
 		return false;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)d[i];
-		if (c >= 0x80) {
-			*error_r = "domain not ASCII (grant an internationalized domain by its "
-				   "A-label, xn--...)";
-			return false;
-		}
 		if (c <= ' ' || c == 0x7f || c == '@' || c == ',' || c == '*') {
 			*error_r = "bad character in the domain";
 			return false;

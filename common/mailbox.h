@@ -58,9 +58,9 @@ const char *rg_addr_domain(const char *addr);
  *   user@domain   that address (the local part exact, the domain in any case)
  *   @domain       any address of the domain
  *   *             any address
- * A grant is stored normalized: the domain in lower case, no trailing dot.
- * Domains are ASCII (an internationalized domain is granted by its A-label,
- * xn--...; a UTF-8 domain is refused with a hint).
+ * A grant is stored normalized: the domain in lower case, no trailing dot,
+ * an internationalized domain as its A-label (IDNA2008: bücher.example and
+ * xn--bcher-kva.example are one domain, in grants and in addresses alike).
  *
  * rg_sender_grant_normalize: grant into out (n bytes); false with *error_r.
  */

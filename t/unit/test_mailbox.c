@@ -151,5 +151,24 @@ int main(void)
 	ok(!rg_envelope_sender("<a@x.example> junk", out, sizeof(out), &null), "envelope with trailing text: refused");
 	ok(!rg_envelope_sender("<a@x.example", out, sizeof(out), &null), "envelope without '>': refused");
 	is_str(rg_addr_domain("\"x@y\"@z.example"), "z.example", "domain: after the last '@'");
+
+	/* grants and keys: IDNA A-labels, case, extensions */
+	char g[RG_ADDR_MAX];
+	const char *why;
+	ok(rg_sender_grant_normalize("@B\xc3\xbc" "cher.Example", g, sizeof(g), &why) &&
+	   strcmp(g, "@xn--bcher-kva.example") == 0, "a U-label grant is stored as its A-label: %s", g);
+	ok(rg_sender_grant_normalize("Ann@XN--BCHER-KVA.example.", g, sizeof(g), &why) &&
+	   strcmp(g, "Ann@xn--bcher-kva.example") == 0, "an A-label grant: domain lower-cased, "
+	   "root dot dropped, local part kept: %s", g);
+	ok(!rg_sender_grant_normalize("a@b\xc3", g, sizeof(g), &why), "a broken UTF-8 domain refused");
+	ok(!rg_sender_grant_normalize("nodomain", g, sizeof(g), &why), "no '@': refused (%s)", why);
+	char keys[RG_SENDER_KEYS][RG_ADDR_MAX];
+	size_t nk = rg_sender_keys("ann+news@b\xc3\xbc" "cher.example", "+", true, keys);
+	ok(nk == 4 && strcmp(keys[0], "ann+news@xn--bcher-kva.example") == 0 &&
+	   strcmp(keys[1], "ann@xn--bcher-kva.example") == 0 &&
+	   strcmp(keys[2], "@xn--bcher-kva.example") == 0 && strcmp(keys[3], "*") == 0,
+	   "keys of a UTF-8 address: the A-label domain, without the extension, @domain, *");
+	nk = rg_sender_keys("ann@x.example", "+", false, keys);
+	ok(nk == 2, "no extension, no *: two keys");
 	return done_testing();
 }
