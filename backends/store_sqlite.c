@@ -357,7 +357,6 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 	char msg[1024];
 	struct sq_store *s;
 
-	(void)cfg;
 	if (conf->path == NULL || conf->path[0] == '\0') {
 		rg_error_r(error_r, "sqlite store needs a path");
 		return -1;
@@ -397,6 +396,14 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 	} else if (rc < 0) {
 		goto fail;
 	}
+	/* a database from before the senders/tenant_domains tables: fine until
+	 * a check needs them (then 451); say so now, -n included */
+	if (s->old_schema && cfg != NULL &&
+	    (cfg->senders.check_envelope || cfg->senders.check_from ||
+	     cfg->senders.unauthenticated == RG_UNAUTH_SENDER_REJECT_OWNED))
+		rg_log(LOG_WARNING, "store %s: %s has no senders or tenant_domains table: sender "
+		       "checks will fail temporarily (451) until: relayguardctl db init", st->label,
+		       s->path);
 	pthread_rwlock_init(&s->lock, NULL);
 	st->priv = s;
 	return 0;

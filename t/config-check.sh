@@ -221,6 +221,25 @@ for spec in "inet:8891" "inet:8891@192.0.2.1" "inet6:8891@::" "inet6:8891@2001:d
 	ok $((status != 0 || r != 0)) "milter.socket = \"$spec\": exit 0, warned"
 done
 
+# ---- a 0.1 SQLite database (no senders table) with sender checks on -----------------
+if command -v sqlite3 >/dev/null; then
+	sqlite3 "$tmp/old.db" "CREATE TABLE users(name TEXT PRIMARY KEY NOT NULL, password TEXT NOT NULL,
+		enabled INTEGER NOT NULL DEFAULT 1); CREATE TABLE act_as(identity TEXT NOT NULL,
+		as_identity TEXT NOT NULL, PRIMARY KEY(identity, as_identity)); CREATE TABLE
+		tenants(name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE); CREATE TABLE tenant_authz(tenant
+		TEXT NOT NULL COLLATE NOCASE, identity TEXT NOT NULL, PRIMARY KEY(tenant, identity));"
+	printf 'stores = ( { type = "sqlite"; path = "%s"; } );\nsenders: { check_envelope = true; };\n' \
+		"$tmp/old.db" >"$tmp/old.conf"
+	out=$("$RG" -n -c "$tmp/old.conf" 2>&1); s=$?
+	ok $s "a 0.1 database with sender checks on: -n passes (logins and identity checks work)"
+	like "$out" 'has no senders or tenant_domains table: sender checks will fail temporarily \(451\) until: relayguardctl db init' \
+		"... and warns that sender checks will fail until db init"
+	"$CTL" -c "$tmp/old.conf" db init >/dev/null 2>&1
+	unlike "$("$RG" -n -c "$tmp/old.conf" 2>&1)" 'has no senders' "after relayguardctl db init: no warning"
+else
+	skip "sqlite3 not installed" 3
+fi
+
 # ---- options -------------------------------------------------------------------------
 "$RG" -V >"$tmp/out" 2>&1; s=$?
 grep -q '^relayguard [0-9]' "$tmp/out"; ok $((s + $?)) "-V prints the version"
