@@ -1007,6 +1007,8 @@ static void test_real_senders(void)
 	tl_add_store(t, RG_STORE_PASSWD_FILE, pf);
 	if (tl_open_all(t) != 0) {
 		ok(0, "a database without the senders table still opens");
+		free(t);
+		sqlite3_close(db);
 		return;
 	}
 	ok(t->opened[0] != NULL, "a database without the senders table still opens");
@@ -1034,6 +1036,8 @@ static void test_real_senders(void)
 	tl_close_all(t);
 	if (tl_open_all(t) != 0) {
 		ok(0, "reopen after db init");
+		free(t);
+		sqlite3_close(db);
 		return;
 	}
 	f.mail_from = "<x@nowhere.example>";
@@ -1052,6 +1056,7 @@ static void test_real_senders(void)
 	VERDICT(v, RG_REJECT, "553", "5.7.1", "sender_not_owned",
 		"a grant deleted: the next lookup sees it (memo by file version)");
 	tl_close_all(t);
+	free(t);
 	sqlite3_close(db);
 }
 
