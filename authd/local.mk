@@ -73,4 +73,4 @@ EXTRA_DIST += $(AUTHD_SCRIPT_TESTS)
 AUTHD_CONN_TESTS = t/authd/timeouts.sh t/authd/reload-mechs.sh
 TESTS += $(AUTHD_CONN_TESTS)
 EXTRA_DIST += $(AUTHD_CONN_TESTS) t/authd/slowclient.py
-CLEANFILES += fuzz/fuzz_dovecot.log fuzz/fuzz_saslauthd.log fuzz/replay_dovecot.log fuzz/replay_saslauthd.log
+CLEANFILES += fuzz/fuzz_dovecot.log fuzz/fuzz_saslauthd.log fuzz/replay_dovecot.log fuzz/replay_saslauthd.log fuzz/fuzz_mailbox.log fuzz/replay_mailbox.log
