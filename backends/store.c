@@ -357,14 +357,14 @@ static bool config_tenant_allows(const struct rg_tenant *t, enum tenant_q q, con
 		return !t->has_require_authz || (arg != NULL && tenant_lists(t, arg));
 	if (t->n_allowed_domains == 0)
 		return true;	/* no domains: any */
-	for (size_t i = 0; i < t->n_allowed_domains; i++) {
-		char entry[RG_ADDR_MAX];
-		const char *why;
-		if (t->allowed_domains[i] != NULL &&
-		    rg_tenant_domain_normalize(t->allowed_domains[i], entry, sizeof(entry), &why) &&
-		    rg_tenant_domain_match(entry, arg))
-			return true;
-	}
+	/* the entries were normalized at load (config_check.c); the domain's
+	 * keys (itself, *.parent...) are made once */
+	char keys[16][RG_ADDR_MAX];
+	size_t nk = rg_tenant_domain_keys(arg, keys, 16);
+	for (size_t i = 0; i < t->n_allowed_domains; i++)
+		for (size_t k = 0; k < nk; k++)
+			if (t->allowed_domains[i] != NULL && strcmp(t->allowed_domains[i], keys[k]) == 0)
+				return true;
 	return false;
 }
 

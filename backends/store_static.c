@@ -11,7 +11,6 @@
 #include <autoconfig.h>
 #include "store.h"
 #include "error.h"
-#include "mailbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,17 +143,12 @@ static enum rg_lookup static_tenant_authz(struct rg_store *st, const char *tenan
 	return RG_LOOKUP_NOTFOUND;
 }
 
-/* Does u hold grant (normalized)?  Its grants are normalized here as they
- * are compared: the config check refused the ones that cannot be. */
+/* Does u hold grant?  Both are normalized (the loader normalized the
+ * config's grants). */
 static bool holds(const struct rg_static_user *u, const char *grant)
 {
-	char norm[RG_ADDR_MAX];
-	const char *err;
-
 	for (size_t i = 0; i < u->n_senders; i++)
-		if (u->senders[i] != NULL &&
-		    rg_sender_grant_normalize(u->senders[i], norm, sizeof(norm), &err) &&
-		    strcmp(norm, grant) == 0)
+		if (u->senders[i] != NULL && strcmp(u->senders[i], grant) == 0)
 			return true;
 	return false;
 }

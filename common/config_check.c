@@ -9,6 +9,7 @@
 #include "nameindex.h"
 #include "sockperm.h"
 #include "accounts.h"
+#include "mailbox.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -329,8 +330,53 @@ static void check_exposure(struct rg_load_ctx *ctx)
 		     cfg->milter.socket);
 }
 
+/* Replace each item by its normalized form (the key checks refused the ones
+ * that have none), so that lookups compare strings and normalize nothing. */
+static void normalize_list(struct rg_load_ctx *ctx, char **items, size_t n, int line,
+			   bool (*norm)(const char *, char *, size_t, const char **))
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[RG_ADDR_MAX], *copy;
+		const char *why;
+		if (items[i] == NULL)
+			continue;
+		if (!norm(items[i], buf, sizeof(buf), &why)) {
+			ERR(ctx, line, "\"%s\": %s", items[i], why);
+			continue;
+		}
+		if (strcmp(buf, items[i]) == 0)
+			continue;
+		if ((copy = strdup(buf)) == NULL) {
+			ERR(ctx, line, "out of memory");
+			return;
+		}
+		free(items[i]);
+		items[i] = copy;
+	}
+}
+
+/* Sender grants of static users and tenants' allowed_domains, normalized
+ * once at load (common/mailbox.h). */
+static void normalize_addresses(struct rg_load_ctx *ctx)
+{
+	struct rg_config *cfg = ctx->cfg;
+
+	for (size_t i = 0; i < cfg->n_stores; i++)
+		for (size_t u = 0; u < cfg->stores[i].n_users; u++) {
+			struct rg_static_user *us = &cfg->stores[i].users[u];
+			normalize_list(ctx, us->senders, us->n_senders, us->line,
+				       rg_sender_grant_normalize);
+		}
+	for (size_t i = 0; i < cfg->tenants.n_list; i++) {
+		struct rg_tenant *t = &cfg->tenants.list[i];
+		normalize_list(ctx, t->allowed_domains, t->n_allowed_domains, t->line,
+			       rg_tenant_domain_normalize);
+	}
+}
+
 void rg_config_check_semantics(struct rg_load_ctx *ctx)
 {
+	normalize_addresses(ctx);
 	check_front_ends(ctx);
 	check_accounts(ctx);
 	check_passwords(ctx);

@@ -264,10 +264,12 @@ static int apply_authres(SMFICTX *ctx, struct rg_milter_conn *c)
 		if (smfi_chgheader(ctx, (char *)RG_AUTHRES_HEADER, (int)m->authres.ours[i - 1], NULL) !=
 		    MI_SUCCESS)
 			return -1;
-	if (m->authres.n_ours > 0)
+	if (m->authres.n_ours > 0) {
+		char q[64], client[80];
 		rg_log(LOG_NOTICE, "milter: queue_id=%s client=%s: removed %zu Authentication-Results "
-		       "field(s) claiming our authserv-id", m->queue_id ? m->queue_id : "-",
-		       c->client_addr, m->authres.n_ours);
+		       "field(s) claiming our authserv-id", rg_log_quote(q, sizeof(q), m->queue_id),
+		       rg_log_quote(client, sizeof(client), c->client_addr), m->authres.n_ours);
+	}
 	rg_milter_conn_facts(c, &f);
 	if (!rg_policy_authenticated(&f) || m->auth_authen == NULL || m->auth_authen[0] == '\0')
 		return 0;
@@ -291,10 +293,11 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 	uint64_t t0 = mono_ns();
 	rg_policy_eoh_sender(m->cfg, &rg_policy_store_lookups, &f, &m->senders, &m->verdict);
 	if (m->senders.display_has_at) {
-		char from[RG_SENDER_ADDR_MAX + 8];
+		char from[RG_SENDER_ADDR_MAX + 8], q[64], client[80];
 		rg_log(LOG_NOTICE, "milter: queue_id=%s client=%s: From: display name holds an "
-		       "address-like '@' (address used: %s)", m->queue_id ? m->queue_id : "-",
-		       c->client_addr, rg_log_quote(from, sizeof(from), m->senders.from_addr));
+		       "address-like '@' (address used: %s)", rg_log_quote(q, sizeof(q), m->queue_id),
+		       rg_log_quote(client, sizeof(client), c->client_addr),
+		       rg_log_quote(from, sizeof(from), m->senders.from_addr));
 	}
 	if (m->verdict.action == RG_CONTINUE) {
 		rg_policy_eoh(m->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict,

@@ -194,6 +194,8 @@ static void test_good(void)
 	ok(warnings && strstr(warnings, want), "warning for tenant without allowed_domains");
 	is_int(count_lines(warnings), 2, "only those warnings (acme has both)");
 	is_int(cfg->tenants.list[0].n_allowed_domains, 2, "allowed_domains parsed");
+	is_str(cfg->tenants.list[0].allowed_domains[0], "acme.example",
+	       "allowed_domains normalized at load (lower case), not at every lookup");
 	if (!warnings || !strstr(warnings, want))
 		diag("warnings: %s", warnings ? warnings : "(none)");
 	free(warnings);
