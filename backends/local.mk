@@ -2,7 +2,7 @@
 librelayguard_a_SOURCES += backends/pwscheme.c backends/pwscheme.h \
 	backends/store.c backends/store.h backends/store_open.c backends/login.c backends/login.h \
 	backends/store_static.c \
-	backends/store_passwd_file.c backends/store_sqlite.c
+	backends/store_passwd_file.c backends/store_sqlite.c backends/store_vault.c
 
 # password schemes: check/verify functions per encoding, unit test with known-answer vectors
 librelayguard_a_SOURCES += backends/pwscheme_formats.c backends/pwscheme_formats.h
@@ -28,3 +28,7 @@ EXTRA_DIST += t/passwd-file-store.sh
 
 # the SQLite store's default schema (relayguardctl db init and the unit tests)
 librelayguard_a_SOURCES += backends/sqlite_schema.c backends/sqlite_schema.h
+
+# the vault store in the real daemon, against a stand-in for Vault's KV v2 and AppRole API over TLS
+TESTS += t/vault-store.sh
+EXTRA_DIST += t/vault-store.sh t/vault/vault_standin.py

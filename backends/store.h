@@ -160,5 +160,6 @@ int rg_stores_check_hashes(const struct rg_config *cfg, char **errors_r);
 extern const struct rg_store_ops rg_store_static_ops;
 extern const struct rg_store_ops rg_store_passwd_file_ops;
 extern const struct rg_store_ops rg_store_sqlite_ops;
+extern const struct rg_store_ops rg_store_vault_ops;
 
 #endif

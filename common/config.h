@@ -28,10 +28,11 @@ enum rg_store_type {
 	RG_STORE_STATIC = 1,
 	RG_STORE_PASSWD_FILE,
 	RG_STORE_SQLITE,
+	RG_STORE_VAULT,
 	RG_STORE_TYPES_END	/* not a type: one past the last */
 };
 
-/* "static", "passwd-file", "sqlite"; "?" for anything else. */
+/* "static", "passwd-file", "sqlite", "vault"; "?" for anything else. */
 const char *rg_store_type_name(enum rg_store_type t);
 
 struct rg_static_user {
@@ -65,6 +66,16 @@ struct rg_store_conf {
 	char *sender_owner_query; /* :address → any row = some identity holds the grant */
 	char *tenant_domain_query; /* :tenant, :domain → any row = the domain is the tenant's */
 	char *tenant_domains_query; /* :tenant → any row = the tenant has domains at all */
+	/* vault (KV version 2 over HTTPS); path is the secret's path template */
+	char *address;		/* https://host:port */
+	char *mount;		/* the KV v2 engine's mount */
+	char *field;		/* field holding the password hash */
+	char *enabled_field, *act_as_field, *senders_field, *tenants_field; /* "" = unused */
+	char *token_file;	/* a token (e.g. Vault Agent's sink), re-read when it changes */
+	char *role_id_file, *secret_id_file, *approle_mount; /* AppRole login instead */
+	char *ca_file, *cert_file, *key_file;
+	char *vault_namespace;	/* X-Vault-Namespace, "" = none */
+	int connect_timeout_ms, timeout_ms, read_ttl_ms;
 };
 
 struct rg_tenant {

@@ -46,7 +46,7 @@ static const struct rg_key_value log_formats[] = {
 };
 static const struct rg_key_value store_types[] = {
 	{"static", RG_STORE_STATIC}, {"passwd-file", RG_STORE_PASSWD_FILE},
-	{"sqlite", RG_STORE_SQLITE}, {NULL, 0},
+	{"sqlite", RG_STORE_SQLITE}, {"vault", RG_STORE_VAULT}, {NULL, 0},
 };
 _Static_assert(sizeof(store_types) / sizeof(store_types[0]) == RG_STORE_TYPES_END,
 	       "store_types: one name per enum rg_store_type, then {NULL, 0}");
@@ -231,7 +231,7 @@ static const struct rg_key_table user_table = ENTRY_TABLE("stores[].users[]", us
 static const struct rg_key store_keys[] = {
 	{ .name = "type", .type = RG_KEY_ENUM, .flags = RG_KF_REQUIRED | RG_KF_SELECTOR,
 	  .values = store_types, .offset = offsetof(S, type),
-	  .desc = "store type: static, passwd-file or sqlite" },
+	  .desc = "store type: static, passwd-file, sqlite or vault" },
 	K_STR(S, "name", name, RG_KF_NONEMPTY, NULL, rg_check_token,
 	      "label for logs (default: type:path, or the type)"),
 	{ .name = "users", .type = RG_KEY_GROUP_LIST, .flags = RG_KF_REQUIRED, .sub = &user_table,
@@ -239,10 +239,11 @@ static const struct rg_key store_keys[] = {
 	  .types = ST(RG_STORE_STATIC), .desc = "users of a static store" },
 	{ .name = "path", .type = RG_KEY_STRING, .flags = RG_KF_REQUIRED | RG_KF_NONEMPTY,
 	  .check = rg_check_path, .offset = offsetof(S, path),
-	  .types = ST(RG_STORE_PASSWD_FILE) | ST(RG_STORE_SQLITE),
+	  .types = ST(RG_STORE_PASSWD_FILE) | ST(RG_STORE_SQLITE) | ST(RG_STORE_VAULT),
 	  .desc = "passwd-file: user:hash[:...:extra] lines, each ending in a newline (replace "
 		  "the file by rename; a 0-byte file is an error, a comment line alone means no "
-		  "users); or the SQLite database (opened read-only)" },
+		  "users); or the SQLite database (opened read-only); or vault: the secret's path "
+		  "under the mount, with %u for the user name (\"smtp-auth/%u\")" },
 	{ .name = "busy_timeout_ms", .type = RG_KEY_INT, .def_int = 1000, .min = 0, .max = 600000,
 	  .offset = offsetof(S, busy_timeout_ms), .types = ST(RG_STORE_SQLITE),
 	  .desc = "how long to wait for a locked database before a temporary failure" },
@@ -280,6 +281,49 @@ static const struct rg_key store_keys[] = {
 	  .offset = offsetof(S, tenant_domains_query), .types = ST(RG_STORE_SQLITE),
 	  .desc = "SQL with :tenant; any row = the tenant has allowed domains (none: any "
 		  "domain; default: built-in schema)" },
+#define VS(n, f, fl, d, text) \
+	{ .name = n, .type = RG_KEY_STRING, .flags = fl, .def_str = d, .check = rg_check_path, \
+	  .offset = offsetof(S, f), .types = ST(RG_STORE_VAULT), .desc = text }
+#define VI(n, f, d, lo, hi, text) \
+	{ .name = n, .type = RG_KEY_INT, .def_int = d, .min = lo, .max = hi, \
+	  .offset = offsetof(S, f), .types = ST(RG_STORE_VAULT), .desc = text }
+	VS("address", address, RG_KF_REQUIRED | RG_KF_NONEMPTY, NULL,
+	   "vault: the server, https://host[:port] (plain http is refused)"),
+	VS("mount", mount, RG_KF_NONEMPTY, "secret", "vault: mount of the KV version 2 engine"),
+	VS("field", field, RG_KF_NONEMPTY, "password",
+	   "vault: field of the secret holding the password hash (any scheme of passwords.*)"),
+	VS("enabled_field", enabled_field, 0, "enabled",
+	   "vault: field saying whether the user is enabled (true/false, or the strings "
+	   "\"true\"/\"false\"/\"yes\"/\"no\"; absent = enabled; \"\" = not read)"),
+	VS("act_as_field", act_as_field, 0, "act_as",
+	   "vault: field listing identities the user may act as (a JSON list or \"a,b\"; "
+	   "\"\" = not read)"),
+	VS("senders_field", senders_field, 0, "senders",
+	   "vault: field listing the identity's sender grants (user@domain, @domain, *; "
+	   "\"\" = not read)"),
+	VS("tenants_field", tenants_field, 0, "tenants",
+	   "vault: field listing tenants the identity may use (tenants not in tenants.list; "
+	   "\"\" = not read)"),
+	VS("token_file", token_file, RG_KF_NONEMPTY, NULL,
+	   "vault: file holding the token (re-read when it changes, as Vault Agent's sink "
+	   "rewrites it); or use role_id_file and secret_id_file"),
+	VS("role_id_file", role_id_file, RG_KF_NONEMPTY, NULL, "vault: AppRole role_id, from a file"),
+	VS("secret_id_file", secret_id_file, RG_KF_NONEMPTY, NULL,
+	   "vault: AppRole secret_id, from a file (re-read at each login)"),
+	VS("approle_mount", approle_mount, RG_KF_NONEMPTY, "approle", "vault: mount of the AppRole auth method"),
+	VS("ca_file", ca_file, RG_KF_NONEMPTY, NULL, "vault: CA certificates (PEM) to verify the server"),
+	VS("cert_file", cert_file, RG_KF_NONEMPTY, NULL, "vault: client certificate (PEM), for TLS auth"),
+	VS("key_file", key_file, RG_KF_NONEMPTY, NULL, "vault: the client certificate's key (PEM)"),
+	VS("namespace", vault_namespace, 0, "", "vault: namespace (X-Vault-Namespace; \"\" = none)"),
+	VI("connect_timeout_ms", connect_timeout_ms, 2000, 1, 60000,
+	   "vault: connection and TLS handshake timeout"),
+	VI("timeout_ms", timeout_ms, 5000, 1, 120000,
+	   "vault: timeout of one request; past it the answer is a temporary failure"),
+	VI("read_ttl_ms", read_ttl_ms, 0, 0, 3600000,
+	   "vault: reuse a fetched secret (or a not-found) for this long; 0 = read on every "
+	   "request, so a change in Vault is seen at once"),
+#undef VS
+#undef VI
 };
 static const struct rg_key_table store_table = ENTRY_TABLE("stores[]", store_keys, S);
 #undef S

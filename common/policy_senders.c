@@ -223,6 +223,10 @@ static bool tenant_domain_ok(const struct rg_config *cfg, const struct rg_policy
 	}
 	if (r == RG_LOOKUP_FOUND && allowed)
 		return true;
+	/* authorized, but no store keeps domains for it (a tenant a vault user
+	 * lists): no domains, so any, as for a tenant without allowed_domains */
+	if (r == RG_LOOKUP_NOTFOUND)
+		return true;
 	rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_domain_not_allowed",
 		       "%s domain %s is not a domain of tenant %s", what,
 		       reply_safe(shown, sizeof(shown), domain), reply_safe(tn, sizeof(tn), tenant));
@@ -259,7 +263,7 @@ void rg_policy_tenant_domains(const struct rg_config *cfg, const struct rg_polic
 			memset(edits, 0, sizeof(*edits));
 			return;
 		}
-		if (r == RG_LOOKUP_FOUND && any)
+		if ((r == RG_LOOKUP_FOUND && any) || r == RG_LOOKUP_NOTFOUND)
 			return;
 		rg_verdict_set(v, RG_REJECT, "550", "5.6.0", "tenant_from_unusable",
 			       "A single From: address is needed for the tenant check");

@@ -15,14 +15,18 @@ session, which libmilter supports and some MTAs use).
   eoh  eom  abort              end of headers / end of message / abort
   quit_nc                      SMFIC_QUIT_NC (no reply expected)
   quit                         SMFIC_QUIT
+  wait:FILE                    wait (up to 10 s) until FILE exists: the test changes
+                               something while this session stays open
 
 Each step that expects a reply prints "STEP REPLY [TEXT]", where REPLY is
 continue, accept, reject, tempfail, replycode (TEXT = the SMTP reply) or the
 command byte; exit 2 on a protocol error.
 """
+import os
 import socket
 import struct
 import sys
+import time
 
 NAMES = {b"c": "continue", b"a": "accept", b"r": "reject", b"t": "tempfail",
          b"y": "replycode", b"d": "discard", b"O": "negotiate"}
@@ -103,6 +107,12 @@ def main():
             continue
         elif name == "quit":
             send(s, b"Q")
+            continue
+        elif name == "wait":
+            for _ in range(100):
+                if os.path.exists(arg):
+                    break
+                time.sleep(0.1)
             continue
         else:
             print("bad step %s" % step, file=sys.stderr)

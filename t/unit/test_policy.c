@@ -62,6 +62,10 @@ static enum rg_lookup fake_tenant_authz(const struct rg_config *cfg, const char 
 		*allowed_r = strcmp(user, "erin") == 0;
 		return RG_LOOKUP_FOUND;
 	}
+	if (strcasecmp(tenant, "hooli") == 0) {	/* as a vault user's tenants field: no domains kept */
+		*allowed_r = strcmp(user, "alice") == 0;
+		return RG_LOOKUP_FOUND;
+	}
 	return RG_LOOKUP_NOTFOUND;
 }
 
@@ -1125,6 +1129,13 @@ static void test_tenant_domains(void)
 	const char *erin[] = { "From", "x@anything.example", "X-Tenant", "globex", NULL };
 	v = eoh_domains(&cfg, "erin", "<y@other.example>", erin, &e);
 	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "a tenant without domains: any");
+	const char *nodomains[] = { "From", "x@anything.example", "X-Tenant", "hooli", NULL };
+	v = eoh_domains(&cfg, "alice", "<y@other.example>", nodomains, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized",
+		"a tenant no store keeps domains for (authorized by a vault user's list): any");
+	const char *nodomains_nofrom[] = { "X-Tenant", "hooli", NULL };
+	v = eoh_domains(&cfg, "alice", "<>", nodomains_nofrom, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "  and no From: is needed for it");
 	const char *notenant[] = { "From", "ceo@globex.example", NULL };
 	v = eoh_domains(&cfg, "alice", "<>", notenant, &e);
 	VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header", "no tenant header: no domain check");
