@@ -293,6 +293,14 @@ static void collect_warnings(struct rg_load_ctx *ctx)
 	if (cfg->milter.enabled && cfg->tenants.unknown == RG_TENANT_ACCEPT)
 		WARN(ctx, rg_load_line(ctx, "tenants.unknown"),
 		     "tenants.unknown is accept: messages naming an unconfigured tenant are accepted");
+	for (size_t i = 0; cfg->milter.enabled && i < cfg->n_stores; i++) {
+		const struct rg_store_conf *sc = &cfg->stores[i];
+		if (sc->type == RG_STORE_VAULT && cfg->senders.unauthenticated ==
+		    RG_UNAUTH_SENDER_REJECT_OWNED && sc->senders_field && sc->senders_field[0])
+			WARN(ctx, sc->line, "senders.unauthenticated = reject_owned does not see the "
+			     "sender grants of vault store \"%s\" (a secret is read by user, not "
+			     "searched by address)", sc->name ? sc->name : "vault");
+	}
 }
 
 /* Sockets anyone can reach: a service socket (SASL, milter) whose socket_mode

@@ -123,6 +123,16 @@ like "$(check n5 "address = \"https://127.0.0.1:1\"; token_file = \"$W/nosuch\";
 out=$(check n6 "address = \"https://127.0.0.1:1\"; token_file = \"$W/token\";")
 is "$?" 0 "-n accepts a valid vault store without contacting Vault (nothing listens on port 1)"
 unlike "$out" 's.static-token-1' "-n does not print the token"
+cat >"$W/n7.conf" <<CONF
+milter: { enabled = true; socket = "unix:$W/n7.sock"; };
+auth: { enabled = false; };
+senders: { unauthenticated = "reject_owned"; };
+stores = ({ type = "vault"; name = "kv"; address = "https://127.0.0.1:1"; path = "smtp-auth/%u";
+            token_file = "$W/token"; });
+CONF
+like "$("$RG" -n -c "$W/n7.conf" 2>&1)" \
+	'warning: senders.unauthenticated = reject_owned does not see the sender grants of vault store "kv"' \
+	"-n warns that reject_owned cannot search a vault store's grants"
 
 rg_start_or_bail "$W/main.conf" "$W/main.log" "$W/main.auth"
 dv() { "$DV" "$W/$1.auth" plain "$2" "$3" 2>&1; }
