@@ -12,4 +12,5 @@ const struct rg_policy_lookups rg_policy_store_lookups = {
 	.sender_owned = rg_stores_sender_owned,
 	.sender_has_owner = rg_stores_sender_has_owner,
 	.tenant_domain = rg_stores_tenant_domain,
+	.domain_tenant = rg_stores_domain_tenant,
 };

@@ -33,4 +33,6 @@ const char rg_sqlite_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS tenant_domains(\n"
 	"  tenant TEXT NOT NULL COLLATE NOCASE,\n"
 	"  domain TEXT NOT NULL,\n"
-	"  PRIMARY KEY(tenant, domain));\n";
+	"  PRIMARY KEY(tenant, domain));\n"
+	/* tenants.missing = from_domain looks tenants up by domain */
+	"CREATE INDEX IF NOT EXISTS tenant_domains_domain ON tenant_domains(domain);\n";

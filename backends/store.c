@@ -413,6 +413,74 @@ static enum rg_lookup tenant_walk(const struct rg_config *cfg, const char *tenan
 	return RG_LOOKUP_NOTFOUND;
 }
 
+/* The config tenant whose allowed_domains hold the most specific of keys. */
+static enum rg_lookup config_domain_tenant(const struct rg_config *cfg, char keys[][RG_ADDR_MAX],
+					   size_t nk, char *out, size_t n, const char **error_r)
+{
+	static __thread char errbuf[300];
+
+	for (size_t k = 0; k < nk; k++) {
+		const struct rg_tenant *found = NULL;
+		for (size_t t = 0; t < cfg->tenants.n_list; t++) {
+			const struct rg_tenant *tn = &cfg->tenants.list[t];
+			bool listed = false;
+			for (size_t i = 0; i < tn->n_allowed_domains && !listed; i++)
+				listed = tn->allowed_domains[i] != NULL &&
+					 strcmp(tn->allowed_domains[i], keys[k]) == 0;
+			if (!listed)
+				continue;
+			if (found != NULL) {
+				snprintf(errbuf, sizeof(errbuf), "tenants.list: domain entry %s belongs "
+					 "to two tenants (%s and %s)", keys[k], found->name, tn->name);
+				*error_r = errbuf;
+				return RG_LOOKUP_ERROR;
+			}
+			found = tn;
+		}
+		if (found != NULL) {
+			snprintf(out, n, "%s", found->name);
+			return RG_LOOKUP_FOUND;
+		}
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
+enum rg_lookup rg_stores_domain_tenant(const struct rg_config *cfg, const char *domain,
+				       char *out, size_t n, const char **error_r)
+{
+	char keys[16][RG_ADDR_MAX];
+	size_t nk = rg_tenant_domain_keys(domain, keys, 16);
+	const char *dummy_err;
+
+	if (error_r == NULL)
+		error_r = &dummy_err;
+	*error_r = NULL;
+	out[0] = '\0';
+	if (nk == 0)
+		return RG_LOOKUP_NOTFOUND;
+	enum rg_lookup r = config_domain_tenant(cfg, keys, nk, out, n, error_r);
+	if (r != RG_LOOKUP_NOTFOUND)
+		return r;
+	if (!chain_ready(cfg, error_r))
+		return RG_LOOKUP_ERROR;
+	for (size_t i = 0; i < cfg->n_stores; i++) {
+		struct rg_store *st = cfg->opened[i];
+		const char *err = NULL;
+		if (st->ops->domain_tenant == NULL)
+			continue;
+		r = st->ops->domain_tenant(st, domain, out, n, &err);
+		if (r == RG_LOOKUP_NOTFOUND)
+			continue;
+		if (r == RG_LOOKUP_ERROR) {
+			store_error(st, "domain's tenant lookup", err);
+			*error_r = err != NULL ? err : "store error";
+			out[0] = '\0';
+		}
+		return r;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
 enum rg_lookup rg_stores_tenant_authz(const struct rg_config *cfg, const char *tenant,
 				      const char *user, bool *allowed_r, const char **error_r)
 {

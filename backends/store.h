@@ -57,6 +57,11 @@ struct rg_store_ops {
 	 * NOTFOUND: the store does not know the tenant.  NULL: knows none. */
 	enum rg_lookup (*tenant_domain)(struct rg_store *st, const char *tenant, const char *domain,
 					bool *allowed_r, const char **error_r);
+	/* Which tenant's domains hold domain (the most specific entry: the domain,
+	 * then *.parent ...)?  FOUND with the name in out; NOTFOUND; ERROR, also
+	 * when two tenants list the deciding entry.  NULL: knows none. */
+	enum rg_lookup (*domain_tenant)(struct rg_store *st, const char *domain, char *out,
+					size_t n, const char **error_r);
 	/* Call fn for every stored hash (for `relayguard -n`); returns -1 on error. */
 	int (*foreach_hash)(struct rg_store *st,
 			    int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
@@ -140,6 +145,13 @@ enum rg_lookup rg_stores_sender_owned(const struct rg_config *cfg, const char *i
  * NOTFOUND: tenant unknown; ERROR. */
 enum rg_lookup rg_stores_tenant_domain(const struct rg_config *cfg, const char *tenant,
 				       const char *domain, bool *allowed_r, const char **error_r);
+
+/* tenants.missing = from_domain: the tenant whose allowed domains hold domain.
+ * The config's tenants.list first (its most specific entry; two tenants with
+ * it: ERROR), then the first store that knows one.  FOUND with the tenant's
+ * name in out (n bytes); NOTFOUND; ERROR. */
+enum rg_lookup rg_stores_domain_tenant(const struct rg_config *cfg, const char *domain,
+				       char *out, size_t n, const char **error_r);
 
 /* Does any identity hold addr (its address, user@ without extension, or its
  * @domain; "*" grants are not counted)?  Same union and errors. */

@@ -64,7 +64,7 @@
 
 enum q_id {
 	Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_STATE, Q_SENDER, Q_SENDER_OWNER,
-	Q_TENANT_DOMAIN, Q_TENANT_DOMAINS, Q_COUNT
+	Q_TENANT_DOMAIN, Q_TENANT_DOMAINS, Q_DOMAIN_TENANT, Q_COUNT
 };
 
 static const struct {
@@ -95,6 +95,9 @@ static const struct {
 	[Q_TENANT_DOMAINS] = { "tenant_domains_query",
 		"SELECT 1 FROM tenant_domains WHERE tenant = :tenant COLLATE NOCASE LIMIT 1",
 		{ ":tenant", NULL } },
+	[Q_DOMAIN_TENANT] = { "domain_tenant_query",
+		"SELECT DISTINCT lower(tenant) FROM tenant_domains WHERE domain = :domain LIMIT 2",
+		{ ":domain", NULL } },
 };
 
 /* The built-in queries a database made by an older relayguardctl db init
@@ -103,7 +106,7 @@ static const struct {
 static bool added_later(enum q_id q)
 {
 	return q == Q_SENDER || q == Q_SENDER_OWNER || q == Q_TENANT_DOMAIN ||
-	       q == Q_TENANT_DOMAINS;
+	       q == Q_TENANT_DOMAINS || q == Q_DOMAIN_TENANT;
 }
 
 /*
@@ -280,6 +283,11 @@ static int sq_prepare(struct sq_store *s, enum q_id q, char *msg, size_t msglen)
 			 queries[q].key, nc);
 		goto fail;
 	}
+	if (q == Q_DOMAIN_TENANT && nc != 1) {
+		snprintf(msg, msglen, "%s must return one column, the tenant (not %d)",
+			 queries[q].key, nc);
+		goto fail;
+	}
 	if (q == Q_STATE && nc != 1) {
 		snprintf(msg, msglen, "%s must return one column, enabled (not %d)",
 			 queries[q].key, nc);
@@ -353,6 +361,7 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 		conf->password_query, conf->act_as_query, conf->tenant_query,
 		conf->tenant_authz_query, conf->state_query, conf->sender_query,
 		conf->sender_owner_query, conf->tenant_domain_query, conf->tenant_domains_query,
+		conf->domain_tenant_query,
 	};
 	char msg[1024];
 	struct sq_store *s;
@@ -1009,6 +1018,80 @@ static enum rg_lookup sq_tenant_domain(struct rg_store *st, const char *tenant,
 	return r;
 }
 
+/* Which tenant's domains hold domain (tenants.missing = from_domain)?  The
+ * most specific entry decides: the domain itself, then *.parent, *.grandparent;
+ * two tenants at that level are an error (ambiguous, never a guess).  FOUND
+ * with the tenant's name in out. */
+static enum rg_lookup sq_domain_tenant(struct rg_store *st, const char *domain, char *out,
+				       size_t n, const char **error_r)
+{
+	struct sq_store *s = st->priv;
+	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+	char keys[16][RG_ADDR_MAX];
+	size_t nk = rg_tenant_domain_keys(domain, keys, 16);
+	char *memo = NULL;
+	bool unused;
+
+	out[0] = '\0';
+	if (memo_answer(s, Q_DOMAIN_TENANT, domain, "", &r, &unused, &memo)) {
+		if (r == RG_LOOKUP_FOUND)
+			snprintf(out, n, "%s", memo);
+		free(memo);
+		return r;
+	}
+	if (sq_lock_checked(s) < 0) {
+		r = RG_LOOKUP_ERROR;
+	} else if (s->stmt[Q_DOMAIN_TENANT] == NULL && s->old_schema) {
+		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: no tenant_domains table (add it with: "
+			 "relayguardctl db init)", s->path);
+		r = RG_LOOKUP_ERROR;
+	} else if (s->stmt[Q_DOMAIN_TENANT] != NULL) {
+		struct sq_version v = { 0 };
+		sqlite3_stmt *stmt = s->stmt[Q_DOMAIN_TENANT];
+		if (sq_begin(s) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else {
+			for (size_t k = 0; r == RG_LOOKUP_NOTFOUND && k < nk; k++) {
+				int rc = bind_text(stmt, ":domain", keys[k]);
+				int rows = 0;
+				while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+					if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+						break;
+					const char *t = (const char *)sqlite3_column_text(stmt, 0);
+					if (rows++ == 0)
+						snprintf(out, n, "%s", t != NULL ? t : "");
+					else if (t == NULL || strcasecmp(out, t) != 0) {
+						snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: domain entry "
+							 "%s belongs to two tenants (%s and %s)", s->path,
+							 keys[k], out, t ? t : "");
+						r = RG_LOOKUP_ERROR;
+						break;
+					}
+				}
+				if (r != RG_LOOKUP_ERROR && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+					sq_fail(s, rc);
+					r = RG_LOOKUP_ERROR;
+				} else if (r != RG_LOOKUP_ERROR && rows > 0 && out[0] != '\0') {
+					r = RG_LOOKUP_FOUND;
+				}
+				sqlite3_reset(stmt);
+				sqlite3_clear_bindings(stmt);
+			}
+			sq_read_version(s, &v);
+			if (sq_end(s) < 0)
+				r = RG_LOOKUP_ERROR;
+		}
+		memo_put(s, Q_DOMAIN_TENANT, domain, "", &v, r, false,
+			 r == RG_LOOKUP_FOUND ? out : NULL);
+	}
+	pthread_rwlock_unlock(&s->lock);
+	if (r != RG_LOOKUP_FOUND)
+		out[0] = '\0';
+	if (r == RG_LOOKUP_ERROR)
+		*error_r = sq_errbuf;
+	return r;
+}
+
 /* Default schema only: custom password queries cannot be enumerated. */
 static int sq_foreach_hash(struct rg_store *st,
 			   int (*fn)(void *ctx, const char *user, const char *hash), void *ctx,
@@ -1069,6 +1152,7 @@ const struct rg_store_ops rg_store_sqlite_ops = {
 	.sender_granted = sq_sender_granted,
 	.sender_has_owner = sq_sender_has_owner,
 	.tenant_domain = sq_tenant_domain,
+	.domain_tenant = sq_domain_tenant,
 	.foreach_hash = sq_foreach_hash,
 	.close = sq_close,
 };

@@ -66,6 +66,7 @@ struct rg_store_conf {
 	char *sender_owner_query; /* :address → any row = some identity holds the grant */
 	char *tenant_domain_query; /* :tenant, :domain → any row = the domain is the tenant's */
 	char *tenant_domains_query; /* :tenant → any row = the tenant has domains at all */
+	char *domain_tenant_query; /* :domain → the tenants listing that entry */
 	/* vault (KV version 2 over HTTPS); path is the secret's path template */
 	char *address;		/* https://host:port */
 	char *mount;		/* the KV v2 engine's mount */
@@ -90,6 +91,14 @@ struct rg_tenant {
 };
 
 enum rg_tenant_action { RG_TENANT_ACCEPT = 0, RG_TENANT_REJECT = 1 };
+/* tenants.missing: the two actions, or the tenant of the From: domain
+ * (else accept, or else reject) */
+enum rg_tenant_missing {
+	RG_MISSING_ACCEPT = RG_TENANT_ACCEPT,
+	RG_MISSING_REJECT = RG_TENANT_REJECT,
+	RG_MISSING_FROM_DOMAIN,
+	RG_MISSING_FROM_DOMAIN_OR_REJECT,
+};
 
 /* milter.uncorrelated_auth: a session whose login the SASL service of this
  * process did not record (common/logins.h) */
@@ -202,7 +211,7 @@ struct rg_config {
 		bool remove_header;
 		char *add_header;	/* "" = none; records the verified tenant */
 		char *egress_header;	/* "" = none; the verified tenant's egress_pool */
-		enum rg_tenant_action missing;
+		enum rg_tenant_missing missing;
 		enum rg_tenant_action unknown;
 		enum rg_tenant_action unauthenticated;
 		bool accept_repeated_same;	/* same value twice: accept? (different values: always refused) */

@@ -293,6 +293,23 @@ static void collect_warnings(struct rg_load_ctx *ctx)
 	if (cfg->milter.enabled && cfg->tenants.unknown == RG_TENANT_ACCEPT)
 		WARN(ctx, rg_load_line(ctx, "tenants.unknown"),
 		     "tenants.unknown is accept: messages naming an unconfigured tenant are accepted");
+	/* from_domain picks the tenant by its most specific domain entry: one
+	 * entry in two tenants cannot pick (a temporary failure at run time) */
+	bool from_domain = cfg->tenants.missing == RG_MISSING_FROM_DOMAIN ||
+			   cfg->tenants.missing == RG_MISSING_FROM_DOMAIN_OR_REJECT;
+	for (size_t a = 0; from_domain && a < cfg->tenants.n_list; a++)
+		for (size_t b = a + 1; b < cfg->tenants.n_list; b++) {
+			const struct rg_tenant *ta = &cfg->tenants.list[a], *tb = &cfg->tenants.list[b];
+			for (size_t i = 0; i < ta->n_allowed_domains; i++)
+				for (size_t j = 0; j < tb->n_allowed_domains; j++)
+					if (ta->allowed_domains[i] && tb->allowed_domains[j] &&
+					    strcmp(ta->allowed_domains[i], tb->allowed_domains[j]) == 0)
+						WARN(ctx, tb->line, "tenants.missing = from_domain: "
+						     "domain entry \"%s\" is listed by tenants %s and "
+						     "%s; mail from it without a %s header gets a "
+						     "temporary failure", ta->allowed_domains[i],
+						     ta->name, tb->name, cfg->tenants.header);
+		}
 	for (size_t i = 0; cfg->milter.enabled && i < cfg->n_stores; i++) {
 		const struct rg_store_conf *sc = &cfg->stores[i];
 		if (sc->type == RG_STORE_VAULT && cfg->senders.unauthenticated ==

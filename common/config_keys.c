@@ -25,6 +25,11 @@ static const struct rg_key_value mechanisms[] = {
 static const struct rg_key_value tenant_actions[] = {
 	{"accept", RG_TENANT_ACCEPT}, {"reject", RG_TENANT_REJECT}, {NULL, 0},
 };
+static const struct rg_key_value tenant_missing_values[] = {
+	{"accept", RG_MISSING_ACCEPT}, {"reject", RG_MISSING_REJECT},
+	{"from_domain", RG_MISSING_FROM_DOMAIN},
+	{"from_domain_or_reject", RG_MISSING_FROM_DOMAIN_OR_REJECT}, {NULL, 0},
+};
 static const struct rg_key_value uncorrelated_actions[] = {
 	{"check_identity", RG_UNCORRELATED_CHECK_IDENTITY}, {"tempfail", RG_UNCORRELATED_TEMPFAIL},
 	{NULL, 0},
@@ -281,6 +286,10 @@ static const struct rg_key store_keys[] = {
 	  .offset = offsetof(S, tenant_domains_query), .types = ST(RG_STORE_SQLITE),
 	  .desc = "SQL with :tenant; any row = the tenant has allowed domains (none: any "
 		  "domain; default: built-in schema)" },
+	{ .name = "domain_tenant_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .offset = offsetof(S, domain_tenant_query), .types = ST(RG_STORE_SQLITE),
+	  .desc = "SQL with :domain (a domain, or *.parent) returning the tenants listing it, "
+		  "for tenants.missing = from_domain (default: built-in schema)" },
 #define VS(n, f, fl, d, text) \
 	{ .name = n, .type = RG_KEY_STRING, .flags = fl, .def_str = d, .check = rg_check_path, \
 	  .offset = offsetof(S, f), .types = ST(RG_STORE_VAULT), .desc = text }
@@ -359,8 +368,11 @@ static const struct rg_key tenants_keys[] = {
 	      "header field carrying the verified tenant's egress_pool, for Postfix to route on "
 	      "(milter_header_checks; relayguardctl postfix-egress-map); client copies are always "
 	      "removed (\"\" = none)"),
-	K_ENUM(C, "missing", tenants.missing, 0, RG_TENANT_ACCEPT, tenant_actions,
-	       "message without the tenant header: accept or reject"),
+	K_ENUM(C, "missing", tenants.missing, 0, RG_MISSING_ACCEPT, tenant_missing_values,
+	       "message without the tenant header: accept, reject, or from_domain: an "
+	       "authenticated message gets the tenant whose allowed_domains hold its From: "
+	       "domain (the most specific entry; checked as if the header named it), else "
+	       "accepted (from_domain_or_reject: refused)"),
 	K_ENUM(C, "unknown", tenants.unknown, 0, RG_TENANT_REJECT, tenant_actions,
 	       "tenant configured nowhere: accept or reject"),
 	K_ENUM(C, "unauthenticated", tenants.unauthenticated, 0, RG_TENANT_REJECT, tenant_actions,

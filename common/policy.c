@@ -398,8 +398,9 @@ void rg_policy_eoh(const struct rg_config *cfg, const struct rg_policy_lookups *
 			    "Conflicting %s headers", hdr);
 		return;
 	}
-	if (m->count == 0) {
-		if (cfg->tenants.missing == RG_TENANT_REJECT) {
+	if (m->count == 0 && !m->derived) {
+		if (cfg->tenants.missing == RG_MISSING_REJECT ||
+		    cfg->tenants.missing == RG_MISSING_FROM_DOMAIN_OR_REJECT) {
 			rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_header_missing",
 				    "Missing %s header", hdr);
 			return;
@@ -445,7 +446,8 @@ void rg_policy_eoh(const struct rg_config *cfg, const struct rg_policy_lookups *
 	}
 	if (!allowed) {
 		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "tenant_not_authorized",
-			    "Sender is not authorized for tenant %s", m->value);
+			    "Sender is not authorized for tenant %s%s", m->value,
+			    m->derived ? " (the tenant of the From: domain)" : "");
 		return;
 	}
 	verdict_pass(v, RG_ACCEPT, "tenant_authorized");

@@ -64,6 +64,9 @@ struct rg_policy_lookups {
 	/* a tenant's allowed domains (rg_stores_tenant_domain) */
 	enum rg_lookup (*tenant_domain)(const struct rg_config *cfg, const char *tenant,
 					const char *domain, bool *allowed_r, const char **error_r);
+	/* the tenant whose domains hold domain (rg_stores_domain_tenant) */
+	enum rg_lookup (*domain_tenant)(const struct rg_config *cfg, const char *domain,
+					char *out, size_t n, const char **error_r);
 };
 /* The real chain (rg_stores_user_enabled, rg_stores_tenant_authz, rg_stores_may_act_as):
  * backends/policy_stores.c. */
@@ -131,6 +134,7 @@ struct rg_tenant_msg {
 	unsigned n_added_name;	/* instances of the tenants.add_header name seen (spoofs) */
 	unsigned n_egress_name;	/* instances of the tenants.egress_header name seen (spoofs) */
 	bool conflict;		/* two instances with different values */
+	bool derived;		/* value is the From: domain's tenant (tenants.missing) */
 	const char *error;	/* first malformed-value reason, NULL if none */
 };
 
@@ -229,6 +233,19 @@ void rg_policy_eoh_sender(const struct rg_config *cfg, const struct rg_policy_lo
  *   a store could not answer                                      451 4.3.0
  * A refusal clears *edits.  Any other verdict is left alone.
  */
+/*
+ * tenants.missing = from_domain / from_domain_or_reject, before rg_policy_eoh:
+ * a message of an authenticated session without the tenant header gets the
+ * tenant whose allowed domains hold its From: domain (lk->domain_tenant) in
+ * tm->value, tm->derived set; rg_policy_eoh then checks it as if the header
+ * named it.  No single From: address, or no tenant for its domain: nothing
+ * set (rg_policy_eoh applies the "or reject").  Lookup trouble, or a domain
+ * two tenants claim: *v = 451 4.3.0.
+ */
+void rg_policy_tenant_from_domain(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+				  const struct rg_facts *f, const struct rg_sender_msg *sm,
+				  struct rg_tenant_msg *tm, struct rg_verdict *v);
+
 void rg_policy_tenant_domains(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
 			      const struct rg_facts *f, const struct rg_tenant_msg *tm,
 			      const struct rg_sender_msg *sm, struct rg_verdict *v,

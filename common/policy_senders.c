@@ -233,6 +233,37 @@ static bool tenant_domain_ok(const struct rg_config *cfg, const struct rg_policy
 	return false;
 }
 
+void rg_policy_tenant_from_domain(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
+				  const struct rg_facts *f, const struct rg_sender_msg *sm,
+				  struct rg_tenant_msg *tm, struct rg_verdict *v)
+{
+	struct rg_mailbox mb[2];
+	char tenant[256];
+	const char *error = NULL;
+
+	if ((cfg->tenants.missing != RG_MISSING_FROM_DOMAIN &&
+	     cfg->tenants.missing != RG_MISSING_FROM_DOMAIN_OR_REJECT) ||
+	    v->action != RG_CONTINUE || tm->count > 0 || tm->value != NULL ||
+	    !rg_policy_authenticated(f) || lk->domain_tenant == NULL)
+		return;
+	if (sm->n_from != 1 || rg_mailbox_list_parse(sm->from, sm->from_len, mb, 2, &error) != 1)
+		return;
+	enum rg_lookup r = lk->domain_tenant(cfg, rg_addr_domain(mb[0].addr), tenant,
+					     sizeof(tenant), &error);
+	if (r == RG_LOOKUP_ERROR) {
+		lookup_tempfail(v);
+		return;
+	}
+	if (r != RG_LOOKUP_FOUND || tenant[0] == '\0')
+		return;
+	if ((tm->value = strdup(tenant)) == NULL) {
+		rg_verdict_set(v, RG_TEMPFAIL, "451", "4.3.0", "internal_error",
+			       "Temporary failure, try again later");
+		return;
+	}
+	tm->derived = true;
+}
+
 void rg_policy_tenant_domains(const struct rg_config *cfg, const struct rg_policy_lookups *lk,
 			      const struct rg_facts *f, const struct rg_tenant_msg *tm,
 			      const struct rg_sender_msg *sm, struct rg_verdict *v,

@@ -16,7 +16,7 @@ t_unit_test_policy_LDADD = librelayguard.a $(RG_LIBS)
 
 # miltertest suite against the built daemon (t/milter/run-miltertest.sh prints TAP)
 MILTER_LUA = t/milter/lib.lua t/milter/rules.lua t/milter/sessions.lua t/milter/logquote.lua \
-	t/milter/hostile.lua t/milter/storeerr.lua t/milter/headers.lua t/milter/senders.lua
+	t/milter/hostile.lua t/milter/storeerr.lua t/milter/headers.lua t/milter/senders.lua t/milter/fromdomain.lua
 TESTS += t/milter/run-miltertest.sh
 EXTRA_DIST += t/milter/run-miltertest.sh $(MILTER_LUA) t/milter/milter_client.py
 t/milter/run-miltertest.log: relayguard

@@ -299,6 +299,8 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 		       rg_log_quote(client, sizeof(client), c->client_addr),
 		       rg_log_quote(from, sizeof(from), m->senders.from_addr));
 	}
+	rg_policy_tenant_from_domain(m->cfg, &rg_policy_store_lookups, &f, &m->senders,
+				     &m->tenant, &m->verdict);
 	if (m->verdict.action == RG_CONTINUE) {
 		rg_policy_eoh(m->cfg, &rg_policy_store_lookups, &f, &m->tenant, &m->verdict,
 			      &m->edits);

@@ -9,7 +9,8 @@
 
 /* client=, identity=, login=, tenant=, reply= and the queue id come from the
  * MTA, the client or a store: quoted (rg_log_quote); the action and reason
- * codes are ours, bare.  login= is the login behind the identity (act-as:
+ * codes are ours, bare, and so is tenant_source=from_domain, present when the
+ * tenant came from the From: domain (tenants.missing = from_domain).  login= is the login behind the identity (act-as:
  * common/logins.h), "-" when it is not known. */
 static void log_verdict(const struct rg_milter_conn *c, const struct rg_verdict *v)
 {
@@ -17,6 +18,8 @@ static void log_verdict(const struct rg_milter_conn *c, const struct rg_verdict 
 	char text[RG_VERDICT_TEXT + 32], reply[400];
 	const struct rg_milter_msg *m = &c->msg;
 	int prio = v->action == RG_TEMPFAIL ? LOG_WARNING : LOG_INFO;
+	/* a tenant taken from the From: domain (tenants.missing), not a header */
+	const char *source = m->tenant.derived ? " tenant_source=from_domain" : "";
 
 	rg_log_quote(q, sizeof(q), m->queue_id ? m->queue_id : "NOQUEUE");
 	rg_log_quote(client, sizeof(client), c->client_addr);
@@ -26,12 +29,12 @@ static void log_verdict(const struct rg_milter_conn *c, const struct rg_verdict 
 	if (v->action == RG_REJECT || v->action == RG_TEMPFAIL) {
 		snprintf(text, sizeof(text), "%s %s %s", v->code ? v->code : "-",
 			 v->xcode ? v->xcode : "-", v->text);
-		rg_log(prio, "%s: milter %s: client=%s identity=%s login=%s tenant=%s reason=%s "
-		       "reply=%s", q, rg_action_str(v->action), client, id, login, tenant, v->reason,
-		       rg_log_quote(reply, sizeof(reply), text));
+		rg_log(prio, "%s: milter %s: client=%s identity=%s login=%s tenant=%s%s reason=%s "
+		       "reply=%s", q, rg_action_str(v->action), client, id, login, tenant, source,
+		       v->reason, rg_log_quote(reply, sizeof(reply), text));
 	} else {
-		rg_log(prio, "%s: milter %s: client=%s identity=%s login=%s tenant=%s reason=%s",
-		       q, rg_action_str(v->action), client, id, login, tenant, v->reason);
+		rg_log(prio, "%s: milter %s: client=%s identity=%s login=%s tenant=%s%s reason=%s",
+		       q, rg_action_str(v->action), client, id, login, tenant, source, v->reason);
 	}
 }
 

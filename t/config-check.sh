@@ -32,6 +32,25 @@ has "$conf/good.conf:31: warning: tenant \"Open-Tenant\" has no allowed_domains:
 ok $? "good.conf: warns about the tenant without allowed domains, with its line"
 [ "$status" -eq 0 ] || show
 
+# tenants.missing = from_domain with a domain entry two tenants list: warned
+cat >"$tmp/fromdomain.conf" <<EOF
+milter: { socket = "unix:$tmp/m.sock"; };
+auth: { enabled = false; };
+stores = ( { type = "passwd-file"; path = "$tmp/nousers"; } );
+tenants: { missing = "from_domain";
+  list = ( { name = "acme"; require_authz = [ "a" ]; allowed_domains = [ "acme.example", "*.shared.example" ]; },
+           { name = "globex"; require_authz = [ "g" ];
+             allowed_domains = [ "globex.example", "*.Shared.Example" ]; } ); };
+EOF
+echo "# no users" >"$tmp/nousers"
+run "$tmp/fromdomain.conf"
+has "warning: tenants.missing = from_domain: domain entry \"*.shared.example\" is listed by tenants acme and globex"
+ok $? "from_domain: -n warns about a domain entry two tenants list (after normalizing case)" || show
+sed -i 's/"\*.Shared.Example"/"other.example"/' "$tmp/fromdomain.conf"
+run "$tmp/fromdomain.conf"
+! grep -q 'is listed by tenants' "$tmp/err"
+ok $? "from_domain: no warning once the entries differ" || show
+
 # a milter that cannot tie sessions to their login (inet socket, or the SASL
 # service in another process) is warned about, unless it tempfails them
 printf 'milter: { socket = "inet:8891@127.0.0.1"; };\nauth: { dovecot_socket = "%s/a"; saslauthd_socket = ""; };\nstores = ( { type = "passwd-file"; path = "/dev/null"; } );\n' "$tmp" >"$tmp/inet.conf"

@@ -49,7 +49,7 @@ tenants: {
   header = "X-Tenant";
   remove_header = $2;
   add_header = "$3";
-  missing = "accept";
+  missing = "${7:-accept}";
   unknown = "reject";
   unauthenticated = "reject";
   accept_repeated_same = $4;
@@ -90,7 +90,8 @@ run_lua() {
 
 scripts=("$@")
 if [ ${#scripts[@]} = 0 ]; then
-	scripts=(rules.lua sessions.lua hostile.lua logquote.lua storeerr.lua headers.lua senders.lua)
+	scripts=(rules.lua sessions.lua hostile.lua logquote.lua storeerr.lua headers.lua senders.lua
+		fromdomain.lua)
 fi
 for s in "${scripts[@]}"; do
 	if [ "$s" = headers.lua ]; then
@@ -114,6 +115,16 @@ for s in "${scripts[@]}"; do
 		# the SQLite tenant dbtenant (erin's) may use db.example and its subdomains
 		ctl domain add dbtenant db.example >/dev/null && ctl domain add dbtenant '*.db.example' >/dev/null
 		ok $? "relayguardctl domain add: dbtenant's domains"
+	fi
+	if [ "$s" = fromdomain.lua ]; then
+		# the senders config, with tenants.missing = "from_domain"
+		write_conf "$conf" true "X-Tenant-Verified" true "{ type = \"static\"; name = \"extra\"; users = (
+    { name = \"alice\"; password = \"$hash\"; senders = [ \"alice@Static.Example\" ]; }
+  ); }" 'senders: { check_envelope = true; check_from = true; };' from_domain
+		rg_reload
+		ok $? "reload (SIGUSR1) into tenants.missing = from_domain" || diag "$(tail -n 10 "$RG_LOG")"
+		ctl sender grant alice @db.example >/dev/null
+		ok $? "relayguardctl sender grant alice @db.example"
 	fi
 	run_lua "$top_srcdir/t/milter/$s"
 done

@@ -361,8 +361,8 @@ static void test_print_keys(void)
 		user_name |= strncmp(line, "stores[].users[].name\tstring\t(required)\t", 40) == 0;
 		header |= strncmp(line, "tenants.header\tstring\t\"X-Tenant\"\t", 33) == 0;
 		mode |= strncmp(line, "socket_mode\toctal mode\t\"0660\"\t0..0777\t", 38) == 0;
-		path |= strncmp(line, "stores[].path\tstring\t(required)\t-\t[passwd-file, sqlite "
-				"stores, required]", 67) == 0;
+		path |= strncmp(line, "stores[].path\tstring\t(required)\t-\t[passwd-file, sqlite, "
+				"vault stores, required]", 74) == 0;
 	}
 	fclose(f);
 	ok(n > 60, "key table printed (%d keys)", n);

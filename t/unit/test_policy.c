@@ -150,9 +150,33 @@ static enum rg_lookup fake_tenant_domain(const struct rg_config *cfg, const char
 	return RG_LOOKUP_NOTFOUND;
 }
 
+/* acme.example and its subdomains: acme; globex.example: globex; both.example:
+ * two tenants (an error) */
+static enum rg_lookup fake_domain_tenant(const struct rg_config *cfg, const char *domain,
+					 char *out, size_t n, const char **error_r)
+{
+	(void)cfg;
+	out[0] = '\0';
+	if (fail_store || rg_tenant_domain_match("both.example", domain)) {
+		*error_r = "injected failure";
+		return RG_LOOKUP_ERROR;
+	}
+	if (rg_tenant_domain_match("acme.example", domain) ||
+	    rg_tenant_domain_match("*.acme.example", domain)) {
+		snprintf(out, n, "acme");
+		return RG_LOOKUP_FOUND;
+	}
+	if (rg_tenant_domain_match("globex.example", domain)) {
+		snprintf(out, n, "globex");
+		return RG_LOOKUP_FOUND;
+	}
+	return RG_LOOKUP_NOTFOUND;
+}
+
 static const struct rg_policy_lookups fake = { fake_user_enabled, fake_tenant_authz,
 					       fake_may_act_as, fake_sender_owned,
-					       fake_sender_has_owner, fake_tenant_domain };
+					       fake_sender_has_owner, fake_tenant_domain,
+					       fake_domain_tenant };
 
 static char *require_auth_list[] = { "submission" };
 
@@ -168,7 +192,7 @@ static void cfg_defaults(struct rg_config *cfg)
 	cfg->milter.require_known_identity = true;
 	cfg->tenants.header = "X-Tenant";
 	cfg->tenants.add_header = "";
-	cfg->tenants.missing = RG_TENANT_ACCEPT;
+	cfg->tenants.missing = RG_MISSING_ACCEPT;
 	cfg->tenants.unknown = RG_TENANT_REJECT;
 	cfg->tenants.unauthenticated = RG_TENANT_REJECT;
 	cfg->tenants.max_length = 64;
@@ -554,11 +578,11 @@ static void test_tenant(void)
 		eoh(&cfg, &f, h, &m, &v, &e);
 		VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header", "missing, missing=accept");
 		rg_tenant_msg_clear(&m);
-		cfg.tenants.missing = RG_TENANT_REJECT;
+		cfg.tenants.missing = RG_MISSING_REJECT;
 		eoh(&cfg, &f, h, &m, &v, &e);
 		VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_header_missing", "missing, missing=reject");
 		rg_tenant_msg_clear(&m);
-		cfg.tenants.missing = RG_TENANT_ACCEPT;
+		cfg.tenants.missing = RG_MISSING_ACCEPT;
 	}
 	{
 		const char *h[] = { "X-Tenant", "acme", "X-Tenant", "ACME ", NULL };
@@ -1065,6 +1089,7 @@ static void test_real_senders(void)
 }
 
 /* the milter's end of headers: tenant, then the tenant's domains */
+static char last_added[64];	/* the verified tenant header eoh_domains planned */
 static struct rg_verdict eoh_domains(const struct rg_config *cfg, const char *who,
 				     const char *mail_from, const char *const *hdrs,
 				     struct rg_header_edits *e)
@@ -1075,18 +1100,89 @@ static struct rg_verdict eoh_domains(const struct rg_config *cfg, const char *wh
 	struct rg_verdict v;
 
 	memset(&sm, 0, sizeof(sm));
+	memset(&v, 0, sizeof(v));
+	v.action = RG_CONTINUE;
 	rg_tenant_msg_init(&tm);
-	facts_auth(&f, who);
+	if (who != NULL)
+		facts_auth(&f, who);
+	else
+		facts_anon(&f, "smtpd");
 	f.mail_from = mail_from;
 	for (size_t i = 0; hdrs[i] != NULL; i += 2) {
 		rg_policy_header(cfg, &tm, hdrs[i], hdrs[i + 1], strlen(hdrs[i + 1]));
 		rg_policy_sender_header(cfg, &sm, hdrs[i], hdrs[i + 1], strlen(hdrs[i + 1]));
 	}
-	rg_policy_eoh(cfg, &fake, &f, &tm, &v, e);
-	rg_policy_tenant_domains(cfg, &fake, &f, &tm, &sm, &v, e);
+	/* the milter's order at end of headers */
+	rg_policy_tenant_from_domain(cfg, &fake, &f, &sm, &tm, &v);
+	if (v.action == RG_CONTINUE) {
+		rg_policy_eoh(cfg, &fake, &f, &tm, &v, e);
+		rg_policy_tenant_domains(cfg, &fake, &f, &tm, &sm, &v, e);
+	}
+	snprintf(last_added, sizeof(last_added), "%s",
+		 v.action == RG_ACCEPT && e->add_value ? e->add_value : "");
 	rg_tenant_msg_clear(&tm);
 	rg_sender_msg_clear(&sm);
 	return v;
+}
+
+static void test_tenant_from_domain(void)
+{
+	struct rg_config cfg;
+	struct rg_verdict v;
+	struct rg_header_edits e;
+
+	cfg_defaults(&cfg);
+	cfg.tenants.add_header = "X-Tenant-Verified";
+	cfg.tenants.missing = RG_MISSING_FROM_DOMAIN;
+	const char *acme[] = { "From", "Alice <a@eu.acme.example>", NULL };
+	v = eoh_domains(&cfg, "alice", "<a@acme.example>", acme, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized",
+		"from_domain: no header, From: in acme's domains: acme, checked and authorized");
+	is_str(last_added, "acme", "  the verified tenant header says acme");
+	v = eoh_domains(&cfg, "erin", "<>", acme, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_not_authorized",
+		"from_domain: an identity acme does not admit");
+	is_str(v.text, "Sender is not authorized for tenant acme (the tenant of the From: domain)",
+	       "  text");
+	v = eoh_domains(&cfg, "alice", "<x@globex.example>", acme, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_domain_not_allowed",
+		"from_domain: the envelope sender's domain is still checked against the tenant");
+	const char *globex[] = { "From", "ceo@globex.example", NULL };
+	v = eoh_domains(&cfg, "erin", "<>", globex, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized", "from_domain: globex for erin");
+	is_str(last_added, "globex", "  the verified tenant header says globex");
+	const char *hdr[] = { "From", "a@acme.example", "X-Tenant", "globex", NULL };
+	v = eoh_domains(&cfg, "erin", "<>", hdr, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized",
+		"from_domain: a header present decides, not the From: domain (acme would refuse erin)");
+	is_str(last_added, "globex", "  the verified tenant is the header's");
+	const char *other[] = { "From", "x@other.example", NULL };
+	v = eoh_domains(&cfg, "alice", "<>", other, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header",
+		"from_domain: a domain no tenant lists: accepted without a tenant");
+	is_str(last_added, "", "  and no verified tenant header");
+	const char *two[] = { "From", "a@acme.example, b@acme.example", NULL };
+	v = eoh_domains(&cfg, "alice", "<>", two, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header",
+		"from_domain: no single From: address: no tenant derived");
+	v = eoh_domains(&cfg, NULL, "<>", acme, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header",
+		"from_domain: an unauthenticated session gets no tenant");
+	const char *both[] = { "From", "x@both.example", NULL };
+	v = eoh_domains(&cfg, "alice", "<>", both, &e);
+	is_str(rg_action_str(v.action), "tempfail",
+	       "from_domain: a domain two tenants claim, or a store error: a temporary failure");
+	cfg.tenants.missing = RG_MISSING_FROM_DOMAIN_OR_REJECT;
+	v = eoh_domains(&cfg, "alice", "<>", other, &e);
+	VERDICT(v, RG_REJECT, "550", "5.7.1", "tenant_header_missing",
+		"from_domain_or_reject: no tenant for the domain: refused");
+	v = eoh_domains(&cfg, "alice", "<a@acme.example>", acme, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "tenant_authorized",
+		"from_domain_or_reject: acme's domain: acme");
+	cfg.tenants.missing = RG_MISSING_ACCEPT;
+	v = eoh_domains(&cfg, "erin", "<>", acme, &e);
+	VERDICT(v, RG_ACCEPT, NULL, NULL, "no_tenant_header",
+		"missing = accept: the From: domain derives nothing");
 }
 
 static void test_tenant_domains(void)
@@ -1196,6 +1292,7 @@ int main(void)
 	test_eoh_sender();
 	test_real_senders();
 	test_tenant_domains();
+	test_tenant_from_domain();
 	test_egress();
 	return done_testing();
 }

@@ -87,7 +87,10 @@ int main(void)
 		 "INSERT INTO act_as VALUES('bob', 'shop');"
 		 "INSERT INTO tenants VALUES('blue');"
 		 "INSERT INTO tenants VALUES('shadow');"
-		 "INSERT INTO tenant_authz VALUES('blue', 'bob');", bobh, alh);
+		 "INSERT INTO tenant_authz VALUES('blue', 'bob');"
+		 "INSERT INTO tenant_domains VALUES('BLUE', '*.open.example');"
+		 "INSERT INTO tenant_domains VALUES('blue', 'amb.example');"
+		 "INSERT INTO tenant_domains VALUES('shadow', 'amb.example');", bobh, alh);
 	db_exec(db, sql);
 	free(bobh);
 	free(alh);
@@ -95,10 +98,14 @@ int main(void)
 
 	/* config tenants.list */
 	char *closed_ids[] = { "alice" };
+	char *open_domains[] = { "open.example", "*.shared.example" };
+	char *shadow_domains[] = { "x.shared.example", "*.shared.example" };
 	struct rg_tenant tenants[2] = {
-		{ .name = "open", .has_require_authz = false },
+		{ .name = "open", .has_require_authz = false, .allowed_domains = open_domains,
+		  .n_allowed_domains = 2 },
 		{ .name = "Shadow", .require_authz = closed_ids, .n_require_authz = 1,
-		  .has_require_authz = true },
+		  .has_require_authz = true, .allowed_domains = shadow_domains,
+		  .n_allowed_domains = 1 },
 	};
 	t->cfg.tenants.list = tenants;
 	t->cfg.tenants.n_list = 2;
@@ -226,6 +233,31 @@ int main(void)
 
 	is_str(rg_verify_str(RG_VERIFY_OK), "ok", "rg_verify_str ok");
 	is_str(rg_verify_str(RG_VERIFY_TEMPFAIL), "temporary failure", "rg_verify_str tempfail");
+
+	/* --- the tenant of a domain (tenants.missing = from_domain) --- */
+	char tn[64];
+	is_int(rg_stores_domain_tenant(&t->cfg, "open.example", tn, sizeof(tn), &err),
+	       RG_LOOKUP_FOUND, "domain_tenant: an exact config entry");
+	is_str(tn, "open", "domain_tenant: open.example is open's");
+	rg_stores_domain_tenant(&t->cfg, "X.Shared.Example", tn, sizeof(tn), &err);
+	is_str(tn, "Shadow", "domain_tenant: the most specific config entry wins (x.shared.example "
+	       "over *.shared.example), whatever the case");
+	rg_stores_domain_tenant(&t->cfg, "y.shared.example", tn, sizeof(tn), &err);
+	is_str(tn, "open", "domain_tenant: *.shared.example for the others");
+	is_int(rg_stores_domain_tenant(&t->cfg, "a.open.example", tn, sizeof(tn), &err),
+	       RG_LOOKUP_FOUND, "domain_tenant: no config entry: the SQLite store");
+	is_str(tn, "blue", "domain_tenant: *.open.example is blue's in SQLite (the name lower case)");
+	is_int(rg_stores_domain_tenant(&t->cfg, "amb.example", tn, sizeof(tn), &err),
+	       RG_LOOKUP_ERROR, "domain_tenant: an entry two SQLite tenants list: an error");
+	ok(err != NULL && tl_contains(err, "belongs to two tenants"), "  saying so (%s)",
+	   err ? err : "");
+	is_str(tn, "", "  and no tenant");
+	is_int(rg_stores_domain_tenant(&t->cfg, "nowhere.example", tn, sizeof(tn), &err),
+	       RG_LOOKUP_NOTFOUND, "domain_tenant: a domain nobody lists");
+	tenants[1].n_allowed_domains = 2;
+	is_int(rg_stores_domain_tenant(&t->cfg, "y.shared.example", tn, sizeof(tn), &err),
+	       RG_LOOKUP_ERROR, "domain_tenant: an entry two config tenants list: an error");
+	tenants[1].n_allowed_domains = 1;
 
 	tl_close_all(t);
 	free(users[0].password);
