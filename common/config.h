@@ -79,6 +79,20 @@ struct rg_store_conf {
 	int connect_timeout_ms, timeout_ms, read_ttl_ms;
 };
 
+/* guard.identities[] / guard.tenants[]: limits for one identity or tenant */
+struct rg_guard_override {
+	char *name;
+	char **messages;	/* none given: guard.messages (identities), none (tenants) */
+	size_t n_messages;
+	char **recipients;
+	size_t n_recipients;
+	int addresses;		/* -1: guard.addresses */
+	int line;
+};
+
+enum rg_guard_action { RG_GUARD_ACTION_HOLD = 0, RG_GUARD_ACTION_TEMPFAIL, RG_GUARD_ACTION_REJECT };
+enum rg_guard_state_error { RG_GUARD_STATE_TEMPFAIL = 0, RG_GUARD_STATE_ACCEPT };
+
 struct rg_tenant {
 	char *name;
 	char *egress_pool;	/* optional, may be NULL */
@@ -199,6 +213,28 @@ struct rg_config {
 		int unauthenticated;	/* enum rg_unauth_sender */
 		char *recipient_delimiter; /* "+": user+ext@ is tried as user@ */
 	} senders;
+
+	struct {
+		bool enabled;
+		int action;		/* enum rg_guard_action */
+		char **messages;	/* limits "N/DURATION": 100/1h, 1000/1d */
+		size_t n_messages;
+		char **recipients;
+		size_t n_recipients;
+		int addresses;		/* distinct client addresses of an identity; 0 = off */
+		int addresses_window;	/* seconds */
+		int ipv4_prefix, ipv6_prefix;
+		char *failed_logins;	/* "N/DURATION", "" = off */
+		int suspend_after;	/* guard actions in suspend_window; 0 = never suspend */
+		int suspend_window;
+		int suspend_seconds;	/* 0 = until relayguardctl guard unsuspend */
+		int table_size;		/* counters kept in memory */
+		int state_error;	/* enum rg_guard_state_error */
+		struct rg_guard_override *identities;
+		size_t n_identities;
+		struct rg_guard_override *tenants;
+		size_t n_tenants;
+	} guard;
 
 	struct rg_store_conf *stores;
 	size_t n_stores;

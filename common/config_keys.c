@@ -385,6 +385,119 @@ static const struct rg_key tenants_keys[] = {
 };
 static const struct rg_key_table tenants_table = TABLE("tenants", tenants_keys);
 
+/* ---- guard ----------------------------------------------------------------- */
+
+static const struct rg_key_value guard_actions[] = {
+	{"hold", RG_GUARD_ACTION_HOLD}, {"tempfail", RG_GUARD_ACTION_TEMPFAIL},
+	{"reject", RG_GUARD_ACTION_REJECT}, {NULL, 0},
+};
+static const struct rg_key_value guard_state_errors[] = {
+	{"tempfail", RG_GUARD_STATE_TEMPFAIL}, {"accept", RG_GUARD_STATE_ACCEPT}, {NULL, 0},
+};
+
+/* "N/DURATION": N ≥ 1, DURATION a number of seconds with an optional unit s, m, h, d */
+const char *rg_check_rate(const char *v)
+{
+	unsigned long n, w;
+	return rg_parse_rate(v, &n, &w) ? NULL : "expected N/DURATION, as 100/1h or 1000/1d "
+						 "(units s, m, h, d)";
+}
+
+const char *rg_check_opt_rate(const char *v)
+{
+	return v[0] == '\0' ? NULL : rg_check_rate(v);
+}
+
+bool rg_parse_rate(const char *v, unsigned long *n_r, unsigned long *window_r)
+{
+	unsigned long n = 0, w = 0, unit = 1;
+	const char *p = v;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((n = n * 10 + (unsigned long)(*p - '0')) > 1000000000UL)
+			return false;
+	if (*p++ != '/' || *p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((w = w * 10 + (unsigned long)(*p - '0')) > 100000000UL)
+			return false;
+	switch (*p) {
+	case 's': unit = 1; p++; break;
+	case 'm': unit = 60; p++; break;
+	case 'h': unit = 3600; p++; break;
+	case 'd': unit = 86400; p++; break;
+	default: break;
+	}
+	if (*p != '\0' || n == 0 || w == 0 || w * unit > 31 * 86400UL)
+		return false;
+	*n_r = n;
+	*window_r = w * unit;
+	return true;
+}
+
+#define G struct rg_guard_override
+static const struct rg_key guard_override_keys[] = {
+	K_STR(G, "name", name, RG_KF_REQUIRED | RG_KF_NONEMPTY, NULL, NULL,
+	      "the identity (guard.identities) or tenant (guard.tenants)"),
+	K_LIST(G, "messages", messages, n_messages, 0, rg_check_rate,
+	       "message limits instead of guard.messages (identities); a tenant's own limits "
+	       "over all its identities (tenants)"),
+	K_LIST(G, "recipients", recipients, n_recipients, 0, rg_check_rate,
+	       "recipient limits, as messages"),
+	K_INT(G, "addresses", addresses, -1, -1, 100000,
+	      "distinct client addresses instead of guard.addresses (-1: guard.addresses; "
+	      "identities only)"),
+};
+static const struct rg_key_table guard_identity_table =
+	ENTRY_TABLE("guard.identities[]", guard_override_keys, G);
+static const struct rg_key_table guard_tenant_table =
+	ENTRY_TABLE("guard.tenants[]", guard_override_keys, G);
+#undef G
+
+static const struct rg_key guard_keys[] = {
+	K_BOOL(C, "enabled", guard.enabled, false,
+	       "watch authenticated identities for a stolen account: client addresses, "
+	       "messages, recipients, failed logins"),
+	K_ENUM(C, "action", guard.action, 0, RG_GUARD_ACTION_HOLD, guard_actions,
+	       "what a message over a limit gets: hold (the MTA's hold queue / quarantine, "
+	       "with the reason), tempfail (451 4.7.1) or reject (550 5.7.1)"),
+	K_LIST(C, "messages", guard.messages, guard.n_messages, 0, rg_check_rate,
+	       "message limits per identity, each N/DURATION (\"100/1h\", \"1000/1d\")"),
+	K_LIST(C, "recipients", guard.recipients, guard.n_recipients, 0, rg_check_rate,
+	       "recipient limits per identity (the milter then asks the MTA for each RCPT)"),
+	K_INT(C, "addresses", guard.addresses, 0, 0, 100000,
+	      "distinct client addresses (networks of ipv4_prefix / ipv6_prefix) an identity "
+	      "may send from within addresses_window; 0 = not watched"),
+	K_INT(C, "addresses_window", guard.addresses_window, 3600, 1, 31 * 86400,
+	      "seconds for addresses"),
+	K_INT(C, "ipv4_prefix", guard.ipv4_prefix, 32, 8, 32,
+	      "IPv4 client addresses count as their /ipv4_prefix network"),
+	K_INT(C, "ipv6_prefix", guard.ipv6_prefix, 64, 16, 128,
+	      "IPv6 client addresses count as their /ipv6_prefix network"),
+	K_STR(C, "failed_logins", guard.failed_logins, 0, "", rg_check_opt_rate,
+	      "failed logins of an identity, N/DURATION, after which its messages get the "
+	      "action (\"\" = not watched)"),
+	K_INT(C, "suspend_after", guard.suspend_after, 0, 0, 100000,
+	      "after this many guard actions for an identity within suspend_window, suspend "
+	      "it: its logins fail and its sessions' next MAIL FROM gets 550 5.7.1 (0 = never)"),
+	K_INT(C, "suspend_window", guard.suspend_window, 86400, 1, 31 * 86400,
+	      "seconds for suspend_after"),
+	K_INT(C, "suspend_seconds", guard.suspend_seconds, 0, 0, 365 * 86400,
+	      "how long a suspension lasts (0 = until relayguardctl guard unsuspend)"),
+	K_INT(C, "table_size", guard.table_size, 1000000, 1000, 100000000,
+	      "counters kept in memory (48 bytes each plus a 4-byte index slot); a flood of "
+	      "new names does not evict the counters of an identity being counted"),
+	K_ENUM(C, "state_error", guard.state_error, 0, RG_GUARD_STATE_TEMPFAIL, guard_state_errors,
+	       "when the counters cannot be read: tempfail (451 4.3.0) or accept (-n warns)"),
+	K_GLIST(C, "identities", guard.identities, guard.n_identities, 0, guard_identity_table,
+		"limits for named identities (a newsletter account)"),
+	K_GLIST(C, "tenants", guard.tenants, guard.n_tenants, 0, guard_tenant_table,
+		"limits for a tenant's messages, over all its identities"),
+};
+static const struct rg_key_table guard_table = TABLE("guard", guard_keys);
+
 /* ---- senders --------------------------------------------------------------- */
 
 static const struct rg_key_value null_sender_values[] = {
@@ -459,6 +572,7 @@ static const struct rg_key root_keys[] = {
 	K_GLIST(C, "stores", stores, n_stores, 0, store_table,
 		"credential stores, asked in order; the first that knows the user decides"),
 	K_GROUP("tenants", tenants_table, "tenant header checks"),
+	K_GROUP("guard", guard_table, "stolen-account guard"),
 	K_GROUP("senders", senders_table, "sender address ownership"),
 };
 const struct rg_key_table rg_config_root_keys = TABLE("", root_keys);

@@ -77,6 +77,10 @@ const char *rg_check_metrics_listen(const char *spec);	/* "", /path, unix:/path,
 const char *rg_check_path(const char *path);		/* absolute or relative path, no NUL tricks */
 const char *rg_check_header_name(const char *name);	/* RFC 5322 field name */
 const char *rg_check_opt_header_name(const char *name);	/* "" or a field name */
+const char *rg_check_rate(const char *v);		/* "N/DURATION": 100/1h */
+const char *rg_check_opt_rate(const char *v);		/* "" or a rate */
+/* Parse "N/DURATION" (units s, m, h, d; at most 31 days): N and seconds. */
+bool rg_parse_rate(const char *v, unsigned long *n_r, unsigned long *window_r);
 const char *rg_check_facility(const char *name);
 const char *rg_check_identity(const char *name);	/* user / identity names */
 const char *rg_check_delimiter(const char *d);	/* senders.recipient_delimiter */

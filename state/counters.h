@@ -1,0 +1,80 @@
+/*
+ * counters.h — windowed counters and flags behind one small interface.
+ *
+ * The stolen-account guard keeps its counts here (messages, recipients,
+ * failed logins, distinct client addresses, holds) and its suspensions; a
+ * fleet can put them in a shared store behind the same table of operations.
+ * This file has the interface and the local, in-memory implementation.
+ *
+ * A counter is a sliding window of window_s seconds, kept as two fixed
+ * buckets (the current one and the one before, weighted by how much of it is
+ * still inside the window): O(1) per event, 3 numbers per counter, and a
+ * count that never forgets an event younger than window_s (it may remember
+ * one up to 2 * window_s old, with a weight that falls to 0).
+ *
+ * Every operation answers RG_COUNTERS_OK or RG_COUNTERS_ERROR (with
+ * *error_r): the local implementation never fails; a shared one can, and the
+ * caller decides what an error means (the guard: a temporary failure unless
+ * guard.state_error = accept).
+ *
+ * Local bounds: at most max_counters counters (48 bytes each, 52 with the
+ * index: 1,000,000 counters in 52 MB) in two LRU segments, as the penalty
+ * tables: a counter's first event puts it in the probation quarter, a second
+ * event moves it to the protected three quarters, so a flood of one-event
+ * keys (random names) churns probation and never evicts a counter that is
+ * being counted up.  Keys are kept as a keyed 128-bit MAC, never the text.
+ * Flags (suspensions) are never evicted: at most max_flags, then set fails.
+ * Thread-safe.
+ */
+#ifndef RG_COUNTERS_H
+#define RG_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum rg_counters_result { RG_COUNTERS_OK = 0, RG_COUNTERS_ERROR = -1 };
+
+struct rg_counters;
+
+struct rg_counters_ops {
+	/* Add n to key's counter over window_s; *count_r: the count after it. */
+	int (*add)(struct rg_counters *c, const char *key, unsigned window_s, unsigned n,
+		   time_t now, uint64_t *count_r, const char **error_r);
+	/* The count now (0 for an unknown key). */
+	int (*get)(struct rg_counters *c, const char *key, unsigned window_s, time_t now,
+		   uint64_t *count_r, const char **error_r);
+	/* Forget key's counter. */
+	int (*reset)(struct rg_counters *c, const char *key, const char **error_r);
+	/* A flag with an end (until = 0: until deleted) and a short text. */
+	int (*flag_set)(struct rg_counters *c, const char *key, time_t until, const char *text,
+			const char **error_r);
+	/* *set_r; when set, *until_r and text (n bytes, may be NULL). */
+	int (*flag_get)(struct rg_counters *c, const char *key, time_t now, bool *set_r,
+			time_t *until_r, char *text, size_t n, const char **error_r);
+	int (*flag_del)(struct rg_counters *c, const char *key, const char **error_r);
+	/* Call fn for every flag set now (the local implementation: for show). */
+	int (*flag_list)(struct rg_counters *c, time_t now,
+			 void (*fn)(void *ctx, const char *key, time_t until, const char *text),
+			 void *ctx, const char **error_r);
+	void (*free)(struct rg_counters *c);
+};
+
+struct rg_counters {
+	const struct rg_counters_ops *ops;
+};
+
+/* The local implementation. */
+struct rg_counters *rg_counters_local_new(size_t max_counters, size_t max_flags);
+/* Change the bounds (a reload); evicts down to them. */
+void rg_counters_local_resize(struct rg_counters *c, size_t max_counters);
+size_t rg_counters_local_count(struct rg_counters *c);
+
+static inline void rg_counters_free(struct rg_counters *c)
+{
+	if (c != NULL)
+		c->ops->free(c);
+}
+
+#endif

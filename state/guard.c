@@ -1,0 +1,579 @@
+/*
+ * guard.c — the stolen-account guard (guard.h).
+ *
+ * Keys in the counters (identity and tenant names are the last field, so a
+ * name holding '|' cannot make two keys meet):
+ *   m|W|id  r|W|id      messages, recipients of identity id over W seconds
+ *   M|W|t   R|W|t       the same for tenant t
+ *   A|W|id              distinct client networks of id over W
+ *   a|net|W|id          net seen for id (its first event makes A grow)
+ *   f|W|id              failed logins of id
+ *   h|W|id              guard actions for id (suspend_after)
+ *   s|id                the suspension flag
+ */
+#include <autoconfig.h>
+#include "guard.h"
+#include "config_keys.h"
+#include "log.h"
+#include "stats.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#define KEY_MAX 600
+#define HELD_MAX 1000
+
+static struct rg_counters *_Atomic counters;
+static size_t counters_size;
+static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct held {
+	time_t at;
+	char queue_id[40];
+	char identity[160];
+	char reason[200];
+};
+static struct held held_ring[HELD_MAX];
+static size_t held_next, held_count;
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int rg_guard_setup(const struct rg_config *cfg)
+{
+	size_t want = cfg->guard.table_size > 0 ? (size_t)cfg->guard.table_size : 1000000;
+	int ret = 0;
+
+	pthread_mutex_lock(&setup_lock);
+	struct rg_counters *c = atomic_load(&counters);
+	if (c == NULL && cfg->guard.enabled) {
+		/* flags (suspensions) are few: one per 100 counters, at least 1000 */
+		c = rg_counters_local_new(want, want / 100 > 1000 ? want / 100 : 1000);
+		if (c == NULL)
+			ret = -1;
+		else {
+			counters_size = want;
+			atomic_store(&counters, c);
+		}
+	} else if (c != NULL && want != counters_size) {
+		rg_counters_local_resize(c, want);
+		counters_size = want;
+	}
+	pthread_mutex_unlock(&setup_lock);
+	return ret;
+}
+
+void rg_guard_shutdown(void)
+{
+	struct rg_counters *c = atomic_exchange(&counters, NULL);
+	rg_counters_free(c);
+}
+
+void rg_guard_use(struct rg_counters *c)
+{
+	atomic_store(&counters, c);
+	pthread_mutex_lock(&held_lock);
+	held_next = held_count = 0;
+	pthread_mutex_unlock(&held_lock);
+}
+
+bool rg_guard_on(const struct rg_config *cfg)
+{
+	return cfg != NULL && cfg->guard.enabled;
+}
+
+bool rg_guard_wants_rcpt(const struct rg_config *cfg)
+{
+	if (!rg_guard_on(cfg))
+		return false;
+	if (cfg->guard.n_recipients > 0)
+		return true;
+	for (size_t i = 0; i < cfg->guard.n_identities; i++)
+		if (cfg->guard.identities[i].n_recipients > 0)
+			return true;
+	for (size_t i = 0; i < cfg->guard.n_tenants; i++)
+		if (cfg->guard.tenants[i].n_recipients > 0)
+			return true;
+	return false;
+}
+
+/* The client's network: addr masked to the configured prefix ("192.0.2.0/24");
+ * anything that is not an address stays as it is. */
+static void client_net(const struct rg_config *cfg, const char *addr, char *out, size_t n)
+{
+	unsigned char b[16];
+	char txt[INET6_ADDRSTRLEN];
+	int af = 0, bits = 0, len = 0;
+
+	if (addr != NULL && inet_pton(AF_INET, addr, b) == 1) {
+		af = AF_INET, bits = cfg->guard.ipv4_prefix, len = 4;
+	} else if (addr != NULL && inet_pton(AF_INET6, addr, b) == 1) {
+		af = AF_INET6, bits = cfg->guard.ipv6_prefix, len = 16;
+	} else {
+		snprintf(out, n, "%s", addr ? addr : "unknown");
+		return;
+	}
+	for (int i = 0; i < len; i++) {
+		int keep = bits - i * 8;
+		b[i] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (unsigned char)(0xff << (8 - keep));
+	}
+	inet_ntop(af, b, txt, sizeof(txt));
+	snprintf(out, n, "%s/%d", txt, bits);
+}
+
+static const struct rg_guard_override *find_override(const struct rg_guard_override *list,
+						     size_t n, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < n; i++)
+		if (list[i].name != NULL && strcmp(list[i].name, name) == 0)
+			return &list[i];
+	return NULL;
+}
+
+static const struct rg_guard_override *find_tenant(const struct rg_config *cfg, const char *t)
+{
+	for (size_t i = 0; t != NULL && i < cfg->guard.n_tenants; i++)
+		if (cfg->guard.tenants[i].name != NULL && strcasecmp(cfg->guard.tenants[i].name, t) == 0)
+			return &cfg->guard.tenants[i];
+	return NULL;
+}
+
+static int addresses_limit(const struct rg_config *cfg, const char *identity)
+{
+	const struct rg_guard_override *o = find_override(cfg->guard.identities,
+							  cfg->guard.n_identities, identity);
+	return o != NULL && o->addresses >= 0 ? o->addresses : cfg->guard.addresses;
+}
+
+static void store_error(const char *what, const char *err)
+{
+	char q[300];
+
+	rg_stats_inc("guard.state_error");
+	rg_log(LOG_ERR, "guard: %s: counters: %s", what,
+	       rg_log_quote(q, sizeof(q), err ? err : "error"));
+}
+
+enum rg_guard_answer rg_guard_suspended(const struct rg_config *cfg, const char *user, time_t now)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	char key[KEY_MAX];
+	const char *err = NULL;
+	bool set = false;
+
+	if (!rg_guard_on(cfg) || user == NULL)
+		return RG_GUARD_OK;
+	if (c == NULL)
+		return RG_GUARD_ERROR;
+	snprintf(key, sizeof(key), "s|%s", user);
+	if (c->ops->flag_get(c, key, now, &set, NULL, NULL, 0, &err) != RG_COUNTERS_OK) {
+		store_error("suspension lookup", err);
+		return RG_GUARD_ERROR;
+	}
+	return set ? RG_GUARD_SUSPENDED : RG_GUARD_OK;
+}
+
+enum rg_guard_answer rg_guard_mail(const struct rg_config *cfg, const char *identity,
+				   const char *client_addr, bool first_in_session, time_t now)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	char key[KEY_MAX], net[80];
+	const char *err = NULL;
+	uint64_t n = 0;
+
+	if (!rg_guard_on(cfg) || identity == NULL || identity[0] == '\0')
+		return RG_GUARD_OK;
+	enum rg_guard_answer a = rg_guard_suspended(cfg, identity, now);
+	if (a != RG_GUARD_OK || !first_in_session || addresses_limit(cfg, identity) <= 0)
+		return a;
+	unsigned w = (unsigned)cfg->guard.addresses_window;
+	client_net(cfg, client_addr, net, sizeof(net));
+	snprintf(key, sizeof(key), "a|%s|%u|%s", net, w, identity);
+	if (c->ops->add(c, key, w, 1, now, &n, &err) != RG_COUNTERS_OK)
+		goto fail;
+	if (n == 1) {	/* a network not seen in the window: one more address */
+		snprintf(key, sizeof(key), "A|%u|%s", w, identity);
+		if (c->ops->add(c, key, w, 1, now, &n, &err) != RG_COUNTERS_OK)
+			goto fail;
+	}
+	return RG_GUARD_OK;
+fail:
+	store_error("client address", err);
+	return RG_GUARD_ERROR;
+}
+
+void rg_guard_login_failed(const struct rg_config *cfg, const char *user, time_t now)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	unsigned long lim, w;
+	char key[KEY_MAX];
+	const char *err = NULL;
+	uint64_t n;
+
+	if (!rg_guard_on(cfg) || c == NULL || user == NULL || cfg->guard.failed_logins == NULL ||
+	    !rg_parse_rate(cfg->guard.failed_logins, &lim, &w))
+		return;
+	snprintf(key, sizeof(key), "f|%lu|%s", w, user);
+	if (c->ops->add(c, key, (unsigned)w, 1, now, &n, &err) != RG_COUNTERS_OK)
+		store_error("failed login", err);
+}
+
+/* Count n events on every rate of list for "P|W|name"; the first rate
+ * exceeded goes to *v (when none is there yet).  -1: counter error. */
+static int count_rates(struct rg_counters *c, char *const *list, size_t nl, char prefix,
+		       const char *name, unsigned n, time_t now, const char *signal,
+		       struct rg_guard_verdict *v, const char **err)
+{
+	char key[KEY_MAX];
+	unsigned long lim, w;
+	uint64_t cnt;
+
+	for (size_t i = 0; i < nl; i++) {
+		if (list[i] == NULL || !rg_parse_rate(list[i], &lim, &w))
+			continue;
+		snprintf(key, sizeof(key), "%c|%lu|%s", prefix, w, name);
+		int r = n > 0 ? c->ops->add(c, key, (unsigned)w, n, now, &cnt, err) :
+				c->ops->get(c, key, (unsigned)w, now, &cnt, err);
+		if (r != RG_COUNTERS_OK)
+			return -1;
+		if (cnt > lim && v->signal == NULL) {
+			v->signal = signal;
+			v->count = cnt;
+			v->limit = lim;
+			v->window = w;
+		}
+	}
+	return 0;
+}
+
+static void remember_held(const struct rg_guard_msg *m, const char *reason, time_t now)
+{
+	pthread_mutex_lock(&held_lock);
+	struct held *h = &held_ring[held_next];
+	h->at = now;
+	snprintf(h->queue_id, sizeof(h->queue_id), "%s", m->queue_id ? m->queue_id : "NOQUEUE");
+	snprintf(h->identity, sizeof(h->identity), "%s", m->identity);
+	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+	held_next = (held_next + 1) % HELD_MAX;
+	if (held_count < HELD_MAX)
+		held_count++;
+	pthread_mutex_unlock(&held_lock);
+}
+
+static const char *action_name(enum rg_guard_action a)
+{
+	return a == RG_GUARD_ACTION_HOLD ? "hold" : a == RG_GUARD_ACTION_TEMPFAIL ? "tempfail" :
+	       "reject";
+}
+
+void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m, time_t now,
+		      struct rg_guard_verdict *v)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	const char *err = NULL;
+	char key[KEY_MAX];
+	unsigned long lim, w;
+	uint64_t cnt;
+
+	memset(v, 0, sizeof(*v));
+	if (!rg_guard_on(cfg) || m->identity == NULL || m->identity[0] == '\0')
+		return;
+	if (c == NULL) {
+		err = "no counters";
+		goto fail;
+	}
+	const struct rg_guard_override *o = find_override(cfg->guard.identities,
+							  cfg->guard.n_identities, m->identity);
+	/* count first, so every window sees this message; then the first limit passed */
+	int addrs = addresses_limit(cfg, m->identity);
+	if (addrs > 0) {
+		snprintf(key, sizeof(key), "A|%d|%s", cfg->guard.addresses_window, m->identity);
+		if (c->ops->get(c, key, (unsigned)cfg->guard.addresses_window, now, &cnt, &err) !=
+		    RG_COUNTERS_OK)
+			goto fail;
+		if (cnt > (uint64_t)addrs) {
+			v->signal = "addresses";
+			v->count = cnt;
+			v->limit = (unsigned long long)addrs;
+			v->window = (unsigned long)cfg->guard.addresses_window;
+		}
+	}
+	if (cfg->guard.failed_logins != NULL && rg_parse_rate(cfg->guard.failed_logins, &lim, &w)) {
+		snprintf(key, sizeof(key), "f|%lu|%s", w, m->identity);
+		if (c->ops->get(c, key, (unsigned)w, now, &cnt, &err) != RG_COUNTERS_OK)
+			goto fail;
+		if (cnt > lim && v->signal == NULL) {
+			v->signal = "failed_logins";
+			v->count = cnt;
+			v->limit = lim;
+			v->window = w;
+		}
+	}
+	char *const *ml = o != NULL && o->n_messages > 0 ? o->messages : cfg->guard.messages;
+	size_t nm = o != NULL && o->n_messages > 0 ? o->n_messages : cfg->guard.n_messages;
+	char *const *rl = o != NULL && o->n_recipients > 0 ? o->recipients : cfg->guard.recipients;
+	size_t nr = o != NULL && o->n_recipients > 0 ? o->n_recipients : cfg->guard.n_recipients;
+	if (count_rates(c, ml, nm, 'm', m->identity, 1, now, "messages", v, &err) < 0 ||
+	    count_rates(c, rl, nr, 'r', m->identity, m->n_rcpt, now, "recipients", v, &err) < 0)
+		goto fail;
+	const struct rg_guard_override *t = find_tenant(cfg, m->tenant);
+	if (t != NULL &&
+	    (count_rates(c, t->messages, t->n_messages, 'M', t->name, 1, now, "tenant_messages",
+			 v, &err) < 0 ||
+	     count_rates(c, t->recipients, t->n_recipients, 'R', t->name, m->n_rcpt, now,
+			 "tenant_recipients", v, &err) < 0))
+		goto fail;
+	if (v->signal == NULL)
+		return;
+
+	v->result = RG_GUARD_ACT;
+	v->action = (enum rg_guard_action)cfg->guard.action;
+	snprintf(v->reason, sizeof(v->reason), "relayguard guard: %s %llu > %llu in %lus",
+		 v->signal, v->count, v->limit, v->window);
+	switch (v->action) {
+	case RG_GUARD_ACTION_HOLD: rg_stats_inc("guard.action.hold"); break;
+	case RG_GUARD_ACTION_TEMPFAIL: rg_stats_inc("guard.action.tempfail"); break;
+	default: rg_stats_inc("guard.action.reject"); break;
+	}
+	if (v->action == RG_GUARD_ACTION_HOLD)
+		remember_held(m, v->reason, now);
+	char qid[64], id[200], tn[160], client[80];
+	rg_log(LOG_WARNING, "guard: action=%s identity=%s tenant=%s signal=%s count=%llu limit=%llu "
+	       "window=%lus client=%s queue_id=%s", action_name(v->action),
+	       rg_log_quote(id, sizeof(id), m->identity), rg_log_quote(tn, sizeof(tn), m->tenant),
+	       v->signal, v->count, v->limit, v->window,
+	       rg_log_quote(client, sizeof(client), m->client_addr),
+	       rg_log_quote(qid, sizeof(qid), m->queue_id));
+
+	/* repeated actions: suspend the identity */
+	if (cfg->guard.suspend_after > 0) {
+		unsigned sw = (unsigned)cfg->guard.suspend_window;
+		snprintf(key, sizeof(key), "h|%u|%s", sw, m->identity);
+		if (c->ops->add(c, key, sw, 1, now, &cnt, &err) != RG_COUNTERS_OK) {
+			store_error("action count", err);
+			return;	/* the action stands */
+		}
+		if (cnt >= (uint64_t)cfg->guard.suspend_after) {
+			time_t until = cfg->guard.suspend_seconds > 0 ? now + cfg->guard.suspend_seconds : 0;
+			char text[96];
+			snprintf(text, sizeof(text), "%llu guard actions in %us", (unsigned long long)cnt,
+				 sw);
+			snprintf(key, sizeof(key), "s|%s", m->identity);
+			if (c->ops->flag_set(c, key, until, text, &err) != RG_COUNTERS_OK) {
+				store_error("suspension", err);
+				return;
+			}
+			v->suspended = true;
+			rg_stats_inc("guard.suspended");
+			rg_log(LOG_WARNING, "guard: suspend identity=%s actions=%llu window=%us "
+			       "seconds=%d client=%s queue_id=%s", id, (unsigned long long)cnt, sw,
+			       cfg->guard.suspend_seconds, client, qid);
+		}
+	}
+	return;
+fail:
+	store_error("message", err);
+	v->result = cfg->guard.state_error == RG_GUARD_STATE_ACCEPT ? RG_GUARD_PASS :
+		    RG_GUARD_STATE_FAILED;
+	if (v->result == RG_GUARD_PASS) {
+		char id2[200];
+		rg_log(LOG_WARNING, "guard: identity=%s: counters unavailable, message accepted "
+		       "uncounted (guard.state_error = accept)",
+		       rg_log_quote(id2, sizeof(id2), m->identity));
+	}
+}
+
+/* ---- relayguardctl guard ... ---- */
+
+static void show_rates(struct rg_counters *c, FILE *out, const char *label, char *const *list,
+		       size_t n, char prefix, const char *name, time_t now)
+{
+	unsigned long lim, w;
+	char key[KEY_MAX];
+	const char *err;
+	uint64_t cnt = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (list[i] == NULL || !rg_parse_rate(list[i], &lim, &w))
+			continue;
+		snprintf(key, sizeof(key), "%c|%lu|%s", prefix, w, name);
+		c->ops->get(c, key, (unsigned)w, now, &cnt, &err);
+		fprintf(out, "%s %llu limit %lu window %lus\n", label, (unsigned long long)cnt, lim, w);
+	}
+}
+
+static void list_flag(void *ctx, const char *key, time_t until, const char *text)
+{
+	FILE *out = ctx;
+	if (strncmp(key, "s|", 2) == 0)
+		fprintf(out, "suspended %s until %lld (%s)\n", key + 2, (long long)until, text);
+}
+
+int rg_guard_show(const struct rg_config *cfg, const char *identity, time_t now, FILE *out)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	const char *err = NULL;
+	char key[KEY_MAX], text[96];
+	uint64_t cnt = 0;
+	unsigned long lim, w;
+	bool set = false;
+	time_t until = 0;
+
+	if (!rg_guard_on(cfg) || c == NULL) {
+		fprintf(out, "the guard is off (guard.enabled = false)\n");
+		return -1;
+	}
+	if (identity == NULL) {
+		c->ops->flag_list(c, now, list_flag, out, &err);
+		pthread_mutex_lock(&held_lock);
+		fprintf(out, "held %zu\n", held_count);
+		pthread_mutex_unlock(&held_lock);
+		return 0;
+	}
+	const struct rg_guard_override *o = find_override(cfg->guard.identities,
+							  cfg->guard.n_identities, identity);
+	fprintf(out, "identity %s\n", identity);
+	snprintf(key, sizeof(key), "s|%s", identity);
+	c->ops->flag_get(c, key, now, &set, &until, text, sizeof(text), &err);
+	if (set)
+		fprintf(out, "suspended until %lld (%s)\n", (long long)until, text);
+	else
+		fprintf(out, "suspended no\n");
+	int addrs = addresses_limit(cfg, identity);
+	if (addrs > 0) {
+		snprintf(key, sizeof(key), "A|%d|%s", cfg->guard.addresses_window, identity);
+		c->ops->get(c, key, (unsigned)cfg->guard.addresses_window, now, &cnt, &err);
+		fprintf(out, "addresses %llu limit %d window %ds\n", (unsigned long long)cnt, addrs,
+			cfg->guard.addresses_window);
+	}
+	if (cfg->guard.failed_logins != NULL && rg_parse_rate(cfg->guard.failed_logins, &lim, &w)) {
+		snprintf(key, sizeof(key), "f|%lu|%s", w, identity);
+		c->ops->get(c, key, (unsigned)w, now, &cnt, &err);
+		fprintf(out, "failed_logins %llu limit %lu window %lus\n", (unsigned long long)cnt,
+			lim, w);
+	}
+	show_rates(c, out, "messages", o && o->n_messages ? o->messages : cfg->guard.messages,
+		   o && o->n_messages ? o->n_messages : cfg->guard.n_messages, 'm', identity, now);
+	show_rates(c, out, "recipients", o && o->n_recipients ? o->recipients : cfg->guard.recipients,
+		   o && o->n_recipients ? o->n_recipients : cfg->guard.n_recipients, 'r', identity,
+		   now);
+	if (cfg->guard.suspend_after > 0) {
+		snprintf(key, sizeof(key), "h|%d|%s", cfg->guard.suspend_window, identity);
+		c->ops->get(c, key, (unsigned)cfg->guard.suspend_window, now, &cnt, &err);
+		fprintf(out, "actions %llu suspend_after %d window %ds\n", (unsigned long long)cnt,
+			cfg->guard.suspend_after, cfg->guard.suspend_window);
+	}
+	return 0;
+}
+
+static void reset_rates(struct rg_counters *c, char *const *list, size_t n, char prefix,
+			const char *name)
+{
+	unsigned long lim, w;
+	char key[KEY_MAX];
+	const char *err;
+
+	for (size_t i = 0; i < n; i++)
+		if (list[i] != NULL && rg_parse_rate(list[i], &lim, &w)) {
+			snprintf(key, sizeof(key), "%c|%lu|%s", prefix, w, name);
+			c->ops->reset(c, key, &err);
+		}
+}
+
+int rg_guard_release(const struct rg_config *cfg, const char *identity, FILE *out)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	char key[KEY_MAX];
+	const char *err;
+	unsigned long lim, w;
+
+	if (!rg_guard_on(cfg) || c == NULL) {
+		fprintf(out, "the guard is off (guard.enabled = false)\n");
+		return -1;
+	}
+	const struct rg_guard_override *o = find_override(cfg->guard.identities,
+							  cfg->guard.n_identities, identity);
+	reset_rates(c, cfg->guard.messages, cfg->guard.n_messages, 'm', identity);
+	reset_rates(c, cfg->guard.recipients, cfg->guard.n_recipients, 'r', identity);
+	if (o != NULL) {
+		reset_rates(c, o->messages, o->n_messages, 'm', identity);
+		reset_rates(c, o->recipients, o->n_recipients, 'r', identity);
+	}
+	snprintf(key, sizeof(key), "A|%d|%s", cfg->guard.addresses_window, identity);
+	c->ops->reset(c, key, &err);
+	if (cfg->guard.failed_logins != NULL && rg_parse_rate(cfg->guard.failed_logins, &lim, &w)) {
+		snprintf(key, sizeof(key), "f|%lu|%s", w, identity);
+		c->ops->reset(c, key, &err);
+	}
+	snprintf(key, sizeof(key), "h|%d|%s", cfg->guard.suspend_window, identity);
+	c->ops->reset(c, key, &err);
+	char q[200];
+	rg_log(LOG_NOTICE, "guard: release identity=%s: counters reset",
+	       rg_log_quote(q, sizeof(q), identity));
+	fprintf(out, "released %s: its counters start again from 0; held messages stay held until "
+		"released in the MTA (Postfix: postsuper -H; Sendmail: sendmail -qQ -U)\n", identity);
+	bool set = false;
+	snprintf(key, sizeof(key), "s|%s", identity);
+	c->ops->flag_get(c, key, time(NULL), &set, NULL, NULL, 0, &err);
+	if (set)
+		fprintf(out, "still suspended: relayguardctl guard unsuspend %s\n", identity);
+	return 0;
+}
+
+int rg_guard_suspend(const struct rg_config *cfg, const char *identity, time_t now, FILE *out)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	char key[KEY_MAX], q[200];
+	const char *err = NULL;
+
+	if (!rg_guard_on(cfg) || c == NULL) {
+		fprintf(out, "the guard is off (guard.enabled = false)\n");
+		return -1;
+	}
+	time_t until = cfg->guard.suspend_seconds > 0 ? now + cfg->guard.suspend_seconds : 0;
+	snprintf(key, sizeof(key), "s|%s", identity);
+	if (c->ops->flag_set(c, key, until, "by relayguardctl", &err) != RG_COUNTERS_OK) {
+		fprintf(out, "cannot suspend %s: %s\n", identity, err ? err : "error");
+		return -1;
+	}
+	rg_log(LOG_NOTICE, "guard: suspend identity=%s by relayguardctl seconds=%d",
+	       rg_log_quote(q, sizeof(q), identity), cfg->guard.suspend_seconds);
+	fprintf(out, "suspended %s\n", identity);
+	return 0;
+}
+
+int rg_guard_unsuspend(const struct rg_config *cfg, const char *identity, FILE *out)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	char key[KEY_MAX], q[200];
+	const char *err = NULL;
+
+	if (!rg_guard_on(cfg) || c == NULL) {
+		fprintf(out, "the guard is off (guard.enabled = false)\n");
+		return -1;
+	}
+	snprintf(key, sizeof(key), "s|%s", identity);
+	c->ops->flag_del(c, key, &err);
+	snprintf(key, sizeof(key), "h|%d|%s", cfg->guard.suspend_window, identity);
+	c->ops->reset(c, key, &err);
+	rg_log(LOG_NOTICE, "guard: unsuspend identity=%s by relayguardctl",
+	       rg_log_quote(q, sizeof(q), identity));
+	fprintf(out, "unsuspended %s\n", identity);
+	return 0;
+}
+
+int rg_guard_held(FILE *out)
+{
+	pthread_mutex_lock(&held_lock);
+	for (size_t k = 0; k < held_count; k++) {
+		size_t i = (held_next + HELD_MAX - held_count + k) % HELD_MAX;
+		char q[64], id[200];
+		fprintf(out, "%lld %s %s %s\n", (long long)held_ring[i].at,
+			rg_log_quote(q, sizeof(q), held_ring[i].queue_id),
+			rg_log_quote(id, sizeof(id), held_ring[i].identity), held_ring[i].reason);
+	}
+	pthread_mutex_unlock(&held_lock);
+	return 0;
+}
