@@ -4,6 +4,7 @@
 #include "authcache.h"
 #include "hashpool.h"
 #include "penalty.h"
+#include "guard.h"
 
 #include "log.h"
 #include "login.h"
@@ -238,6 +239,25 @@ static void log_decision(const struct rg_config *cfg, const struct rg_auth_reque
 	}
 }
 
+/* The stolen-account guard: a login whose name or effective identity is
+ * suspended fails (after the password check, so its time tells nothing);
+ * counters that cannot be read are a temporary failure, unless
+ * guard.state_error = accept. */
+static void guard_login(const struct rg_config *cfg, const struct rg_auth_request *req,
+			struct rg_auth_result *res, struct decision *d, const char *identity,
+			time_t now)
+{
+	enum rg_guard_answer a = rg_guard_suspended(cfg, req->authc, now);
+	if (a == RG_GUARD_OK && identity != NULL && strcmp(identity, req->authc) != 0)
+		a = rg_guard_suspended(cfg, identity, now);
+	if (a == RG_GUARD_SUSPENDED)
+		conclude(res, d, RG_AUTH_FAIL, "suspended", "identity suspended by the guard",
+			 CLIENT_FAILED);
+	else if (a == RG_GUARD_ERROR && cfg->guard.state_error != RG_GUARD_STATE_ACCEPT)
+		conclude(res, d, RG_AUTH_TEMPFAIL, "guard_state_error", "guard counters unavailable",
+			 NULL);
+}
+
 /* authz rules: an authz different from authc needs the store's consent (an act_as
  * grant from authc to authz), and authz must itself be a known, enabled identity;
  * the mail is then sent, and checked, as authz. */
@@ -369,6 +389,8 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		else
 			conclude(res, &d, RG_AUTH_OK, "ok", "password verified", NULL);
 		if (res->status == RG_AUTH_OK)
+			guard_login(cfg, req, res, &d, identity, now);
+		if (res->status == RG_AUTH_OK)
 			(void)rg_strbcpy(res->identity, sizeof(res->identity), identity);
 		break;
 	case RG_VERIFY_TEMPFAIL:
@@ -394,6 +416,8 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 			rg_authcache_add_negative(cache, req->authc, mac, now);
 		else
 			rg_authcache_drop_user(cache, req->authc);
+		if (verified || v == RG_VERIFY_DISABLED)
+			rg_guard_login_failed(cfg, req->authc, now);
 		if (verified || v == RG_VERIFY_DISABLED)
 			res->delay_ms = rg_penalty_failure(penalty,
 							   req->remote_addr ? req->remote_addr : "",

@@ -23,6 +23,9 @@
 #define RG_CTL_CMD_RELOAD "RELOAD"
 #define RG_CTL_CMD_STATS "STATS"
 #define RG_CTL_CMD_STATS_PROMETHEUS "STATS prometheus"
+/* "GUARD SHOW [IDENTITY]", "GUARD HELD", "GUARD RELEASE|SUSPEND|UNSUSPEND IDENTITY":
+ * the identity is the rest of the line (it may hold spaces) */
+#define RG_CTL_CMD_GUARD "GUARD"
 
 enum rg_ctl_status {
 	RG_CTL_OK = 0,

@@ -7,6 +7,7 @@
 #include "control.h"
 
 #include "control_proto.h"
+#include "guard.h"
 #include "log.h"
 #include "sockperm.h"
 #include "stats.h"
@@ -34,6 +35,52 @@ static struct rg_serial_server server;
 static char *socket_path;
 static rg_control_reload_fn reload_cb;
 
+/* GUARD SHOW [ID] | HELD | RELEASE ID | SUSPEND ID | UNSUSPEND ID */
+static void guard_command(const char *args, FILE *out)
+{
+	static const char *const words[] = { "SHOW", "HELD", "RELEASE", "SUSPEND", "UNSUSPEND" };
+	size_t w = 0, n = strcspn(args, " ");
+	const char *id = args[n] == ' ' ? args + n + 1 : NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r = -1;
+
+	while (w < 5 && !(strlen(words[w]) == n && strncasecmp(args, words[w], n) == 0))
+		w++;
+	if (w == 5 || (id == NULL && w >= 2) || (id != NULL && (w == 1 || id[0] == '\0'))) {
+		rg_ctl_answer(out, RG_CTL_USAGE, "expected GUARD SHOW [IDENTITY], GUARD HELD, or "
+			      "GUARD RELEASE|SUSPEND|UNSUSPEND IDENTITY");
+		return;
+	}
+	struct rg_config *cfg = rg_config_current_get();
+	FILE *f = open_memstream(&text, &len);
+	if (f == NULL || cfg == NULL) {
+		if (f != NULL)
+			fclose(f);
+		free(text);
+		rg_config_release(cfg);
+		rg_ctl_answer(out, RG_CTL_INTERNAL, "out of memory");
+		return;
+	}
+	time_t now = time(NULL);
+	switch (w) {
+	case 0: r = rg_guard_show(cfg, id, now, f); break;
+	case 1: r = rg_guard_on(cfg) ? rg_guard_held(f) : rg_guard_show(cfg, NULL, now, f); break;
+	case 2: r = rg_guard_release(cfg, id, f); break;
+	case 3: r = rg_guard_suspend(cfg, id, now, f); break;
+	default: r = rg_guard_unsuspend(cfg, id, f); break;
+	}
+	fclose(f);
+	rg_config_release(cfg);
+	if (r == 0) {
+		rg_ctl_answer(out, RG_CTL_OK, NULL);
+		fputs(text ? text : "", out);
+	} else {
+		rg_ctl_answer(out, RG_CTL_UNAVAILABLE, text && text[0] ? text : "guard unavailable");
+	}
+	free(text);
+}
+
 void rg_control_command(const char *line, FILE *out, rg_control_reload_fn reload)
 {
 	if (strcasecmp(line, RG_CTL_CMD_RELOAD) == 0) {
@@ -53,9 +100,12 @@ void rg_control_command(const char *line, FILE *out, rg_control_reload_fn reload
 			rg_stats_print_prometheus(out);
 		else
 			rg_stats_print(out);
+	} else if (strncasecmp(line, RG_CTL_CMD_GUARD " ", sizeof(RG_CTL_CMD_GUARD)) == 0) {
+		guard_command(line + sizeof(RG_CTL_CMD_GUARD), out);
 	} else {
 		rg_ctl_answer(out, RG_CTL_USAGE, "unknown command; expected " RG_CTL_CMD_RELOAD ", "
-			      RG_CTL_CMD_STATS " or " RG_CTL_CMD_STATS_PROMETHEUS);
+			      RG_CTL_CMD_STATS ", " RG_CTL_CMD_STATS_PROMETHEUS " or " RG_CTL_CMD_GUARD
+			      " ...");
 	}
 }
 

@@ -17,6 +17,7 @@
 #include "metrics_http.h"
 #include "daemon.h"
 #include "log.h"
+#include "guard.h"
 #include "rg_milter.h"
 #include "sockperm.h"
 #include "stats.h"
@@ -229,6 +230,9 @@ static int reload(const char *origin, char **text_r)
 		rg_log_set_json(cfg->log_format == RG_LOG_FORMAT_JSON);
 		rg_config_current_set(cfg);
 		rg_authd_reload();	/* drops the auth cache and penalties */
+		if (rg_guard_setup(cfg) != 0)
+			rg_log(LOG_ERR, "guard: out of memory for its counters: guarded messages "
+			       "get temporary failures");
 		rg_stats_inc("config.reload.ok");
 		rg_stats_set("config.generation", (int64_t)cfg->generation);
 		rg_log(LOG_INFO, "reload done: configuration generation %llu",
@@ -395,6 +399,9 @@ static int run(const char *file, bool foreground)
 
 	rg_config_current_set(rg_config_acquire(cfg));
 	rg_stats_set("config.generation", (int64_t)cfg->generation);
+	if (rg_guard_setup(cfg) != 0)
+		rg_log(LOG_ERR, "guard: out of memory for its counters: guarded messages get "
+		       "temporary failures");
 
 	/* Every socket is bound while still root, so that socket_owner,
 	 * socket_group and socket_mode can be applied (common/sockperm.c). */
@@ -448,6 +455,7 @@ out:
 	rg_pidfile_remove();
 	rg_log(LOG_INFO, "stopped");
 	rg_config_release(cfg);
+	rg_guard_shutdown();	/* every thread that counted has stopped */
 	free(abs_file);
 	return status;
 }

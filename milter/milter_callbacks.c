@@ -18,6 +18,7 @@
 #include "milter_macros.h"
 #include "milter_reply.h"
 #include "policy.h"
+#include "guard.h"
 #include "stats.h"
 
 static struct rg_milter_conn *conn_get(SMFICTX *ctx)
@@ -68,8 +69,8 @@ static sfsistat rg_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long 
 	struct rg_milter_conn *c = conn_start(ctx);
 	unsigned long actions = 0, proto = 0;
 	/* steps we never look at, and replies we never give */
-	const unsigned long skip = SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-	const unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR;
+	unsigned long skip = SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	const unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_RCPT;
 
 	(void)f2;
 	(void)f3;
@@ -84,11 +85,15 @@ static sfsistat rg_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long 
 		actions |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;	/* the pool; drop client copies */
 	if (c->cfg->milter.authserv_id != NULL && c->cfg->milter.authserv_id[0] != '\0')
 		actions |= SMFIF_ADDHDRS | SMFIF_CHGHDRS;	/* add ours, drop forged ones */
+	if (rg_guard_on(c->cfg) && c->cfg->guard.action == RG_GUARD_ACTION_HOLD)
+		actions |= SMFIF_QUARANTINE;	/* the hold queue */
+	if (rg_guard_wants_rcpt(c->cfg))
+		skip &= ~SMFIP_NORCPT;		/* recipients are counted */
 	if (f0 & SMFIF_SETSYMLIST)
 		actions |= SMFIF_SETSYMLIST;
 	if ((actions & f0) != actions) {
-		rg_log(LOG_ERR, "milter: the MTA does not allow header changes (offered actions 0x%lx); "
-		       "messages that need them will be tempfailed", f0);
+		rg_log(LOG_ERR, "milter: the MTA does not allow header changes or quarantine (offered "
+		       "actions 0x%lx); messages that need them will be tempfailed", f0);
 		actions &= f0;
 	}
 	proto = f1 & (skip | noreply);
@@ -173,6 +178,36 @@ static void warn_missing_macros(struct rg_milter_conn *c, const char *reason)
 	}
 }
 
+/* The guard at MAIL FROM (after the other checks passed): a suspended
+ * identity is refused; the session's client address is noted once. */
+static void guard_mail(struct rg_milter_conn *c, const struct rg_facts *f, struct rg_verdict *v)
+{
+	struct rg_milter_msg *m = &c->msg;
+
+	if (v->action != RG_CONTINUE || !rg_guard_on(m->cfg) || !rg_policy_authenticated(f) ||
+	    m->auth_authen == NULL || m->auth_authen[0] == '\0')
+		return;
+	enum rg_guard_answer a = rg_guard_mail(m->cfg, m->auth_authen, c->client_addr,
+					       !c->guard_noted, time(NULL));
+	c->guard_noted = true;
+	if (a == RG_GUARD_SUSPENDED)
+		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "guard_suspended",
+			       "Sender identity is suspended");
+	else if (a == RG_GUARD_ERROR && m->cfg->guard.state_error != RG_GUARD_STATE_ACCEPT)
+		rg_verdict_set(v, RG_TEMPFAIL, "451", "4.3.0", "guard_state_error",
+			       "Temporary failure, try again later");
+}
+
+static sfsistat rg_xxfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct rg_milter_conn *c = conn_get(ctx);
+
+	(void)argv;
+	if (c != NULL && c->msg.active)
+		c->msg.n_rcpt++;
+	return reply_noreply(c, SMFIP_NR_RCPT);
+}
+
 static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct rg_milter_conn *c = conn_get(ctx);
@@ -216,6 +251,7 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	uint64_t t0 = mono_ns();
 	rg_policy_mail(m->cfg, &rg_policy_store_lookups, &f, &v);
 	rg_policy_mail_sender(m->cfg, &rg_policy_store_lookups, &f, &v);
+	guard_mail(c, &f, &v);
 	rg_stats_observe(RG_HIST_MILTER_MAIL, mono_ns() - t0);
 	if (v.action == RG_TEMPFAIL && v.reason != NULL)
 		warn_missing_macros(c, v.reason);
@@ -233,6 +269,13 @@ static sfsistat rg_xxfi_header(SMFICTX *ctx, char *name, char *value)
 		rg_authres_header(c->msg.cfg->milter.authserv_id, &c->msg.authres, name, value, len);
 	}
 	return reply_noreply(c, SMFIP_NR_HDR);
+}
+
+/* The guard counts an authenticated message at its end. */
+static bool guard_pending(const struct rg_milter_msg *m, const struct rg_facts *f)
+{
+	return rg_guard_on(m->cfg) && rg_policy_authenticated(f) && m->auth_authen != NULL &&
+	       m->auth_authen[0] != '\0';
 }
 
 /* Authentication-Results work for an accepted message: forged fields claiming
@@ -309,13 +352,56 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 	}
 	rg_stats_observe(RG_HIST_MILTER_EOH, mono_ns() - t0);
 	if (m->verdict.action == RG_ACCEPT &&
-	    (rg_header_edits_any(&m->edits) || authres_pending(m, &f))) {
+	    (rg_header_edits_any(&m->edits) || authres_pending(m, &f) || guard_pending(m, &f))) {
 		m->edits_pending = true;	/* decided; changes are only allowed at EOM */
 		return SMFIS_CONTINUE;
 	}
 	/* accept: this message needs nothing more from us (the connection
 	 * goes on, and the next MAIL FROM is checked again) */
 	return rg_milter_verdict(ctx, c, &m->verdict, SMFIS_ACCEPT);
+}
+
+/* End of an accepted message: count it; over a limit, hold it (quarantine),
+ * or turn the verdict into the configured refusal.  -1: the hold failed. */
+static int guard_eom(SMFICTX *ctx, struct rg_milter_conn *c)
+{
+	struct rg_milter_msg *m = &c->msg;
+	struct rg_facts f;
+	struct rg_guard_verdict gv;
+
+	rg_milter_conn_facts(c, &f);
+	if (m->verdict.action != RG_ACCEPT || !guard_pending(m, &f))
+		return 0;
+	struct rg_guard_msg gm = {
+		.identity = m->auth_authen, .client_addr = c->client_addr, .queue_id = m->queue_id,
+		.n_rcpt = m->n_rcpt,
+		.tenant = m->verdict.reason && strcmp(m->verdict.reason, "tenant_authorized") == 0 ?
+			  m->tenant.value : NULL,
+	};
+	rg_guard_message(m->cfg, &gm, time(NULL), &gv);
+	if (gv.result == RG_GUARD_STATE_FAILED) {
+		rg_verdict_set(&m->verdict, RG_TEMPFAIL, "451", "4.3.0", "guard_state_error",
+			       "Temporary failure, try again later");
+		return 0;
+	}
+	if (gv.result != RG_GUARD_ACT)
+		return 0;
+	switch (gv.action) {
+	case RG_GUARD_ACTION_HOLD:
+		if (smfi_quarantine(ctx, gv.reason) != MI_SUCCESS)
+			return -1;
+		m->verdict.reason = "guard_hold";	/* accepted into the hold queue */
+		break;
+	case RG_GUARD_ACTION_TEMPFAIL:
+		rg_verdict_set(&m->verdict, RG_TEMPFAIL, "451", "4.7.1", "guard_limit",
+			       "Sending limit reached, try again later");
+		break;
+	default:
+		rg_verdict_set(&m->verdict, RG_REJECT, "550", "5.7.1", "guard_limit",
+			       "Sending limit reached");
+		break;
+	}
+	return 0;
 }
 
 /* Delete instances n..1 of a header (highest first, so indexes stay valid). */
@@ -340,6 +426,16 @@ static sfsistat rg_xxfi_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (rg_macro(ctx, "i") != NULL && rg_milter_copy_str(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
 		return rg_milter_tempfail(ctx, c, "internal_error");
+	if (guard_eom(ctx, c) < 0) {
+		st = rg_milter_tempfail(ctx, c, "guard_hold_failed");
+		rg_milter_msg_reset(m);
+		return st;
+	}
+	if (m->verdict.action != RG_ACCEPT) {	/* the guard refused it: no edits */
+		st = rg_milter_verdict(ctx, c, &m->verdict, SMFIS_CONTINUE);
+		rg_milter_msg_reset(m);
+		return st;
+	}
 	if (delete_all(ctx, m->cfg->tenants.header, m->edits.remove_tenant) < 0 ||
 	    (m->edits.remove_added > 0 &&
 	     delete_all(ctx, m->cfg->tenants.add_header, m->edits.remove_added) < 0) ||
@@ -384,11 +480,11 @@ static sfsistat rg_xxfi_close(SMFICTX *ctx)
 struct smfiDesc rg_milter_desc = {
 	.xxfi_name = "relayguard",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST | SMFIF_QUARANTINE,
 	.xxfi_connect = rg_xxfi_connect,
 	.xxfi_helo = rg_xxfi_helo,
 	.xxfi_envfrom = rg_xxfi_envfrom,
-	.xxfi_envrcpt = NULL,
+	.xxfi_envrcpt = rg_xxfi_envrcpt,
 	.xxfi_header = rg_xxfi_header,
 	.xxfi_eoh = rg_xxfi_eoh,
 	.xxfi_body = NULL,

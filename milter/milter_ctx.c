@@ -53,6 +53,7 @@ void rg_milter_conn_new_session(struct rg_milter_conn *c)
 	c->connect_macros_seen = false;
 	c->warned_mail_macros = c->warned_connect_macros = false;
 	c->messages = 0;
+	c->guard_noted = false;
 }
 
 void rg_milter_conn_free(struct rg_milter_conn *c)

@@ -41,6 +41,7 @@ struct rg_milter_msg {
 	struct rg_header_edits edits;	/* planned at EOH, applied at EOM */
 	bool edits_pending;
 	struct rg_verdict verdict;	/* EOH verdict awaiting EOM */
+	unsigned n_rcpt;	/* RCPTs seen (asked for only when the guard counts them) */
 };
 
 struct rg_milter_conn {
@@ -57,6 +58,7 @@ struct rg_milter_conn {
 	bool warned_connect_macros;
 	unsigned messages;	/* MAIL FROMs seen in this SMTP session */
 	bool session_started;	/* connect seen: the next one is a new session */
+	bool guard_noted;	/* the guard saw this session's client address */
 	struct rg_milter_msg msg;
 };
 

@@ -161,3 +161,35 @@ int cmd_stats(struct ctl *c)
 	return run_command(path, prometheus ? RG_CTL_CMD_STATS_PROMETHEUS "\n"
 				  : RG_CTL_CMD_STATS "\n", false);
 }
+
+/* relayguardctl guard show [ID] | held | release ID | suspend ID | unsuspend ID */
+int cmd_guard(struct ctl *c)
+{
+	static const char *const words[] = { "show", "held", "release", "suspend", "unsuspend" };
+	char line[600];
+	const char *path;
+	size_t w = 0;
+	int rc;
+
+	if (c->n_args >= 1)
+		while (w < 5 && strcmp(c->args[0], words[w]) != 0)
+			w++;
+	if (c->n_args < 1 || w == 5 || (w == 0 && c->n_args > 2) || (w == 1 && c->n_args != 1) ||
+	    (w >= 2 && c->n_args != 2)) {
+		ctl_err("usage: relayguardctl guard show [IDENTITY] | held | "
+			"release|suspend|unsuspend IDENTITY");
+		return EX_USAGE;
+	}
+	const char *id = c->n_args == 2 ? c->args[1] : NULL;
+	if (id != NULL && (id[0] == '\0' || strpbrk(id, "\r\n") != NULL || strlen(id) > 500)) {
+		ctl_err("guard: not an identity name");
+		return EX_USAGE;
+	}
+	if ((path = control_path(c, &rc)) == NULL)
+		return rc;
+	snprintf(line, sizeof(line), "%s %s%s%s\n", RG_CTL_CMD_GUARD, words[w], id ? " " : "",
+		 id ? id : "");
+	for (char *p = line + sizeof(RG_CTL_CMD_GUARD); *p && *p != ' ' && *p != '\n'; p++)
+		*p = (char)(*p - ('a' - 'A') * (*p >= 'a' && *p <= 'z'));
+	return run_command(path, line, false);
+}

@@ -14,5 +14,7 @@ int cmd_reload(struct ctl *c);
 
 /* relayguardctl stats [--prometheus]: counters on stdout. */
 int cmd_stats(struct ctl *c);
+/* guard show [ID] | held | release|suspend|unsuspend ID: the running daemon's guard */
+int cmd_guard(struct ctl *c);
 
 #endif

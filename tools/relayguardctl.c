@@ -76,6 +76,9 @@ static const struct command commands[] = {
 	  "ask the running daemon to reload its config (control socket)" },
 	{ "stats", NULL, 0, 1, false, cmd_stats, "[--prometheus]",
 	  "the running daemon's counters (control socket)" },
+	{ "guard", NULL, 1, 2, false, cmd_guard, "show [ID]|held|release ID|suspend ID|unsuspend ID",
+	  "the stolen-account guard: counts and suspensions, messages it held, lift or set "
+	  "a suspension, reset an identity's counts (control socket)" },
 };
 
 void ctl_err(const char *fmt, ...)

@@ -5,6 +5,7 @@ session, which libmilter supports and some MTAs use).
 
   milter_client.py SOCKET STEP...
 
+  rcpt:ADDR                    SMFIC_RCPT <ADDR>
   negotiate[:FLAGS]            SMFIC_OPTNEG (version 6, every action, protocol flags
                                FLAGS, default 0: the MTA waits for every reply)
   macro:STAGE:NAME=VALUE,...   SMFIC_MACRO for stage C, H, M, N or E
@@ -20,7 +21,8 @@ session, which libmilter supports and some MTAs use).
 
 Each step that expects a reply prints "STEP REPLY [TEXT]", where REPLY is
 continue, accept, reject, tempfail, replycode (TEXT = the SMTP reply) or the
-command byte; exit 2 on a protocol error.
+command byte; a quarantine request (SMFIR_QUARANTINE) before the final reply
+prints "quarantine REASON"; exit 2 on a protocol error.
 """
 import os
 import socket
@@ -51,12 +53,16 @@ def reply(s):
         (n,) = struct.unpack("!I", recv_exact(s, 4))
         body = recv_exact(s, n)
         cmd, data = body[:1], body[1:]
+        if cmd == b"q":  # quarantine (the hold queue): not final
+            print("quarantine %s" % data.rstrip(b"\0").decode(errors="replace"), flush=True)
+            continue
         if cmd in (b"h", b"m", b"i", b"p"):  # header edits, progress: not final
             continue
         return cmd, data
 
 
-NR = {"connect": 0x1000, "helo": 0x2000, "mail": 0x4000, "header": 0x80, "eoh": 0x40000}
+NR = {"connect": 0x1000, "helo": 0x2000, "mail": 0x4000, "rcpt": 0x8000, "header": 0x80,
+      "eoh": 0x40000}
 
 
 def main():
@@ -92,6 +98,8 @@ def main():
             send(s, b"H", arg.encode() + b"\0")
         elif name == "mail":
             send(s, b"M", ("<%s>" % arg).encode() + b"\0")
+        elif name == "rcpt":
+            send(s, b"R", ("<%s>" % arg).encode() + b"\0")
         elif name == "header":
             k, _, v = arg.partition(":")
             send(s, b"L", k.encode() + b"\0" + v.encode() + b"\0")
