@@ -407,7 +407,11 @@ static void show_rates(struct rg_counters *c, FILE *out, const char *label, char
 static void list_flag(void *ctx, const char *key, time_t until, const char *text)
 {
 	FILE *out = ctx;
-	if (strncmp(key, "s|", 2) == 0)
+	if (strncmp(key, "s|", 2) != 0)
+		return;
+	if (until == 0)
+		fprintf(out, "suspended %s until lifted (%s)\n", key + 2, text);
+	else
 		fprintf(out, "suspended %s until %lld (%s)\n", key + 2, (long long)until, text);
 }
 
@@ -437,7 +441,9 @@ int rg_guard_show(const struct rg_config *cfg, const char *identity, time_t now,
 	fprintf(out, "identity %s\n", identity);
 	snprintf(key, sizeof(key), "s|%s", identity);
 	c->ops->flag_get(c, key, now, &set, &until, text, sizeof(text), &err);
-	if (set)
+	if (set && until == 0)
+		fprintf(out, "suspended until lifted (%s)\n", text);
+	else if (set)
 		fprintf(out, "suspended until %lld (%s)\n", (long long)until, text);
 	else
 		fprintf(out, "suspended no\n");
