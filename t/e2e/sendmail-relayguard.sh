@@ -242,6 +242,37 @@ like "$out" '<~ +235 2\.0\.0' "lock released: carol logs in again"
 
 unlike "$(cat "$RG_LOG" "$SM_LOGFILE")" 'Secret-[0-9]|wrong-password' "neither log holds a password"
 
+# --- the guard: daniel over his 1 message an hour is quarantined (smfi_quarantine)
+cat >>"$RG_CONF" <<EOF
+guard: { enabled = true; action = "hold";
+         identities = ( { name = "daniel"; messages = [ "1/1h" ]; } ); };
+EOF
+rg_reload
+ok $? "reload with the guard on (daniel: 1 message an hour)" || diag "$(tail -n 5 "$RG_LOG")"
+mq1=guard1-$$-$RANDOM mq2=guard2-$$-$RANDOM
+out=$(send "" "$mq1" "${auth_daniel[@]}")
+like "$out" '<~ +250 2\.0\.0 .*accepted for delivery' "guard: daniel's first message is accepted"
+out=$(send "" "$mq2" "${auth_daniel[@]}")
+like "$out" '<~ +250 2\.0\.0 .*accepted for delivery' "guard: his second is accepted too (into the quarantine)"
+gqid=$(printf '%s\n' "$out" | sed -n 's/.*250 2\.0\.0 \([A-Za-z0-9]*\) Message accepted.*/\1/p')
+wait_until 10 delivered "$mq1" >/dev/null
+ok $? "guard: the first is delivered"
+qlist=$(_sm_run -C "$SM_CF" -bp -qQ 2>&1)
+like "$qlist" "$gqid" "guard: mailq -qQ (sendmail -bp -qQ) lists the second ($gqid)" || diag "$qlist"
+like "$qlist" 'QUARANTINE: relayguard guard: messages 2 > 1 in 3600s' "... with relayguard's reason"
+like "$(ctl guard held)" " $gqid daniel relayguard guard: messages 2 > 1 in 3600s\$" \
+	"guard: relayguardctl guard held lists it"
+! delivered "$mq2" >/dev/null
+ok $? "guard: the quarantined message is not delivered"
+ctl guard release daniel >/dev/null && _sm_run -C "$SM_CF" -qQ -Q >/dev/null 2>&1 &&
+	_sm_run -C "$SM_CF" -q >/dev/null 2>&1
+ok $? "guard: relayguardctl guard release daniel; sendmail -qQ -Q (unquarantine); sendmail -q"
+wait_until 15 delivered "$mq2" >/dev/null
+ok $? "guard: the released message is delivered" || diag "$(_sm_run -C "$SM_CF" -bp 2>&1)"
+sed -i '/^guard: /,/^         identities = /d' "$RG_CONF"
+rg_reload
+ok $? "reload with the guard off again" || diag "$(grep -n guard "$RG_CONF")"
+
 # --- the macros come from relayguard's own request (smfi_setsymlist) too:
 #     rebuild the .cf with every confMILTER_MACROS_* list cut to {if_name}
 sm_stop
