@@ -293,6 +293,14 @@ static void collect_warnings(struct rg_load_ctx *ctx)
 	if (cfg->milter.enabled && cfg->tenants.unknown == RG_TENANT_ACCEPT)
 		WARN(ctx, rg_load_line(ctx, "tenants.unknown"),
 		     "tenants.unknown is accept: messages naming an unconfigured tenant are accepted");
+	if (cfg->guard.enabled && cfg->guard.state_error == RG_GUARD_STATE_ACCEPT)
+		WARN(ctx, rg_load_line(ctx, "guard.state_error"),
+		     "guard.state_error is accept: while the guard's counters cannot be read, "
+		     "messages pass uncounted and suspended identities are not refused");
+	if (cfg->guard.enabled && !cfg->milter.enabled)
+		WARN(ctx, rg_load_line(ctx, "guard.enabled"),
+		     "the guard needs the milter (milter.enabled): only suspensions and failed "
+		     "logins reach the SASL service");
 	/* from_domain picks the tenant by its most specific domain entry: one
 	 * entry in two tenants cannot pick (a temporary failure at run time) */
 	bool from_domain = cfg->tenants.missing == RG_MISSING_FROM_DOMAIN ||

@@ -220,6 +220,13 @@ static const struct family families[] = {
 	  "milter connections from the MTA", NULL, NULL },
 	{ "milter.verdict.", "relayguard_milter_verdicts_total", C,
 	  "milter verdicts, by action and reason", NULL, "action,reason" },
+	{ "guard.action.", "relayguard_guard_actions_total", C,
+	  "messages over a stolen-account guard limit, by action", NULL, "action" },
+	{ "guard.suspended", "relayguard_guard_suspensions_total", C,
+	  "identities the guard suspended after repeated actions", NULL, NULL },
+	{ "guard.state_error", "relayguard_guard_state_errors_total", C,
+	  "guard counter operations that failed (temporary failures, or accepts with "
+	  "guard.state_error = accept)", NULL, NULL },
 	{ "store.error", "relayguard_store_errors_total", C,
 	  "store lookups that could not be answered (temporary failures)", NULL, NULL },
 	{ "store.memo_hit", "relayguard_store_memo_hits_total", C,

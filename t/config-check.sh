@@ -51,6 +51,23 @@ run "$tmp/fromdomain.conf"
 ! grep -q 'is listed by tenants' "$tmp/err"
 ok $? "from_domain: no warning once the entries differ" || show
 
+# the guard: state_error = accept is warned about
+cat >"$tmp/guard.conf" <<EOF
+milter: { socket = "unix:$tmp/m.sock"; };
+auth: { enabled = false; };
+stores = ( { type = "passwd-file"; path = "$tmp/nousers"; } );
+guard: { enabled = true; messages = [ "100/1h", "1000/1d" ];
+         state_error = "accept"; };
+EOF
+run "$tmp/guard.conf"
+has "guard.conf:5: warning: guard.state_error is accept: while the guard's counters cannot be read, messages pass uncounted"
+ok $? "guard: -n warns about state_error = accept, with its line" || show
+printf 'guard: { messages = [ "100/hour" ]; failed_logins = "0/1h"; };\n' >"$tmp/guard-bad.conf"
+run "$tmp/guard-bad.conf"
+has "guard.messages[0]: \"100/hour\": expected N/DURATION, as 100/1h or 1000/1d (units s, m, h, d)" &&
+	has "guard.failed_logins: \"0/1h\": expected N/DURATION"
+ok $? "guard: -n refuses a limit that is not N/DURATION (and N = 0)" || show
+
 # a milter that cannot tie sessions to their login (inet socket, or the SASL
 # service in another process) is warned about, unless it tempfails them
 printf 'milter: { socket = "inet:8891@127.0.0.1"; };\nauth: { dovecot_socket = "%s/a"; saslauthd_socket = ""; };\nstores = ( { type = "passwd-file"; path = "/dev/null"; } );\n' "$tmp" >"$tmp/inet.conf"
