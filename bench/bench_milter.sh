@@ -17,7 +17,11 @@
 # BENCH_MILTER_SENDERS (1, with a SQLite tenant: also a second relayguard with
 # sender ownership and tenant domains on, same data plus the grants, measured
 # in the same rounds; its line compares it with the first relayguard),
-# BENCH_MILTER_LOG_VERDICTS (milter.log_verdicts, all: a log line per message).
+# BENCH_MILTER_LOG_VERDICTS (milter.log_verdicts, all: a log line per message),
+# BENCH_MILTER_GUARD (1: also a relayguard with the stolen-account guard on:
+# client addresses, two message windows, a recipient window (so the milter
+# asks for each RCPT) and failed logins, limits high enough that nothing is
+# held; same rounds, compared with the first relayguard).
 #
 # Prints, per message count, one line for scripts:
 #   RATIO bench=milter label=L msgs_per_conn=M relayguard_cpu_us=A null_cpu_us=B lean_cpu_us=C relayguard/null=A/B relayguard/lean=A/C
@@ -36,6 +40,7 @@ TENANTS=${BENCH_MILTER_TENANTS:-0}
 LABEL=${BENCH_MILTER_LABEL:-default}
 LOG_VERDICTS=${BENCH_MILTER_LOG_VERDICTS:-all}	# milter.log_verdicts: all | refusals
 SENDERS=${BENCH_MILTER_SENDERS:-1}
+GUARD=${BENCH_MILTER_GUARD:-1}
 [ "$TENANTS" -gt 0 ] && SENDERS=0	# the tenant domains below live in SQLite
 
 for p in "$LOAD" "$NULLM" "$RG" "$CTL"; do
@@ -113,6 +118,24 @@ if [ "$SENDERS" = 1 ]; then
 	[ -n "$rgs_pid" ] || { echo "relayguard (senders) wrote no pidfile"; exit 1; }
 	pids+=("$rgs_pid")
 fi
+if [ "$GUARD" = 1 ]; then
+	sed -e "s|$dir/control|$dir/control-g|" \
+	    -e "s|$dir/relayguard.pid|$dir/relayguard-g.pid|; s|$dir/rg.sock|$dir/rgg.sock|" \
+		"$dir/relayguard.conf" >"$dir/relayguard-guard.conf"
+	cat >>"$dir/relayguard-guard.conf" <<'EOF'
+guard: { enabled = true; addresses = 10; messages = [ "100000000/1h", "100000000/1d" ];
+         recipients = [ "100000000/1h" ]; failed_logins = "1000/1h"; };
+EOF
+	"$RG" -c "$dir/relayguard-guard.conf" >"$dir/rgg.log" 2>&1 || {
+		echo "relayguard (guard) did not start:"; cat "$dir/rgg.log"; exit 1; }
+	rgg_pid=
+	for _ in $(seq 1 100); do
+		[ -s "$dir/relayguard-g.pid" ] && rgg_pid=$(cat "$dir/relayguard-g.pid") && break
+		sleep 0.1
+	done
+	[ -n "$rgg_pid" ] || { echo "relayguard (guard) wrote no pidfile"; exit 1; }
+	pids+=("$rgg_pid")
+fi
 start_t0=$(date +%s%N)
 # started as in production: it goes to the background and writes its pidfile
 "$RG" -c "$dir/relayguard.conf" >"$dir/rg.log" 2>&1 || {
@@ -161,6 +184,11 @@ echo "  relayguard's log lines (one per verdict) go to bench/null_syslog, a data
 	echo "relayguard refused the benchmark traffic:"; tail -n 5 "$dir/rg.log"; exit 1; }
 "$LOAD" -s "$dir/null.sock" -n 500 -c 4 -l warmup >/dev/null
 "$LOAD" -s "$dir/lean.sock" -n 500 -c 4 -l warmup >/dev/null
+if [ "$GUARD" = 1 ]; then
+	for _ in $(seq 1 100); do [ -S "$dir/rgg.sock" ] && break; sleep 0.1; done
+	"$LOAD" -s "$dir/rgg.sock" -n 500 -c 4 -l warmup >/dev/null || {
+		echo "relayguard (guard) refused the benchmark traffic:"; tail -n 5 "$dir/rgg.log"; exit 1; }
+fi
 if [ "$SENDERS" = 1 ]; then
 	"$LOAD" -s "$dir/rgs.sock" -n 500 -c 4 -l warmup >/dev/null || {
 		echo "relayguard (senders) refused the benchmark traffic:"; tail -n 5 "$dir/rgs.log"; exit 1; }
@@ -169,8 +197,15 @@ fi
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 status=0
 for m in $PER_CONN; do
-	best_rg= best_null= best_lean= best_rgs=
+	best_rg= best_null= best_lean= best_rgs= best_rgg=
 	for r in $(seq 1 "$ROUNDS"); do
+		if [ "$GUARD" = 1 ]; then
+			out_rgg=$("$LOAD" -s "$dir/rgg.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$rgg_pid" \
+				-l relayguard+guard) || status=1
+			echo "  [msgs/conn=$m round $r] $out_rgg"
+			c_rgg=$(echo "$out_rgg" | field cpu_us_per_msg)
+			if [ -z "$best_rgg" ] || awk "BEGIN{exit !($c_rgg < $best_rgg)}"; then best_rgg=$c_rgg; fi
+		fi
 		if [ "$SENDERS" = 1 ]; then
 			out_rgs=$("$LOAD" -s "$dir/rgs.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$rgs_pid" \
 				-l relayguard+senders) || status=1
@@ -202,6 +237,16 @@ for m in $PER_CONN; do
 				m, s, (a > 0 ? s / a : 0)
 			printf "RATIO bench=milter-senders label=%s msgs_per_conn=%s senders_cpu_us=%.1f relayguard_cpu_us=%.1f senders/relayguard=%.3f\n",
 				l, m, s, a, (a > 0 ? s / a : 0) }'
+	fi
+	if [ "$GUARD" = 1 ]; then
+		awk -v a="$best_rg" -v g="$best_rgg" -v m="$m" -v l="$LABEL" 'BEGIN {
+			printf "  msgs/conn=%s: with the guard on (RCPT asked for): %.1f us per message (ratio %.2f to relayguard without it, target <= 1.10)\n",
+				m, g, (a > 0 ? g / a : 0)
+			printf "RATIO bench=milter-guard label=%s msgs_per_conn=%s guard_cpu_us=%.1f relayguard_cpu_us=%.1f guard/relayguard=%.3f\n",
+				l, m, g, a, (a > 0 ? g / a : 0) }'
+		if "$CTL" -c "$dir/relayguard-guard.conf" stats 2>/dev/null | grep -q '^guard\.action'; then
+			echo "bench_milter: the guard acted during the benchmark (limits too low)"; status=1
+		fi
 	fi
 done
 exit $status

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "guard.h"
 #include "stats.h"
+#include "str.h"
 
 static struct rg_milter_conn *conn_get(SMFICTX *ctx)
 {
@@ -321,6 +322,48 @@ static int apply_authres(SMFICTX *ctx, struct rg_milter_conn *c)
 	return smfi_insheader(ctx, 0, (char *)RG_AUTHRES_HEADER, value) == MI_SUCCESS ? 0 : -1;
 }
 
+/* The guard, at the end of headers of a message every other check accepted:
+ * count it (the recipients are known by now); over a limit, refuse it now,
+ * or mark it for the hold queue (smfi_quarantine is allowed only at end of
+ * message).  A message within its limits is accepted here, as without the
+ * guard, with no end-of-message round trip. */
+static void guard_eoh(struct rg_milter_conn *c, const struct rg_facts *f)
+{
+	struct rg_milter_msg *m = &c->msg;
+	struct rg_guard_verdict gv;
+
+	if (m->verdict.action != RG_ACCEPT || !guard_pending(m, f))
+		return;
+	struct rg_guard_msg gm = {
+		.identity = m->auth_authen, .client_addr = c->client_addr, .queue_id = m->queue_id,
+		.n_rcpt = m->n_rcpt,
+		.tenant = m->verdict.reason && strcmp(m->verdict.reason, "tenant_authorized") == 0 ?
+			  m->tenant.value : NULL,
+	};
+	rg_guard_message(m->cfg, &gm, time(NULL), &gv);
+	if (gv.result == RG_GUARD_STATE_FAILED) {
+		rg_verdict_set(&m->verdict, RG_TEMPFAIL, "451", "4.3.0", "guard_state_error",
+			       "Temporary failure, try again later");
+	} else if (gv.result == RG_GUARD_ACT) {
+		switch (gv.action) {
+		case RG_GUARD_ACTION_HOLD:
+			(void)rg_strbcpy(m->guard_hold, sizeof(m->guard_hold), gv.reason);
+			m->verdict.reason = "guard_hold";	/* accepted into the hold queue */
+			break;
+		case RG_GUARD_ACTION_TEMPFAIL:
+			rg_verdict_set(&m->verdict, RG_TEMPFAIL, "451", "4.7.1", "guard_limit",
+				       "Sending limit reached, try again later");
+			break;
+		default:
+			rg_verdict_set(&m->verdict, RG_REJECT, "550", "5.7.1", "guard_limit",
+				       "Sending limit reached");
+			break;
+		}
+	}
+	if (m->verdict.action != RG_ACCEPT)
+		memset(&m->edits, 0, sizeof(m->edits));
+}
+
 static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 {
 	struct rg_milter_conn *c = conn_get(ctx);
@@ -351,57 +394,15 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 					 &m->senders, &m->verdict, &m->edits);
 	}
 	rg_stats_observe(RG_HIST_MILTER_EOH, mono_ns() - t0);
+	guard_eoh(c, &f);
 	if (m->verdict.action == RG_ACCEPT &&
-	    (rg_header_edits_any(&m->edits) || authres_pending(m, &f) || guard_pending(m, &f))) {
+	    (rg_header_edits_any(&m->edits) || authres_pending(m, &f) || m->guard_hold[0] != '\0')) {
 		m->edits_pending = true;	/* decided; changes are only allowed at EOM */
 		return SMFIS_CONTINUE;
 	}
 	/* accept: this message needs nothing more from us (the connection
 	 * goes on, and the next MAIL FROM is checked again) */
 	return rg_milter_verdict(ctx, c, &m->verdict, SMFIS_ACCEPT);
-}
-
-/* End of an accepted message: count it; over a limit, hold it (quarantine),
- * or turn the verdict into the configured refusal.  -1: the hold failed. */
-static int guard_eom(SMFICTX *ctx, struct rg_milter_conn *c)
-{
-	struct rg_milter_msg *m = &c->msg;
-	struct rg_facts f;
-	struct rg_guard_verdict gv;
-
-	rg_milter_conn_facts(c, &f);
-	if (m->verdict.action != RG_ACCEPT || !guard_pending(m, &f))
-		return 0;
-	struct rg_guard_msg gm = {
-		.identity = m->auth_authen, .client_addr = c->client_addr, .queue_id = m->queue_id,
-		.n_rcpt = m->n_rcpt,
-		.tenant = m->verdict.reason && strcmp(m->verdict.reason, "tenant_authorized") == 0 ?
-			  m->tenant.value : NULL,
-	};
-	rg_guard_message(m->cfg, &gm, time(NULL), &gv);
-	if (gv.result == RG_GUARD_STATE_FAILED) {
-		rg_verdict_set(&m->verdict, RG_TEMPFAIL, "451", "4.3.0", "guard_state_error",
-			       "Temporary failure, try again later");
-		return 0;
-	}
-	if (gv.result != RG_GUARD_ACT)
-		return 0;
-	switch (gv.action) {
-	case RG_GUARD_ACTION_HOLD:
-		if (smfi_quarantine(ctx, gv.reason) != MI_SUCCESS)
-			return -1;
-		m->verdict.reason = "guard_hold";	/* accepted into the hold queue */
-		break;
-	case RG_GUARD_ACTION_TEMPFAIL:
-		rg_verdict_set(&m->verdict, RG_TEMPFAIL, "451", "4.7.1", "guard_limit",
-			       "Sending limit reached, try again later");
-		break;
-	default:
-		rg_verdict_set(&m->verdict, RG_REJECT, "550", "5.7.1", "guard_limit",
-			       "Sending limit reached");
-		break;
-	}
-	return 0;
 }
 
 /* Delete instances n..1 of a header (highest first, so indexes stay valid). */
@@ -426,13 +427,9 @@ static sfsistat rg_xxfi_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	if (rg_macro(ctx, "i") != NULL && rg_milter_copy_str(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
 		return rg_milter_tempfail(ctx, c, "internal_error");
-	if (guard_eom(ctx, c) < 0) {
+	if (m->guard_hold[0] != '\0' && smfi_quarantine(ctx, m->guard_hold) != MI_SUCCESS) {
+		/* the hold the guard decided did not happen: not accepted */
 		st = rg_milter_tempfail(ctx, c, "guard_hold_failed");
-		rg_milter_msg_reset(m);
-		return st;
-	}
-	if (m->verdict.action != RG_ACCEPT) {	/* the guard refused it: no edits */
-		st = rg_milter_verdict(ctx, c, &m->verdict, SMFIS_CONTINUE);
 		rg_milter_msg_reset(m);
 		return st;
 	}

@@ -42,6 +42,7 @@ struct rg_milter_msg {
 	bool edits_pending;
 	struct rg_verdict verdict;	/* EOH verdict awaiting EOM */
 	unsigned n_rcpt;	/* RCPTs seen (asked for only when the guard counts them) */
+	char guard_hold[200];	/* the guard's reason for the hold queue, "" = none */
 };
 
 struct rg_milter_conn {
