@@ -24,6 +24,14 @@ bench-schemes: bench/bench_schemes$(EXEEXT)
 
 # ---- other benchmarks append here: BENCH_TARGETS += bench-NAME ----
 
+# the guard's local counters: memory per identity, cost per event (1M identities)
+EXTRA_PROGRAMS += bench/bench_counters
+BENCH_TARGETS += bench-counters
+bench_bench_counters_SOURCES = bench/bench_counters.c
+bench_bench_counters_LDADD = librelayguard.a $(RG_LIBS)
+bench-counters: bench/bench_counters$(EXEEXT)
+	./bench/bench_counters$(EXEEXT) $(BENCH_COUNTERS_IDENTITIES)
+
 # milter: relayguard vs a null libmilter filter under the same milter-protocol load
 EXTRA_PROGRAMS += bench/milter_load bench/null_milter
 BENCH_TARGETS += bench-milter

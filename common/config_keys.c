@@ -487,7 +487,8 @@ static const struct rg_key guard_keys[] = {
 	K_INT(C, "suspend_seconds", guard.suspend_seconds, 0, 0, 365 * 86400,
 	      "how long a suspension lasts (0 = until relayguardctl guard unsuspend)"),
 	K_INT(C, "table_size", guard.table_size, 1000000, 1000, 100000000,
-	      "counters kept in memory (48 bytes each plus a 4-byte index slot); a flood of "
+	      "counters kept in memory (44 bytes each plus a 4-byte index slot; 3 to 6 per "
+	      "active identity, so 1,000,000 counters take 48 MB); a flood of "
 	      "new names does not evict the counters of an identity being counted"),
 	K_ENUM(C, "state_error", guard.state_error, 0, RG_GUARD_STATE_TEMPFAIL, guard_state_errors,
 	       "when the counters cannot be read: tempfail (451 4.3.0) or accept (-n warns)"),

@@ -1,7 +1,7 @@
 /*
  * counters_local.c — the in-memory implementation of counters.h.
  *
- * Counters live in one array of 48-byte entries (grown as needed, never past
+ * Counters live in one array of 44-byte entries (grown as needed, never past
  * max_counters), found through a bucket index by a keyed 128-bit MAC of the
  * key text, and kept in two LRU lists (probation, protected: see counters.h).
  * Flags live in a small chained hash of their own, with their key text (for
@@ -25,11 +25,10 @@ struct ctr {
 	uint32_t lprev, lnext;	/* its LRU list */
 	uint32_t slot;		/* window number of cur */
 	uint32_t cur, prev;	/* events in that window and the one before */
-	uint32_t window;
 	uint8_t seg;		/* 0 free, 1 probation, 2 protected */
 	uint8_t pad[3];
-};
-_Static_assert(sizeof(struct ctr) == 48, "a counter is 48 bytes");
+};	/* the window is the caller's (it is part of every key) */
+_Static_assert(sizeof(struct ctr) == 44, "a counter is 44 bytes");
 
 struct list {
 	uint32_t head, tail;	/* head = most recent */
@@ -47,7 +46,7 @@ struct flag {
 struct local {
 	struct rg_counters base;
 	pthread_mutex_t lock;
-	unsigned char hkey[crypto_generichash_KEYBYTES];
+	unsigned char hkey[crypto_shorthash_siphashx24_KEYBYTES];
 	struct ctr *e;		/* entries [0, cap) */
 	size_t cap, used;	/* allocated, handed out (the rest never used) */
 	uint32_t free_head;	/* freed entries, chained through hnext */
@@ -59,10 +58,12 @@ struct local {
 	size_t n_flags, max_flags;
 };
 
+/* SipHash-2-4 with a 128-bit output: keyed (chosen names cannot pick their
+ * bucket or collide on purpose) and cheap on short keys */
 static void mac16(const struct local *l, const char *key, uint8_t out[16])
 {
-	crypto_generichash(out, 16, (const unsigned char *)key, strlen(key), l->hkey,
-			   sizeof(l->hkey));
+	_Static_assert(crypto_shorthash_siphashx24_BYTES == 16, "128-bit SipHash");
+	crypto_shorthash_siphashx24(out, (const unsigned char *)key, strlen(key), l->hkey);
 }
 
 static uint32_t bucket_of(const struct local *l, const uint8_t mac[16])
@@ -205,9 +206,9 @@ static void roll(struct ctr *c, uint32_t slot)
 	c->slot = slot;
 }
 
-static uint64_t estimate(const struct ctr *c, time_t now)
+static uint64_t estimate(const struct ctr *c, unsigned window_s, time_t now)
 {
-	uint64_t w = c->window ? c->window : 1;
+	uint64_t w = window_s ? window_s : 1;
 	uint64_t left = w - (uint64_t)now % w;	/* of the previous window, still inside */
 	return c->cur + (c->prev * left + w - 1) / w;
 }
@@ -229,7 +230,6 @@ static int l_add(struct rg_counters *base, const char *key, unsigned window_s, u
 			ret = RG_COUNTERS_ERROR;
 			goto out;
 		}
-		E(i)->window = window_s ? window_s : 1;
 		E(i)->slot = slot;
 	} else {
 		/* a second event: protected (or most recent there) */
@@ -239,7 +239,7 @@ static int l_add(struct rg_counters *base, const char *key, unsigned window_s, u
 	}
 	roll(E(i), slot);
 	E(i)->cur = E(i)->cur + n < E(i)->cur ? UINT32_MAX : E(i)->cur + n;
-	*count_r = estimate(E(i), now);
+	*count_r = estimate(E(i), window_s, now);
 out:
 	pthread_mutex_unlock(&l->lock);
 	return ret;
@@ -260,7 +260,7 @@ static int l_get(struct rg_counters *base, const char *key, unsigned window_s, t
 	if (i != NIL) {
 		struct ctr c = *E(i);
 		roll(&c, slot);
-		*count_r = estimate(&c, now);
+		*count_r = estimate(&c, window_s, now);
 	}
 	pthread_mutex_unlock(&l->lock);
 	return RG_COUNTERS_OK;
