@@ -387,6 +387,15 @@ fail:
 
 /* ---- relayguardctl guard ... ---- */
 
+/* The control commands need the guard on and its counters made. */
+static bool guard_ready(const struct rg_config *cfg, const struct rg_counters *c, FILE *out)
+{
+	if (rg_guard_on(cfg) && c != NULL)
+		return true;
+	fprintf(out, "the guard is off (guard.enabled = false)\n");
+	return false;
+}
+
 static void show_rates(struct rg_counters *c, FILE *out, const char *label, char *const *list,
 		       size_t n, char prefix, const char *name, time_t now)
 {
@@ -425,10 +434,8 @@ int rg_guard_show(const struct rg_config *cfg, const char *identity, time_t now,
 	bool set = false;
 	time_t until = 0;
 
-	if (!rg_guard_on(cfg) || c == NULL) {
-		fprintf(out, "the guard is off (guard.enabled = false)\n");
+	if (!guard_ready(cfg, c, out))
 		return -1;
-	}
 	if (identity == NULL) {
 		c->ops->flag_list(c, now, list_flag, out, &err);
 		pthread_mutex_lock(&held_lock);
@@ -495,10 +502,8 @@ int rg_guard_release(const struct rg_config *cfg, const char *identity, FILE *ou
 	const char *err;
 	unsigned long lim, w;
 
-	if (!rg_guard_on(cfg) || c == NULL) {
-		fprintf(out, "the guard is off (guard.enabled = false)\n");
+	if (!guard_ready(cfg, c, out))
 		return -1;
-	}
 	const struct rg_guard_override *o = find_override(cfg->guard.identities,
 							  cfg->guard.n_identities, identity);
 	reset_rates(c, cfg->guard.messages, cfg->guard.n_messages, 'm', identity);
@@ -534,10 +539,8 @@ int rg_guard_suspend(const struct rg_config *cfg, const char *identity, time_t n
 	char key[KEY_MAX], q[200];
 	const char *err = NULL;
 
-	if (!rg_guard_on(cfg) || c == NULL) {
-		fprintf(out, "the guard is off (guard.enabled = false)\n");
+	if (!guard_ready(cfg, c, out))
 		return -1;
-	}
 	time_t until = cfg->guard.suspend_seconds > 0 ? now + cfg->guard.suspend_seconds : 0;
 	snprintf(key, sizeof(key), "s|%s", identity);
 	if (c->ops->flag_set(c, key, until, "by relayguardctl", &err) != RG_COUNTERS_OK) {
@@ -556,10 +559,8 @@ int rg_guard_unsuspend(const struct rg_config *cfg, const char *identity, FILE *
 	char key[KEY_MAX], q[200];
 	const char *err = NULL;
 
-	if (!rg_guard_on(cfg) || c == NULL) {
-		fprintf(out, "the guard is off (guard.enabled = false)\n");
+	if (!guard_ready(cfg, c, out))
 		return -1;
-	}
 	snprintf(key, sizeof(key), "s|%s", identity);
 	c->ops->flag_del(c, key, &err);
 	snprintf(key, sizeof(key), "h|%d|%s", cfg->guard.suspend_window, identity);
