@@ -1,7 +1,7 @@
 /* penalty.c — failure counters, delays and lockouts (see penalty.h). */
 #include <autoconfig.h>
 #include "penalty.h"
-#include "lrutable.h"
+#include "counters.h"
 
 #include "stats.h"
 
@@ -9,71 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PEN_MAC 16
-
-struct counter {
-	unsigned failures;
-	time_t last;
-	unsigned char last_mac[PEN_MAC];
-};
-
-struct lock {
-	time_t until;
-};
-
-/* A bounded counter table in two LRU segments: a new key starts in
- * `probation`; its second distinct failure moves it to `protected`.  A key
- * with one failure is evicted only by other newcomers, so a flood of fresh
- * names (one failure each) never pushes out a counter that has grown. */
-struct ctable {
-	struct rg_lru *probation, *protected;
-};
-
+/* The counts live in counters (state/counters.h): per address, per user, and
+ * the locks as flags of a third set, so that a fleet can keep them all in a
+ * shared store.  Each set is bounded by table_size, in the two LRU segments
+ * penalty.h describes: a counter's second distinct failure protects it. */
 struct rg_penalty {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* the sets may be replaced by a reload */
 	struct rg_penalty_conf conf;
-	struct ctable addrs, users;
-	struct rg_lru *locks;	/* user → lock; in the order taken; never evicted */
-	size_t lock_max;	/* no new lock beyond this many */
+	struct rg_counters *addrs, *users;
+	struct rg_counters *locks;	/* flags: user → end of the lock; never evicted */
 };
 
-static size_t probation_size(size_t table_size)
+static size_t table(const struct rg_penalty_conf *c)
 {
-	size_t n = table_size / 4;
-	return n > 0 ? n : 1;
-}
-
-static size_t protected_size(size_t table_size)
-{
-	size_t n = table_size - probation_size(table_size);
-	return table_size > probation_size(table_size) && n > 0 ? n : 1;
-}
-
-static int ctable_init(struct ctable *t, size_t table_size)
-{
-	t->probation = rg_lru_new(probation_size(table_size), sizeof(struct counter));
-	t->protected = rg_lru_new(protected_size(table_size), sizeof(struct counter));
-	return t->probation != NULL && t->protected != NULL ? 0 : -1;
-}
-
-static void ctable_free(struct ctable *t)
-{
-	rg_lru_free(t->probation);
-	rg_lru_free(t->protected);
-}
-
-static void ctable_reset(struct ctable *t, size_t table_size)
-{
-	rg_lru_clear(t->probation);
-	rg_lru_clear(t->protected);
-	rg_lru_set_max(t->probation, probation_size(table_size));
-	rg_lru_set_max(t->protected, protected_size(table_size));
-}
-
-static void ctable_del(struct ctable *t, const char *key)
-{
-	rg_lru_del(t->probation, key, strlen(key));
-	rg_lru_del(t->protected, key, strlen(key));
+	return c->table_size > 0 ? c->table_size : 1;
 }
 
 struct rg_penalty *rg_penalty_new(const struct rg_penalty_conf *conf)
@@ -83,10 +32,10 @@ struct rg_penalty *rg_penalty_new(const struct rg_penalty_conf *conf)
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
 	p->conf = *conf;
-	p->lock_max = conf->table_size > 0 ? conf->table_size : 1;
-	p->locks = rg_lru_new(p->lock_max, sizeof(struct lock));
-	if (ctable_init(&p->addrs, conf->table_size) < 0 ||
-	    ctable_init(&p->users, conf->table_size) < 0 || p->locks == NULL) {
+	p->addrs = rg_counters_local_new(table(conf), 1);
+	p->users = rg_counters_local_new(table(conf), 1);
+	p->locks = rg_counters_local_new(4, table(conf));
+	if (p->addrs == NULL || p->users == NULL || p->locks == NULL) {
 		rg_penalty_free(p);
 		return NULL;
 	}
@@ -97,27 +46,41 @@ void rg_penalty_free(struct rg_penalty *p)
 {
 	if (p == NULL)
 		return;
-	ctable_free(&p->addrs);
-	ctable_free(&p->users);
-	rg_lru_free(p->locks);
+	rg_counters_free(p->addrs);
+	rg_counters_free(p->users);
+	rg_counters_free(p->locks);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
 void rg_penalty_reset(struct rg_penalty *p, const struct rg_penalty_conf *conf)
 {
+	struct rg_counters *a = rg_counters_local_new(table(conf), 1);
+	struct rg_counters *u = rg_counters_local_new(table(conf), 1);
+	struct rg_counters *l = conf->lockout_failures == 0 ? rg_counters_local_new(4, table(conf))
+							    : NULL;
+
 	pthread_mutex_lock(&p->lock);
 	p->conf = *conf;
-	ctable_reset(&p->addrs, conf->table_size);
-	ctable_reset(&p->users, conf->table_size);
+	/* counters start again; out of memory: the old ones stay */
+	if (a != NULL && u != NULL) {
+		rg_counters_free(p->addrs);
+		rg_counters_free(p->users);
+		p->addrs = a;
+		p->users = u;
+		a = u = NULL;
+	}
 	/* locks outlive a reload (they end at their own time) unless lockout is
 	 * turned off; a smaller table takes no new lock until enough have ended */
-	if (conf->lockout_failures == 0)
-		rg_lru_clear(p->locks);
-	p->lock_max = conf->table_size > 0 ? conf->table_size : 1;
-	size_t keep = rg_lru_count(p->locks);
-	rg_lru_set_max(p->locks, keep > p->lock_max ? keep : p->lock_max);
+	if (l != NULL) {
+		rg_counters_free(p->locks);
+		p->locks = l;
+	} else {
+		rg_counters_local_set_max_flags(p->locks, table(conf));
+	}
 	pthread_mutex_unlock(&p->lock);
+	rg_counters_free(a);
+	rg_counters_free(u);
 }
 
 static unsigned delay_for(const struct rg_penalty_conf *c, unsigned n)
@@ -130,54 +93,28 @@ static unsigned delay_for(const struct rg_penalty_conf *c, unsigned n)
 	return d > c->max_ms ? c->max_ms : (unsigned)d;
 }
 
-/* The live counter for key, or NULL; a counter idle for forget_seconds is dropped. */
-static struct counter *live(struct rg_penalty *p, struct ctable *t, const char *key, time_t now,
-			    bool *protected_r)
-{
-	size_t klen = strlen(key);
-	struct rg_lru *seg = t->protected;
-	struct counter *c = rg_lru_get(seg, key, klen);
-	if (c == NULL) {
-		seg = t->probation;
-		c = rg_lru_get(seg, key, klen);
-	}
-	if (c != NULL && now - c->last >= (time_t)p->conf.forget_seconds) {
-		rg_lru_del(seg, key, klen);
-		c = NULL;
-	}
-	if (protected_r != NULL)
-		*protected_r = c != NULL && seg == t->protected;
-	return c;
-}
-
-/* Is user locked at `now`?  An ended lock is dropped. */
+/* Is user locked at `now`? */
 static bool lock_held(struct rg_penalty *p, const char *user, time_t now)
 {
-	struct lock *l = rg_lru_peek(p->locks, user, strlen(user));
-	if (l == NULL)
-		return false;
-	if (l->until > now)
-		return true;
-	rg_lru_del(p->locks, user, strlen(user));
-	return false;
+	const char *err;
+	bool set = false;
+
+	/* an error answers "not locked": the failure delays still apply, and
+	 * the local sets do not fail */
+	p->locks->ops->flag_get(p->locks, user, now, &set, NULL, NULL, 0, &err);
+	return set;
 }
 
 static void take_lock(struct rg_penalty *p, const char *user, time_t now)
 {
-	struct lock *l;
+	const char *err = NULL;
 
-	/* locks are kept in the order taken: drop the ended ones at the old end */
-	while ((l = rg_lru_oldest(p->locks)) != NULL && l->until <= now)
-		rg_lru_del_oldest(p->locks);
-	if (rg_lru_count(p->locks) >= p->lock_max) {
+	if (p->locks->ops->flag_set(p->locks, user, now, now + (time_t)p->conf.lockout_seconds, "",
+				    &err) != RG_COUNTERS_OK) {
 		/* full of live locks: none is lifted; this user gets delays only */
 		rg_stats_inc("auth.lockout_table_full");
 		return;
 	}
-	l = rg_lru_put(p->locks, user, strlen(user), NULL);
-	if (l == NULL)
-		return;
-	l->until = now + (time_t)p->conf.lockout_seconds;
 	rg_stats_inc("auth.lockouts");
 }
 
@@ -191,69 +128,66 @@ bool rg_penalty_locked(struct rg_penalty *p, const char *user, time_t now)
 	return locked;
 }
 
-static unsigned bump(struct rg_penalty *p, struct ctable *t, const char *key,
-		     const unsigned char *mac, size_t maclen, time_t now, bool is_user)
+/* The attempt's tag: 32 bits of its keyed MAC (never the password). */
+static uint32_t tag_of(const unsigned char *mac, size_t maclen)
 {
-	bool protected;
+	uint32_t t = 0;
+	memcpy(&t, mac, maclen < sizeof(t) ? maclen : sizeof(t));
+	return t;
+}
 
-	if (key[0] == '\0')
+static unsigned bump(struct rg_penalty *p, struct rg_counters *c, const char *key, uint32_t tag,
+		     time_t now)
+{
+	const char *err;
+	uint64_t n = 0;
+
+	if (key[0] == '\0' ||
+	    c->ops->bump(c, key, p->conf.forget_seconds, tag, now, &n, &err) != RG_COUNTERS_OK)
 		return 0;
-	struct counter *c = live(p, t, key, now, &protected);
-	if (c == NULL) {
-		c = rg_lru_put(t->probation, key, strlen(key), NULL);
-		if (c == NULL)
-			return 0;
-	}
-	if (maclen > PEN_MAC)
-		maclen = PEN_MAC;
-	if (c->failures == 0 || memcmp(c->last_mac, mac, maclen) != 0) {
-		c->failures++;
-		memcpy(c->last_mac, mac, maclen);
-	}
-	c->last = now;
-	if (!protected && c->failures >= 2) {
-		/* promote: the protected segment evicts its own least recent entry */
-		struct counter keep = *c, *n;
-		rg_lru_del(t->probation, key, strlen(key));
-		n = rg_lru_put(t->protected, key, strlen(key), NULL);
-		if (n == NULL)
-			return keep.failures;
-		*n = keep;
-		c = n;
-	}
-	if (is_user && p->conf.lockout_failures > 0 && c->failures >= p->conf.lockout_failures &&
-	    !lock_held(p, key, now))
-		take_lock(p, key, now);
-	return c->failures;
+	return n > UINT32_MAX ? UINT32_MAX : (unsigned)n;
 }
 
 unsigned rg_penalty_failure(struct rg_penalty *p, const char *addr, const char *user,
 			    const unsigned char *mac, size_t maclen, time_t now)
 {
+	uint32_t tag = tag_of(mac, maclen);
+
 	pthread_mutex_lock(&p->lock);
-	unsigned a = bump(p, &p->addrs, addr, mac, maclen, now, false);
-	unsigned u = bump(p, &p->users, user, mac, maclen, now, true);
+	unsigned a = bump(p, p->addrs, addr, tag, now);
+	unsigned u = bump(p, p->users, user, tag, now);
+	if (p->conf.lockout_failures > 0 && u >= p->conf.lockout_failures && !lock_held(p, user, now))
+		take_lock(p, user, now);
 	unsigned d = delay_for(&p->conf, a > u ? a : u);
 	pthread_mutex_unlock(&p->lock);
 	return d;
 }
 
+static unsigned current(struct rg_penalty *p, struct rg_counters *c, const char *key, time_t now)
+{
+	const char *err;
+	uint64_t n = 0;
+
+	if (key[0] != '\0')
+		c->ops->bump_get(c, key, p->conf.forget_seconds, now, &n, &err);
+	return n > UINT32_MAX ? UINT32_MAX : (unsigned)n;
+}
+
 unsigned rg_penalty_delay(struct rg_penalty *p, const char *addr, const char *user, time_t now)
 {
 	pthread_mutex_lock(&p->lock);
-	struct counter *a = addr[0] ? live(p, &p->addrs, addr, now, NULL) : NULL;
-	struct counter *u = live(p, &p->users, user, now, NULL);
-	unsigned n = 0;
-	if (a && a->failures > n) n = a->failures;
-	if (u && u->failures > n) n = u->failures;
-	unsigned d = delay_for(&p->conf, n);
+	unsigned a = current(p, p->addrs, addr, now);
+	unsigned u = current(p, p->users, user, now);
+	unsigned d = delay_for(&p->conf, a > u ? a : u);
 	pthread_mutex_unlock(&p->lock);
 	return d;
 }
 
 void rg_penalty_success(struct rg_penalty *p, const char *user)
 {
+	const char *err;
+
 	pthread_mutex_lock(&p->lock);
-	ctable_del(&p->users, user);
+	p->users->ops->reset(p->users, user, &err);
 	pthread_mutex_unlock(&p->lock);
 }

@@ -28,8 +28,11 @@
  * a flood can fill the lock table: that takes table_size * lockout_failures
  * hashed failures within lockout_seconds; once it is full no new lock is taken
  * (counter auth.lockout_table_full; those users still get the delays) and no
- * existing lock is lifted.  Memory: at most 3 * table_size entries (under
- * 400 bytes each).  Thread-safe.
+ * existing lock is lifted.  The counters and locks are kept in counters
+ * (state/counters.h), the interface a fleet can back with a shared store.
+ * A counter's repeated-attempt check keeps 32 bits of the attempt's keyed MAC.
+ * Memory: 2 * table_size counters of 48 bytes (with their index slot) and at
+ * most table_size locks (about 130 bytes each with the name).  Thread-safe.
  */
 #ifndef RG_PENALTY_H
 #define RG_PENALTY_H

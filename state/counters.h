@@ -23,7 +23,9 @@
  * tables: a counter's first event puts it in the probation quarter, a second
  * event moves it to the protected three quarters, so a flood of one-event
  * keys (random names) churns probation and never evicts a counter that is
- * being counted up.  Keys are kept as a keyed 128-bit MAC (SipHash-2-4-128), never the text.
+ * being counted up; a full protected segment evicts its least recently used
+ * counter (a lookup counts as a use), so evicting a protected counter takes
+ * three quarters of max_counters other protected counters used since.  Keys are kept as a keyed 128-bit MAC (SipHash-2-4-128), never the text.
  * Flags (suspensions) are never evicted: at most max_flags, then set fails.
  * Thread-safe.
  */
@@ -46,11 +48,20 @@ struct rg_counters_ops {
 	/* The count now (0 for an unknown key). */
 	int (*get)(struct rg_counters *c, const char *key, unsigned window_s, time_t now,
 		   uint64_t *count_r, const char **error_r);
+	/* A count of distinct events forgotten after idle_s seconds without any
+	 * (the failure penalties): add 1 unless tag equals the last event's tag
+	 * (one wrong password repeated counts once); *count_r the count after.
+	 * The counter is protected from its second counted event on. */
+	int (*bump)(struct rg_counters *c, const char *key, unsigned idle_s, uint32_t tag,
+		    time_t now, uint64_t *count_r, const char **error_r);
+	/* Such a count now (0: unknown, or idle too long). */
+	int (*bump_get)(struct rg_counters *c, const char *key, unsigned idle_s, time_t now,
+			uint64_t *count_r, const char **error_r);
 	/* Forget key's counter. */
 	int (*reset)(struct rg_counters *c, const char *key, const char **error_r);
 	/* A flag with an end (until = 0: until deleted) and a short text. */
-	int (*flag_set)(struct rg_counters *c, const char *key, time_t until, const char *text,
-			const char **error_r);
+	int (*flag_set)(struct rg_counters *c, const char *key, time_t now, time_t until,
+			const char *text, const char **error_r);
 	/* *set_r; when set, *until_r and text (n bytes, may be NULL). */
 	int (*flag_get)(struct rg_counters *c, const char *key, time_t now, bool *set_r,
 			time_t *until_r, char *text, size_t n, const char **error_r);
@@ -68,8 +79,10 @@ struct rg_counters {
 
 /* The local implementation. */
 struct rg_counters *rg_counters_local_new(size_t max_counters, size_t max_flags);
-/* Change the bounds (a reload); evicts down to them. */
+/* Change the bounds (a reload); evicts down to them.  Flags beyond a smaller
+ * max_flags stay (they end at their own time); no new one until below it. */
 void rg_counters_local_resize(struct rg_counters *c, size_t max_counters);
+void rg_counters_local_set_max_flags(struct rg_counters *c, size_t max_flags);
 size_t rg_counters_local_count(struct rg_counters *c);
 
 static inline void rg_counters_free(struct rg_counters *c)

@@ -132,13 +132,20 @@ static void evict(struct local *l, uint32_t i)
  * probation, probation overflow is evicted. */
 static void rebalance(struct local *l)
 {
-	while (l->seg[2].n > l->seg[2].max && l->seg[2].tail != NIL) {
-		uint32_t t = l->seg[2].tail;
-		list_unlink(l, t);
-		list_push(l, t, 1);
-	}
+	while (l->seg[2].n > l->seg[2].max && l->seg[2].tail != NIL)
+		evict(l, l->seg[2].tail);
 	while (l->seg[1].n > l->seg[1].max && l->seg[1].tail != NIL)
 		evict(l, l->seg[1].tail);
+}
+
+/* A use: most recent in its segment; promote: into the protected one. */
+static void touch(struct local *l, uint32_t i, bool promote)
+{
+	uint8_t seg = promote ? 2 : E(i)->seg;
+	list_unlink(l, i);
+	list_push(l, i, seg);
+	if (promote)
+		rebalance(l);
 }
 
 static void set_bounds(struct local *l, size_t max)
@@ -232,10 +239,7 @@ static int l_add(struct rg_counters *base, const char *key, unsigned window_s, u
 		}
 		E(i)->slot = slot;
 	} else {
-		/* a second event: protected (or most recent there) */
-		list_unlink(l, i);
-		list_push(l, i, 2);
-		rebalance(l);
+		touch(l, i, true);	/* a second event: protected (or most recent there) */
 	}
 	roll(E(i), slot);
 	E(i)->cur = E(i)->cur + n < E(i)->cur ? UINT32_MAX : E(i)->cur + n;
@@ -261,6 +265,62 @@ static int l_get(struct rg_counters *base, const char *key, unsigned window_s, t
 		struct ctr c = *E(i);
 		roll(&c, slot);
 		*count_r = estimate(&c, window_s, now);
+		touch(l, i, false);
+	}
+	pthread_mutex_unlock(&l->lock);
+	return RG_COUNTERS_OK;
+}
+
+/* Bump counters: slot = the last event's time, cur = the count, prev = its tag. */
+static int l_bump(struct rg_counters *base, const char *key, unsigned idle_s, uint32_t tag,
+		  time_t now, uint64_t *count_r, const char **error_r)
+{
+	struct local *l = (struct local *)base;
+	uint8_t mac[16];
+	int ret = RG_COUNTERS_OK;
+
+	mac16(l, key, mac);
+	pthread_mutex_lock(&l->lock);
+	uint32_t i = find(l, mac);
+	if (i != NIL && (uint64_t)now - E(i)->slot >= idle_s) {
+		evict(l, i);	/* idle too long: forgotten */
+		i = NIL;
+	}
+	if (i == NIL && (i = create(l, mac)) == NIL) {
+		*error_r = "out of memory";
+		ret = RG_COUNTERS_ERROR;
+		goto out;
+	}
+	struct ctr *c = E(i);
+	bool counted = c->cur == 0 || c->prev != tag;
+	if (counted) {
+		c->cur = c->cur == UINT32_MAX ? c->cur : c->cur + 1;
+		c->prev = tag;
+	}
+	c->slot = (uint32_t)now;
+	touch(l, i, counted && c->cur >= 2 && c->seg == 1);
+	*count_r = E(i)->cur;	/* touch may have moved nothing but links */
+out:
+	pthread_mutex_unlock(&l->lock);
+	return ret;
+}
+
+static int l_bump_get(struct rg_counters *base, const char *key, unsigned idle_s, time_t now,
+		      uint64_t *count_r, const char **error_r)
+{
+	struct local *l = (struct local *)base;
+	uint8_t mac[16];
+
+	(void)error_r;
+	mac16(l, key, mac);
+	pthread_mutex_lock(&l->lock);
+	uint32_t i = find(l, mac);
+	*count_r = 0;
+	if (i != NIL && (uint64_t)now - E(i)->slot >= idle_s) {
+		evict(l, i);
+	} else if (i != NIL) {
+		*count_r = E(i)->cur;
+		touch(l, i, false);
 	}
 	pthread_mutex_unlock(&l->lock);
 	return RG_COUNTERS_OK;
@@ -307,8 +367,8 @@ static void flags_expire(struct local *l, time_t now)
 		}
 }
 
-static int l_flag_set(struct rg_counters *base, const char *key, time_t until, const char *text,
-		      const char **error_r)
+static int l_flag_set(struct rg_counters *base, const char *key, time_t now, time_t until,
+		      const char *text, const char **error_r)
 {
 	struct local *l = (struct local *)base;
 	uint8_t mac[16];
@@ -319,7 +379,7 @@ static int l_flag_set(struct rg_counters *base, const char *key, time_t until, c
 	struct flag **pp = flag_find(l, mac);
 	if (*pp == NULL) {
 		if (l->n_flags >= l->max_flags)
-			flags_expire(l, time(NULL));
+			flags_expire(l, now);
 		struct flag *f = l->n_flags < l->max_flags ?
 				 calloc(1, sizeof(*f) + strlen(key) + 1) : NULL;
 		if (f == NULL) {
@@ -415,7 +475,8 @@ static void l_free(struct rg_counters *base)
 }
 
 static const struct rg_counters_ops local_ops = {
-	.add = l_add, .get = l_get, .reset = l_reset, .flag_set = l_flag_set,
+	.add = l_add, .get = l_get, .bump = l_bump, .bump_get = l_bump_get, .reset = l_reset,
+	.flag_set = l_flag_set,
 	.flag_get = l_flag_get, .flag_del = l_flag_del, .flag_list = l_flag_list, .free = l_free,
 };
 
@@ -457,6 +518,15 @@ void rg_counters_local_resize(struct rg_counters *c, size_t max_counters)
 	rebalance(l);
 	while (l->seg[1].n + l->seg[2].n > l->max && l->seg[2].tail != NIL)
 		evict(l, l->seg[2].tail);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void rg_counters_local_set_max_flags(struct rg_counters *c, size_t max_flags)
+{
+	struct local *l = (struct local *)c;
+
+	pthread_mutex_lock(&l->lock);
+	l->max_flags = max_flags ? max_flags : 1;
 	pthread_mutex_unlock(&l->lock);
 }
 

@@ -361,7 +361,7 @@ void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m,
 			snprintf(text, sizeof(text), "%llu guard actions in %us", (unsigned long long)cnt,
 				 sw);
 			snprintf(key, sizeof(key), "s|%s", m->identity);
-			if (c->ops->flag_set(c, key, until, text, &err) != RG_COUNTERS_OK) {
+			if (c->ops->flag_set(c, key, now, until, text, &err) != RG_COUNTERS_OK) {
 				store_error("suspension", err);
 				return;
 			}
@@ -543,7 +543,7 @@ int rg_guard_suspend(const struct rg_config *cfg, const char *identity, time_t n
 		return -1;
 	time_t until = cfg->guard.suspend_seconds > 0 ? now + cfg->guard.suspend_seconds : 0;
 	snprintf(key, sizeof(key), "s|%s", identity);
-	if (c->ops->flag_set(c, key, until, "by relayguardctl", &err) != RG_COUNTERS_OK) {
+	if (c->ops->flag_set(c, key, now, until, "by relayguardctl", &err) != RG_COUNTERS_OK) {
 		fprintf(out, "cannot suspend %s: %s\n", identity, err ? err : "error");
 		return -1;
 	}

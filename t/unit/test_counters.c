@@ -52,13 +52,13 @@ int main(void)
 	char text[32];
 	c->ops->flag_get(c, "s|alice", t0, &set, &until, text, sizeof(text), &err);
 	ok(!set, "no flag yet");
-	ok(c->ops->flag_set(c, "s|alice", t0 + 60, "3 actions", &err) == RG_COUNTERS_OK, "flag set");
+	ok(c->ops->flag_set(c, "s|alice", t0, t0 + 60, "3 actions", &err) == RG_COUNTERS_OK, "flag set");
 	c->ops->flag_get(c, "s|alice", t0 + 59, &set, &until, text, sizeof(text), &err);
 	ok(set && until == t0 + 60, "flag set until its end");
 	is_str(text, "3 actions", "flag text");
 	c->ops->flag_get(c, "s|alice", t0 + 60, &set, &until, text, sizeof(text), &err);
 	ok(!set, "flag gone at its end");
-	c->ops->flag_set(c, "s|bob", 0, "manual", &err);
+	c->ops->flag_set(c, "s|bob", t0, 0, "manual", &err);
 	c->ops->flag_get(c, "s|bob", t0 + 1000000, &set, NULL, NULL, 0, &err);
 	ok(set, "a flag without an end stays");
 	c->ops->flag_del(c, "s|bob", &err);
@@ -67,10 +67,10 @@ int main(void)
 	for (int i = 0; i < 10; i++) {
 		char k[32];
 		snprintf(k, sizeof(k), "s|u%d", i);
-		c->ops->flag_set(c, k, 0, "", &err);
+		c->ops->flag_set(c, k, t0, 0, "", &err);
 	}
 	err = NULL;
-	ok(c->ops->flag_set(c, "s|one-too-many", 0, "", &err) == RG_COUNTERS_ERROR && err != NULL,
+	ok(c->ops->flag_set(c, "s|one-too-many", t0, 0, "", &err) == RG_COUNTERS_ERROR && err != NULL,
 	   "the flag table is bounded: a set past it fails (%s)", err ? err : "");
 	rg_counters_free(c);
 
