@@ -42,6 +42,7 @@ static void penalty_conf(const struct rg_config *cfg, struct rg_penalty_conf *pc
 	pc->lockout_seconds = cfg->auth.lockout_seconds > 0 ? (unsigned)cfg->auth.lockout_seconds : 0;
 	pc->forget_seconds = pc->lockout_seconds > PENALTY_FORGET ? pc->lockout_seconds : PENALTY_FORGET;
 	pc->table_size = cfg->auth.penalty_table_size > 0 ? (size_t)cfg->auth.penalty_table_size : 1;
+	pc->shared = &cfg->shared_state;
 }
 
 static size_t nonneg(int v)
@@ -322,7 +323,13 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		conclude(res, &d, RG_AUTH_FAIL, "tls_required", "session not secured by TLS", CLIENT_TLS);
 		goto out;
 	}
-	if (rg_penalty_locked(penalty, req->authc, now)) {
+	int lock = rg_penalty_check_lock(penalty, req->authc, now);
+	if (lock < 0) {
+		conclude(res, &d, RG_AUTH_TEMPFAIL, "shared_state_error",
+			 "shared counters unavailable (lockout unknown)", NULL);
+		goto out;
+	}
+	if (lock > 0) {
 		conclude(res, &d, RG_AUTH_FAIL, "locked_out", "user temporarily locked out", CLIENT_FAILED);
 		res->delay_ms = rg_penalty_delay(penalty, req->remote_addr ? req->remote_addr : "",
 						 req->authc, now);

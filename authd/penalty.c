@@ -2,6 +2,8 @@
 #include <autoconfig.h>
 #include "penalty.h"
 #include "counters.h"
+#include "counters_shared.h"
+#include "log.h"
 
 #include "stats.h"
 
@@ -25,6 +27,34 @@ static size_t table(const struct rg_penalty_conf *c)
 	return c->table_size > 0 ? c->table_size : 1;
 }
 
+/* The three sets, local or shared (conf->shared). */
+static int open_sets(const struct rg_penalty_conf *conf, struct rg_counters **a,
+		     struct rg_counters **u, struct rg_counters **l)
+{
+	char *err = NULL;
+
+	if (l != NULL)
+		*l = NULL;
+	*a = rg_counters_open(conf->shared, "pa", table(conf), 1, &err);
+	*u = NULL;
+	if (*a != NULL)
+		*u = rg_counters_open(conf->shared, "pu", table(conf), 1, &err);
+	if (l != NULL && *a != NULL && *u != NULL)
+		*l = rg_counters_open(conf->shared, "pl", 4, table(conf), &err);
+	if (*a == NULL || *u == NULL || (l != NULL && *l == NULL)) {
+		char q[600];
+		rg_log(LOG_ERR, "auth: penalty counters: %s", rg_log_quote(q, sizeof(q),
+		       err ? err : "out of memory"));
+		free(err);
+		rg_counters_free(*a);
+		rg_counters_free(*u);
+		*a = *u = NULL;
+		return -1;
+	}
+	free(err);
+	return 0;
+}
+
 struct rg_penalty *rg_penalty_new(const struct rg_penalty_conf *conf)
 {
 	struct rg_penalty *p = calloc(1, sizeof(*p));
@@ -32,10 +62,8 @@ struct rg_penalty *rg_penalty_new(const struct rg_penalty_conf *conf)
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
 	p->conf = *conf;
-	p->addrs = rg_counters_local_new(table(conf), 1);
-	p->users = rg_counters_local_new(table(conf), 1);
-	p->locks = rg_counters_local_new(4, table(conf));
-	if (p->addrs == NULL || p->users == NULL || p->locks == NULL) {
+	p->conf.shared = NULL;
+	if (open_sets(conf, &p->addrs, &p->users, &p->locks) != 0) {
 		rg_penalty_free(p);
 		return NULL;
 	}
@@ -55,13 +83,17 @@ void rg_penalty_free(struct rg_penalty *p)
 
 void rg_penalty_reset(struct rg_penalty *p, const struct rg_penalty_conf *conf)
 {
-	struct rg_counters *a = rg_counters_local_new(table(conf), 1);
-	struct rg_counters *u = rg_counters_local_new(table(conf), 1);
-	struct rg_counters *l = conf->lockout_failures == 0 ? rg_counters_local_new(4, table(conf))
-							    : NULL;
+	struct rg_counters *a = NULL, *u = NULL, *l = NULL;
+	bool shared = conf->shared != NULL && conf->shared->type != RG_SHARED_NONE;
+
+	/* local locks survive a reload (below); a shared store is opened anew
+	 * (its data stays where it is) */
+	if (open_sets(conf, &a, &u, conf->lockout_failures == 0 || shared ? &l : NULL) != 0)
+		a = u = l = NULL;
 
 	pthread_mutex_lock(&p->lock);
 	p->conf = *conf;
+	p->conf.shared = NULL;
 	/* counters start again; out of memory: the old ones stay */
 	if (a != NULL && u != NULL) {
 		rg_counters_free(p->addrs);
@@ -75,7 +107,7 @@ void rg_penalty_reset(struct rg_penalty *p, const struct rg_penalty_conf *conf)
 	if (l != NULL) {
 		rg_counters_free(p->locks);
 		p->locks = l;
-	} else {
+	} else if (!shared) {
 		rg_counters_local_set_max_flags(p->locks, table(conf));
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -93,16 +125,16 @@ static unsigned delay_for(const struct rg_penalty_conf *c, unsigned n)
 	return d > c->max_ms ? c->max_ms : (unsigned)d;
 }
 
-/* Is user locked at `now`? */
-static bool lock_held(struct rg_penalty *p, const char *user, time_t now)
+/* Is user locked at `now`?  1, 0, or -1 (the counters did not answer). */
+static int lock_held(struct rg_penalty *p, const char *user, time_t now)
 {
 	const char *err;
 	bool set = false;
 
-	/* an error answers "not locked": the failure delays still apply, and
-	 * the local sets do not fail */
-	p->locks->ops->flag_get(p->locks, user, now, &set, NULL, NULL, 0, &err);
-	return set;
+	if (p->locks->ops->flag_get(p->locks, user, now, &set, NULL, NULL, 0, &err) !=
+	    RG_COUNTERS_OK)
+		return -1;
+	return set ? 1 : 0;
 }
 
 static void take_lock(struct rg_penalty *p, const char *user, time_t now)
@@ -118,14 +150,19 @@ static void take_lock(struct rg_penalty *p, const char *user, time_t now)
 	rg_stats_inc("auth.lockouts");
 }
 
-bool rg_penalty_locked(struct rg_penalty *p, const char *user, time_t now)
+int rg_penalty_check_lock(struct rg_penalty *p, const char *user, time_t now)
 {
-	bool locked = false;
+	int locked = 0;
 	pthread_mutex_lock(&p->lock);
 	if (p->conf.lockout_failures > 0)
 		locked = lock_held(p, user, now);
 	pthread_mutex_unlock(&p->lock);
 	return locked;
+}
+
+bool rg_penalty_locked(struct rg_penalty *p, const char *user, time_t now)
+{
+	return rg_penalty_check_lock(p, user, now) != 0;
 }
 
 /* The attempt's tag: 32 bits of its keyed MAC (never the password). */
@@ -156,7 +193,7 @@ unsigned rg_penalty_failure(struct rg_penalty *p, const char *addr, const char *
 	pthread_mutex_lock(&p->lock);
 	unsigned a = bump(p, p->addrs, addr, tag, now);
 	unsigned u = bump(p, p->users, user, tag, now);
-	if (p->conf.lockout_failures > 0 && u >= p->conf.lockout_failures && !lock_held(p, user, now))
+	if (p->conf.lockout_failures > 0 && u >= p->conf.lockout_failures && lock_held(p, user, now) == 0)
 		take_lock(p, user, now);
 	unsigned d = delay_for(&p->conf, a > u ? a : u);
 	pthread_mutex_unlock(&p->lock);

@@ -41,12 +41,17 @@
 #include <stddef.h>
 #include <time.h>
 
+struct rg_shared_state_conf;
+
 struct rg_penalty_conf {
 	unsigned base_ms, max_ms;
 	unsigned lockout_failures;	/* 0 = off */
 	unsigned lockout_seconds;
 	unsigned forget_seconds;	/* idle time after which a counter resets */
 	size_t table_size;		/* entries per table (counters: addresses, users; locks) */
+	/* shared_state: the counters and locks in a fleet's Redis (NULL or
+	 * type none: in this process); read at rg_penalty_new/reset only */
+	const struct rg_shared_state_conf *shared;
 };
 
 struct rg_penalty;
@@ -55,7 +60,10 @@ struct rg_penalty *rg_penalty_new(const struct rg_penalty_conf *conf);
 void rg_penalty_free(struct rg_penalty *p);
 void rg_penalty_reset(struct rg_penalty *p, const struct rg_penalty_conf *conf);
 
-/* Is the user locked out now? */
+/* Is the user locked out now?  1 yes, 0 no, -1 the counters could not be
+ * read (a shared store that does not answer): a temporary failure. */
+int rg_penalty_check_lock(struct rg_penalty *p, const char *user, time_t now);
+/* The same, an error counted as locked (tests). */
 bool rg_penalty_locked(struct rg_penalty *p, const char *user, time_t now);
 /* Record a failure; returns the delay in ms.  addr may be "" (not tracked).
  * mac: 16+ bytes identifying the attempt (keyed, never the password). */

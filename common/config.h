@@ -90,6 +90,9 @@ struct rg_guard_override {
 	int line;
 };
 
+enum rg_shared_state_type { RG_SHARED_NONE = 0, RG_SHARED_REDIS };
+enum rg_shared_state_on_error { RG_SHARED_ON_ERROR_TEMPFAIL = 0, RG_SHARED_ON_ERROR_LOCAL };
+
 enum rg_guard_action { RG_GUARD_ACTION_HOLD = 0, RG_GUARD_ACTION_TEMPFAIL, RG_GUARD_ACTION_REJECT };
 enum rg_guard_state_error { RG_GUARD_STATE_TEMPFAIL = 0, RG_GUARD_STATE_ACCEPT };
 
@@ -213,6 +216,19 @@ struct rg_config {
 		int unauthenticated;	/* enum rg_unauth_sender */
 		char *recipient_delimiter; /* "+": user+ext@ is tried as user@ */
 	} senders;
+
+	/* counters shared by a fleet (penalties, lockouts, the guard) */
+	struct rg_shared_state_conf {
+		int type;		/* enum rg_shared_state_type */
+		char **servers;		/* "unix:/path", "host:port"; sentinels with sentinel_master */
+		size_t n_servers;
+		char *sentinel_master;	/* "" = servers are Redis servers */
+		int connect_timeout_ms, timeout_ms;
+		char *key_prefix;
+		char *secret_file;	/* the fleet's key for the MACs in key names */
+		char *password_file;	/* Redis AUTH, "" = none */
+		int on_error;		/* enum rg_shared_state_on_error */
+	} shared_state;
 
 	struct {
 		bool enabled;

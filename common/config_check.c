@@ -245,6 +245,25 @@ static void check_tenants(struct rg_load_ctx *ctx)
 
 /* ---- warnings about weakened protection ---------------------------------------- */
 
+/* shared_state = redis needs somewhere to go and the fleet's secret. */
+static void check_shared_state(struct rg_load_ctx *ctx)
+{
+	const struct rg_shared_state_conf *ss = &ctx->cfg->shared_state;
+	int line = rg_load_line(ctx, "shared_state.type");
+
+	if (ss->type != RG_SHARED_REDIS)
+		return;
+	if (ss->n_servers == 0)
+		ERR(ctx, line, "shared_state: type redis needs servers (\"unix:/path\" or "
+		    "\"host:port\")");
+	if (ss->secret_file == NULL || ss->secret_file[0] == '\0')
+		ERR(ctx, line, "shared_state: type redis needs secret_file (the fleet's key for the "
+		    "MACs in key names, the same file on every relay)");
+	else if (access(ss->secret_file, R_OK) != 0)
+		ERR(ctx, rg_load_line(ctx, "shared_state.secret_file"),
+		    "shared_state.secret_file %s: %s", ss->secret_file, strerror(errno));
+}
+
 static void collect_warnings(struct rg_load_ctx *ctx)
 {
 	const struct rg_config *cfg = ctx->cfg;
@@ -415,6 +434,7 @@ void rg_config_check_semantics(struct rg_load_ctx *ctx)
 	check_passwords(ctx);
 	check_stores(ctx);
 	check_tenants(ctx);
+	check_shared_state(ctx);
 	collect_warnings(ctx);
 	check_exposure(ctx);
 	ctx->cfg->warnings_text = rg_msgs_take(&ctx->warns);

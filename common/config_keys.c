@@ -385,6 +385,53 @@ static const struct rg_key tenants_keys[] = {
 };
 static const struct rg_key_table tenants_table = TABLE("tenants", tenants_keys);
 
+/* ---- shared_state ------------------------------------------------------------ */
+
+static const struct rg_key_value shared_types[] = {
+	{"none", RG_SHARED_NONE}, {"redis", RG_SHARED_REDIS}, {NULL, 0},
+};
+static const struct rg_key_value shared_on_error[] = {
+	{"tempfail", RG_SHARED_ON_ERROR_TEMPFAIL}, {"local", RG_SHARED_ON_ERROR_LOCAL}, {NULL, 0},
+};
+
+static const char *check_redis_server(const char *v)
+{
+	if (strncmp(v, "unix:", 5) == 0)
+		return v[5] == '/' ? NULL : "unix: needs an absolute path";
+	const char *colon = strrchr(v, ':');
+	if (colon == NULL || colon == v || colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
+	    strlen(colon + 1) || atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+		return "expected unix:/path or host:port";
+	return NULL;
+}
+
+static const struct rg_key shared_state_keys[] = {
+	K_ENUM(C, "type", shared_state.type, 0, RG_SHARED_NONE, shared_types,
+	       "none: each relay keeps its own penalties, lockouts and guard counters; redis: "
+	       "a fleet shares them"),
+	K_LIST(C, "servers", shared_state.servers, shared_state.n_servers, 0, check_redis_server,
+	       "Redis servers, \"unix:/path\" or \"host:port\", tried in order (Sentinels when "
+	       "sentinel_master is set)"),
+	K_STR(C, "sentinel_master", shared_state.sentinel_master, 0, "", rg_check_token,
+	      "ask the servers (Sentinels) for this master's address (\"\" = servers are Redis "
+	      "servers)"),
+	K_INT(C, "connect_timeout_ms", shared_state.connect_timeout_ms, 200, 1, 60000,
+	      "connection timeout per server"),
+	K_INT(C, "timeout_ms", shared_state.timeout_ms, 200, 1, 60000,
+	      "timeout of one request; past it the answer follows on_error"),
+	K_STR(C, "key_prefix", shared_state.key_prefix, 0, "relayguard:", rg_check_token,
+	      "prefix of every key relayguard writes"),
+	K_STR(C, "secret_file", shared_state.secret_file, RG_KF_NONEMPTY, NULL, rg_check_path,
+	      "the fleet's secret (the same file on every relay, at least 32 bytes): keys carry "
+	      "a keyed MAC of the identity or address, never the text"),
+	K_STR(C, "password_file", shared_state.password_file, 0, "", rg_check_path,
+	      "Redis password (AUTH), from a file (\"\" = none)"),
+	K_ENUM(C, "on_error", shared_state.on_error, 0, RG_SHARED_ON_ERROR_TEMPFAIL, shared_on_error,
+	       "Redis down or slow: tempfail (logins 454 at Postfix, guarded mail 451), or local: "
+	       "this relay's own counters until Redis answers again (logged at each change)"),
+};
+static const struct rg_key_table shared_state_table = TABLE("shared_state", shared_state_keys);
+
 /* ---- guard ----------------------------------------------------------------- */
 
 static const struct rg_key_value guard_actions[] = {
@@ -574,6 +621,7 @@ static const struct rg_key root_keys[] = {
 		"credential stores, asked in order; the first that knows the user decides"),
 	K_GROUP("tenants", tenants_table, "tenant header checks"),
 	K_GROUP("guard", guard_table, "stolen-account guard"),
+	K_GROUP("shared_state", shared_state_table, "counters shared by a fleet of relays"),
 	K_GROUP("senders", senders_table, "sender address ownership"),
 };
 const struct rg_key_table rg_config_root_keys = TABLE("", root_keys);

@@ -227,6 +227,8 @@ static const struct family families[] = {
 	{ "guard.state_error", "relayguard_guard_state_errors_total", C,
 	  "guard counter operations that failed (temporary failures, or accepts with "
 	  "guard.state_error = accept)", NULL, NULL },
+	{ "shared_state.error", "relayguard_shared_state_errors_total", C,
+	  "requests to the shared counters (Redis) that got no answer", NULL, NULL },
 	{ "store.error", "relayguard_store_errors_total", C,
 	  "store lookups that could not be answered (temporary failures)", NULL, NULL },
 	{ "store.memo_hit", "relayguard_store_memo_hits_total", C,

@@ -14,6 +14,7 @@
 #include <autoconfig.h>
 #include "guard.h"
 #include "config_keys.h"
+#include "counters_shared.h"
 #include "log.h"
 #include "stats.h"
 
@@ -41,27 +42,70 @@ static struct held held_ring[HELD_MAX];
 static size_t held_next, held_count;
 static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Counters a reload replaced: a request may still hold them, so they are
+ * freed at shutdown (a reload that changes shared_state is rare). */
+static struct rg_counters *retired[64];
+static size_t n_retired;
+static struct rg_shared_state_conf shared_now;	/* what counters were made with (type only kept) */
+static bool shared_now_set;
+static char *shared_now_text;	/* a fingerprint of the shared_state settings */
+
+/* A text that differs when the shared_state settings differ. */
+static char *shared_fingerprint(const struct rg_shared_state_conf *s)
+{
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "%d|%s|%d|%d|%s|%s|%s|%d", s->type, s->sentinel_master ? s->sentinel_master : "",
+		s->connect_timeout_ms, s->timeout_ms, s->key_prefix ? s->key_prefix : "",
+		s->secret_file ? s->secret_file : "", s->password_file ? s->password_file : "",
+		s->on_error);
+	for (size_t i = 0; i < s->n_servers; i++)
+		fprintf(f, "|%s", s->servers[i]);
+	fclose(f);
+	return t;
+}
+
 int rg_guard_setup(const struct rg_config *cfg)
 {
 	size_t want = cfg->guard.table_size > 0 ? (size_t)cfg->guard.table_size : 1000000;
 	int ret = 0;
+	char *fp = shared_fingerprint(&cfg->shared_state);
 
 	pthread_mutex_lock(&setup_lock);
 	struct rg_counters *c = atomic_load(&counters);
-	if (c == NULL && cfg->guard.enabled) {
+	bool changed = c != NULL && (fp == NULL || shared_now_text == NULL ||
+				     strcmp(fp, shared_now_text) != 0);
+	if ((c == NULL || changed) && cfg->guard.enabled && n_retired < 64) {
+		char *err = NULL;
 		/* flags (suspensions) are few: one per 100 counters, at least 1000 */
-		c = rg_counters_local_new(want, want / 100 > 1000 ? want / 100 : 1000);
-		if (c == NULL)
+		struct rg_counters *n = rg_counters_open(&cfg->shared_state, "g", want,
+							 want / 100 > 1000 ? want / 100 : 1000, &err);
+		if (n == NULL) {
+			char q[600];
+			rg_log(LOG_ERR, "guard: counters: %s", rg_log_quote(q, sizeof(q), err ? err : "?"));
 			ret = -1;
-		else {
+		} else {
 			counters_size = want;
-			atomic_store(&counters, c);
+			atomic_store(&counters, n);
+			if (c != NULL)
+				retired[n_retired++] = c;
+			free(shared_now_text);
+			shared_now_text = fp;
+			fp = NULL;
+			shared_now = cfg->shared_state;
+			shared_now_set = true;
 		}
-	} else if (c != NULL && want != counters_size) {
+		free(err);
+	} else if (c != NULL && want != counters_size &&
+		   (!shared_now_set || shared_now.type == RG_SHARED_NONE)) {
 		rg_counters_local_resize(c, want);
 		counters_size = want;
 	}
 	pthread_mutex_unlock(&setup_lock);
+	free(fp);
 	return ret;
 }
 
@@ -69,6 +113,14 @@ void rg_guard_shutdown(void)
 {
 	struct rg_counters *c = atomic_exchange(&counters, NULL);
 	rg_counters_free(c);
+	pthread_mutex_lock(&setup_lock);
+	for (size_t i = 0; i < n_retired; i++)
+		rg_counters_free(retired[i]);
+	n_retired = 0;
+	free(shared_now_text);
+	shared_now_text = NULL;
+	shared_now_set = false;
+	pthread_mutex_unlock(&setup_lock);
 }
 
 void rg_guard_use(struct rg_counters *c)

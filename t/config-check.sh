@@ -68,6 +68,17 @@ has "guard.messages[0]: \"100/hour\": expected N/DURATION, as 100/1h or 1000/1d 
 	has "guard.failed_logins: \"0/1h\": expected N/DURATION"
 ok $? "guard: -n refuses a limit that is not N/DURATION (and N = 0)" || show
 
+# shared_state = redis needs servers and the fleet's secret
+printf 'shared_state: { type = "redis"; secret_file = "%s/no-such-key"; servers = [ "localhost" ]; };\n' "$tmp" >"$tmp/ss.conf"
+run "$tmp/ss.conf"
+has 'shared_state.servers[0]: "localhost": expected unix:/path or host:port' &&
+	has "shared_state.secret_file $tmp/no-such-key: No such file or directory"
+ok $? "shared_state: -n refuses a server without a port and a missing secret file" || show
+printf 'shared_state: { type = "redis"; };\n' >"$tmp/ss2.conf"
+run "$tmp/ss2.conf"
+has "shared_state: type redis needs servers" && has "shared_state: type redis needs secret_file"
+ok $? "shared_state: type redis without servers or secret_file: errors" || show
+
 # a milter that cannot tie sessions to their login (inet socket, or the SASL
 # service in another process) is warned about, unless it tempfails them
 printf 'milter: { socket = "inet:8891@127.0.0.1"; };\nauth: { dovecot_socket = "%s/a"; saslauthd_socket = ""; };\nstores = ( { type = "passwd-file"; path = "/dev/null"; } );\n' "$tmp" >"$tmp/inet.conf"
