@@ -41,6 +41,25 @@ enum rg_counters_result { RG_COUNTERS_OK = 0, RG_COUNTERS_ERROR = -1 };
 
 struct rg_counters;
 
+/* One operation of a batch (the guard's questions at MAIL FROM and at end of
+ * headers go to a shared store in one round trip). */
+enum rg_counters_op_kind {
+	RG_CTR_ADD,		/* add n to key over window_s; count = after */
+	RG_CTR_GET,		/* key's count over window_s */
+	RG_CTR_DISTINCT,	/* note member (a key) over window_s; when it is new
+				 * there, add 1 to key; count = key's count after */
+	RG_CTR_FLAG_GET,	/* flag key: set, until */
+};
+struct rg_counters_op {
+	enum rg_counters_op_kind kind;
+	const char *key;
+	const char *member;	/* RG_CTR_DISTINCT */
+	unsigned window_s, n;
+	uint64_t count;		/* results */
+	bool set;
+	time_t until;
+};
+
 struct rg_counters_ops {
 	/* Add n to key's counter over window_s; *count_r: the count after it. */
 	int (*add)(struct rg_counters *c, const char *key, unsigned window_s, unsigned n,
@@ -70,12 +89,21 @@ struct rg_counters_ops {
 	int (*flag_list)(struct rg_counters *c, time_t now,
 			 void (*fn)(void *ctx, const char *key, time_t until, const char *text),
 			 void *ctx, const char **error_r);
+	/* Every op of ops, in order: RG_COUNTERS_OK with each op's results, or
+	 * RG_COUNTERS_ERROR (results undefined).  NULL: rg_counters_batch runs
+	 * them one by one. */
+	int (*batch)(struct rg_counters *c, struct rg_counters_op *ops, size_t n, time_t now,
+		     const char **error_r);
 	void (*free)(struct rg_counters *c);
 };
 
 struct rg_counters {
 	const struct rg_counters_ops *ops;
 };
+
+/* Run a batch: the implementation's own, else op by op. */
+int rg_counters_batch(struct rg_counters *c, struct rg_counters_op *ops, size_t n, time_t now,
+		      const char **error_r);
 
 /* The local implementation. */
 struct rg_counters *rg_counters_local_new(size_t max_counters, size_t max_flags);

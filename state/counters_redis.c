@@ -167,23 +167,22 @@ static void conn_put(struct redis *r, redisContext *c, bool ok)
 	redisFree(c);
 }
 
-/* One EVAL of script over one key with up to 4 arguments.  The reply (the
- * caller frees it), or NULL with rd_err. */
-static redisReply *eval(struct redis *r, const char *script, const char *key, int argc,
-			const char *const *argv)
+/* One EVAL of script over nargs words (numkeys, the key names, then the
+ * arguments).  The reply (the caller frees it), or NULL with rd_err. */
+static redisReply *evalv(struct redis *r, const char *script, int nargs, const char **words)
 {
-	char name[300];
-	const char *args[8];
-	size_t lens[8];
+	const char *args[80];
+	size_t lens[80];
 	int n = 0;
 
-	key_name(r, key, name, sizeof(name));
+	if (nargs + 2 > 80) {
+		snprintf(rd_err, sizeof(rd_err), "batch too large");
+		return NULL;
+	}
 	args[n++] = "EVAL";
 	args[n++] = script;
-	args[n++] = "1";
-	args[n++] = name;
-	for (int i = 0; i < argc && n < 8; i++)
-		args[n++] = argv[i];
+	for (int i = 0; i < nargs; i++)
+		args[n++] = words[i];
 	for (int i = 0; i < n; i++)
 		lens[i] = strlen(args[i]);
 	redisReply *rep = NULL;
@@ -212,6 +211,22 @@ static redisReply *eval(struct redis *r, const char *script, const char *key, in
 		return NULL;
 	}
 	return rep;
+}
+
+/* One EVAL over one key with up to 4 arguments. */
+static redisReply *eval(struct redis *r, const char *script, const char *key, int argc,
+			const char *const *argv)
+{
+	char name[300];
+	const char *words[8];
+	int n = 0;
+
+	key_name(r, key, name, sizeof(name));
+	words[n++] = "1";
+	words[n++] = name;
+	for (int i = 0; i < argc && n < 8; i++)
+		words[n++] = argv[i];
+	return evalv(r, script, n, words);
 }
 
 /* Redis answered (ok) or not: log the changes between the two, once for the
@@ -426,6 +441,102 @@ static int r_flag_list(struct rg_counters *base, time_t now,
 	return RG_COUNTERS_ERROR;
 }
 
+static const char BATCH_LUA[] =
+	"local now=tonumber(ARGV[1]) local out={} local a=3 "
+	"local function win(K,w,n) "
+	" local slot=math.floor(now/w) "
+	" local v=redis.call('HMGET',K,'s','c','p') "
+	" local s,c,p=tonumber(v[1] or '-1'),tonumber(v[2] or '0'),tonumber(v[3] or '0') "
+	" if s~=slot then if s==slot-1 then p=c else p=0 end c=0 end "
+	" c=c+n "
+	" if n>0 then redis.call('HSET',K,'s',slot,'c',c,'p',p) redis.call('EXPIRE',K,2*w) end "
+	" return c,p end "
+	"for i=1,tonumber(ARGV[2]) do "
+	" local kind,w,n,ki,mi=ARGV[a],tonumber(ARGV[a+1]),tonumber(ARGV[a+2]),"
+	"  tonumber(ARGV[a+3]),tonumber(ARGV[a+4]) a=a+5 "
+	" if kind=='a' or kind=='g' then "
+	"  local c,p=win(KEYS[ki],w,kind=='a' and n or 0) out[#out+1]=c out[#out+1]=p "
+	" elseif kind=='d' then "
+	"  local mc,mp=win(KEYS[mi],w,1) "
+	"  local left=w-(now%w) local m=mc+math.ceil(mp*left/w) "
+	"  local c,p=win(KEYS[ki],w,(m==1) and 1 or 0) out[#out+1]=c out[#out+1]=p "
+	" else "
+	"  local v=redis.call('GET',KEYS[ki]) "
+	"  if v then out[#out+1]=1 out[#out+1]=redis.call('TTL',KEYS[ki]) "
+	"  else out[#out+1]=0 out[#out+1]=-2 end "
+	" end "
+	"end return out";
+
+/* The whole batch in one EVAL: one round trip. */
+static int r_batch(struct rg_counters *base, struct rg_counters_op *ops, size_t n, time_t now,
+		   const char **error_r)
+{
+	struct redis *r = (struct redis *)base;
+	char names[16][300], nums[16][3][24], nowb[24], nopsb[16];
+	const char *words[80];
+	int nw = 0, nkeys = 0;
+	int ki[16], mi[16];
+
+	if (n > 16) {
+		*error_r = "batch too large";
+		return RG_COUNTERS_ERROR;
+	}
+	/* the key names first (numkeys, KEYS...), then ARGV */
+	for (size_t i = 0; i < n && nkeys < 16; i++) {
+		key_name(r, ops[i].key, names[nkeys], sizeof(names[0]));
+		ki[i] = ++nkeys;
+		mi[i] = 0;
+		if (ops[i].kind == RG_CTR_DISTINCT && nkeys < 16) {
+			key_name(r, ops[i].member, names[nkeys], sizeof(names[0]));
+			mi[i] = ++nkeys;
+		}
+	}
+	char nk[16];
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	words[nw++] = nk;
+	for (int k = 0; k < nkeys; k++)
+		words[nw++] = names[k];
+	snprintf(nowb, sizeof(nowb), "%lld", (long long)now);
+	snprintf(nopsb, sizeof(nopsb), "%zu", n);
+	words[nw++] = nowb;
+	words[nw++] = nopsb;
+	for (size_t i = 0; i < n; i++) {
+		static const char *const kinds[] = { "a", "g", "d", "f" };
+		snprintf(nums[i][0], sizeof(nums[i][0]), "%u", ops[i].window_s ? ops[i].window_s : 1);
+		snprintf(nums[i][1], sizeof(nums[i][1]), "%u", ops[i].n);
+		snprintf(nums[i][2], sizeof(nums[i][2]), "%d %d", ki[i], mi[i]);
+		words[nw++] = kinds[ops[i].kind];
+		words[nw++] = nums[i][0];
+		words[nw++] = nums[i][1];
+		char *sp = strchr(nums[i][2], ' ');
+		*sp = '\0';
+		words[nw++] = nums[i][2];
+		words[nw++] = sp + 1;
+	}
+	redisReply *rep = evalv(r, BATCH_LUA, nw, words);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 * n) {
+		freeReplyObject(rep);
+		note_state(r, false);
+		if (r->fallback_local && r->local != NULL)
+			return rg_counters_batch(r->local, ops, n, now, error_r);
+		*error_r = rd_err;
+		return RG_COUNTERS_ERROR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		long long a = rep->element[2 * i]->integer, b = rep->element[2 * i + 1]->integer;
+		if (ops[i].kind == RG_CTR_FLAG_GET) {
+			ops[i].set = a == 1;
+			ops[i].until = a == 1 && b > 0 ? now + b : 0;
+		} else {
+			uint64_t w = ops[i].window_s ? ops[i].window_s : 1, left = w - (uint64_t)now % w;
+			ops[i].count = (uint64_t)a + ((uint64_t)b * left + w - 1) / w;
+		}
+	}
+	freeReplyObject(rep);
+	note_state(r, true);
+	return RG_COUNTERS_OK;
+}
+
 static void r_free(struct rg_counters *base)
 {
 	struct redis *r = (struct redis *)base;
@@ -449,7 +560,7 @@ static void r_free(struct rg_counters *base)
 static const struct rg_counters_ops redis_ops = {
 	.add = r_add, .get = r_get, .bump = r_bump, .bump_get = r_bump_get, .reset = r_reset,
 	.flag_set = r_flag_set, .flag_get = r_flag_get, .flag_del = r_flag_del,
-	.flag_list = r_flag_list, .free = r_free,
+	.flag_list = r_flag_list, .batch = r_batch, .free = r_free,
 };
 
 /* A secret file's content (whitespace kept: it is bytes), at least min bytes. */

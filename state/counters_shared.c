@@ -29,3 +29,37 @@ struct rg_counters *rg_counters_open(const struct rg_shared_state_conf *conf, co
 		rg_counters_error(error_r, "out of memory");
 	return c;
 }
+
+int rg_counters_batch(struct rg_counters *c, struct rg_counters_op *ops, size_t n, time_t now,
+		      const char **error_r)
+{
+	if (c->ops->batch != NULL)
+		return c->ops->batch(c, ops, n, now, error_r);
+	for (size_t i = 0; i < n; i++) {
+		struct rg_counters_op *o = &ops[i];
+		int r = RG_COUNTERS_OK;
+		switch (o->kind) {
+		case RG_CTR_ADD:
+			r = c->ops->add(c, o->key, o->window_s, o->n, now, &o->count, error_r);
+			break;
+		case RG_CTR_GET:
+			r = c->ops->get(c, o->key, o->window_s, now, &o->count, error_r);
+			break;
+		case RG_CTR_DISTINCT: {
+			uint64_t m = 0;
+			r = c->ops->add(c, o->member, o->window_s, 1, now, &m, error_r);
+			if (r == RG_COUNTERS_OK)
+				r = m == 1 ? c->ops->add(c, o->key, o->window_s, 1, now, &o->count, error_r)
+					   : c->ops->get(c, o->key, o->window_s, now, &o->count, error_r);
+			break;
+		}
+		case RG_CTR_FLAG_GET:
+			o->until = 0;
+			r = c->ops->flag_get(c, o->key, now, &o->set, &o->until, NULL, 0, error_r);
+			break;
+		}
+		if (r != RG_COUNTERS_OK)
+			return r;
+	}
+	return RG_COUNTERS_OK;
+}

@@ -231,29 +231,33 @@ enum rg_guard_answer rg_guard_mail(const struct rg_config *cfg, const char *iden
 				   const char *client_addr, bool first_in_session, time_t now)
 {
 	struct rg_counters *c = atomic_load(&counters);
-	char key[KEY_MAX], net[80];
+	char skey[KEY_MAX], akey[KEY_MAX], mkey[KEY_MAX], net[80];
+	struct rg_counters_op ops[2];
 	const char *err = NULL;
-	uint64_t n = 0;
+	size_t n = 0;
 
 	if (!rg_guard_on(cfg) || identity == NULL || identity[0] == '\0')
 		return RG_GUARD_OK;
-	enum rg_guard_answer a = rg_guard_suspended(cfg, identity, now);
-	if (a != RG_GUARD_OK || !first_in_session || addresses_limit(cfg, identity) <= 0)
-		return a;
-	unsigned w = (unsigned)cfg->guard.addresses_window;
-	client_net(cfg, client_addr, net, sizeof(net));
-	snprintf(key, sizeof(key), "a|%s|%u|%s", net, w, identity);
-	if (c->ops->add(c, key, w, 1, now, &n, &err) != RG_COUNTERS_OK)
-		goto fail;
-	if (n == 1) {	/* a network not seen in the window: one more address */
-		snprintf(key, sizeof(key), "A|%u|%s", w, identity);
-		if (c->ops->add(c, key, w, 1, now, &n, &err) != RG_COUNTERS_OK)
-			goto fail;
+	if (c == NULL)
+		return RG_GUARD_ERROR;
+	/* one batch (one round trip to a shared store): the suspension, and
+	 * the session's client network among the identity's */
+	memset(ops, 0, sizeof(ops));
+	snprintf(skey, sizeof(skey), "s|%s", identity);
+	ops[n++] = (struct rg_counters_op){ .kind = RG_CTR_FLAG_GET, .key = skey };
+	if (first_in_session && addresses_limit(cfg, identity) > 0) {
+		unsigned w = (unsigned)cfg->guard.addresses_window;
+		client_net(cfg, client_addr, net, sizeof(net));
+		snprintf(mkey, sizeof(mkey), "a|%s|%u|%s", net, w, identity);
+		snprintf(akey, sizeof(akey), "A|%u|%s", w, identity);
+		ops[n++] = (struct rg_counters_op){ .kind = RG_CTR_DISTINCT, .key = akey,
+						    .member = mkey, .window_s = w };
 	}
-	return RG_GUARD_OK;
-fail:
-	store_error("client address", err);
-	return RG_GUARD_ERROR;
+	if (rg_counters_batch(c, ops, n, now, &err) != RG_COUNTERS_OK) {
+		store_error("MAIL FROM", err);
+		return RG_GUARD_ERROR;
+	}
+	return ops[0].set ? RG_GUARD_SUSPENDED : RG_GUARD_OK;
 }
 
 void rg_guard_login_failed(const struct rg_config *cfg, const char *user, time_t now)
@@ -270,34 +274,6 @@ void rg_guard_login_failed(const struct rg_config *cfg, const char *user, time_t
 	snprintf(key, sizeof(key), "f|%lu|%s", w, user);
 	if (c->ops->add(c, key, (unsigned)w, 1, now, &n, &err) != RG_COUNTERS_OK)
 		store_error("failed login", err);
-}
-
-/* Count n events on every rate of list for "P|W|name"; the first rate
- * exceeded goes to *v (when none is there yet).  -1: counter error. */
-static int count_rates(struct rg_counters *c, char *const *list, size_t nl, char prefix,
-		       const char *name, unsigned n, time_t now, const char *signal,
-		       struct rg_guard_verdict *v, const char **err)
-{
-	char key[KEY_MAX];
-	unsigned long lim, w;
-	uint64_t cnt;
-
-	for (size_t i = 0; i < nl; i++) {
-		if (list[i] == NULL || !rg_parse_rate(list[i], &lim, &w))
-			continue;
-		snprintf(key, sizeof(key), "%c|%lu|%s", prefix, w, name);
-		int r = n > 0 ? c->ops->add(c, key, (unsigned)w, n, now, &cnt, err) :
-				c->ops->get(c, key, (unsigned)w, now, &cnt, err);
-		if (r != RG_COUNTERS_OK)
-			return -1;
-		if (cnt > lim && v->signal == NULL) {
-			v->signal = signal;
-			v->count = cnt;
-			v->limit = lim;
-			v->window = w;
-		}
-	}
-	return 0;
 }
 
 static void remember_held(const struct rg_guard_msg *m, const char *reason, time_t now)
@@ -338,45 +314,62 @@ void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m,
 	}
 	const struct rg_guard_override *o = find_override(cfg->guard.identities,
 							  cfg->guard.n_identities, m->identity);
-	/* count first, so every window sees this message; then the first limit passed */
+	/* every count in one batch (one round trip to a shared store), in the
+	 * order the signals are looked at: the first limit passed decides */
+	struct gop { struct rg_counters_op op; const char *signal; unsigned long long limit; };
+	struct gop g[16];
+	char keys[16][KEY_MAX];
+	size_t ng = 0;
 	int addrs = addresses_limit(cfg, m->identity);
 	if (addrs > 0) {
-		snprintf(key, sizeof(key), "A|%d|%s", cfg->guard.addresses_window, m->identity);
-		if (c->ops->get(c, key, (unsigned)cfg->guard.addresses_window, now, &cnt, &err) !=
-		    RG_COUNTERS_OK)
-			goto fail;
-		if (cnt > (uint64_t)addrs) {
-			v->signal = "addresses";
-			v->count = cnt;
-			v->limit = (unsigned long long)addrs;
-			v->window = (unsigned long)cfg->guard.addresses_window;
-		}
+		snprintf(keys[ng], KEY_MAX, "A|%d|%s", cfg->guard.addresses_window, m->identity);
+		g[ng] = (struct gop){ { .kind = RG_CTR_GET, .key = keys[ng],
+					.window_s = (unsigned)cfg->guard.addresses_window },
+				      "addresses", (unsigned long long)addrs };
+		ng++;
 	}
 	if (cfg->guard.failed_logins != NULL && rg_parse_rate(cfg->guard.failed_logins, &lim, &w)) {
-		snprintf(key, sizeof(key), "f|%lu|%s", w, m->identity);
-		if (c->ops->get(c, key, (unsigned)w, now, &cnt, &err) != RG_COUNTERS_OK)
-			goto fail;
-		if (cnt > lim && v->signal == NULL) {
-			v->signal = "failed_logins";
-			v->count = cnt;
-			v->limit = lim;
-			v->window = w;
-		}
+		snprintf(keys[ng], KEY_MAX, "f|%lu|%s", w, m->identity);
+		g[ng] = (struct gop){ { .kind = RG_CTR_GET, .key = keys[ng], .window_s = (unsigned)w },
+				      "failed_logins", lim };
+		ng++;
 	}
-	char *const *ml = o != NULL && o->n_messages > 0 ? o->messages : cfg->guard.messages;
-	size_t nm = o != NULL && o->n_messages > 0 ? o->n_messages : cfg->guard.n_messages;
-	char *const *rl = o != NULL && o->n_recipients > 0 ? o->recipients : cfg->guard.recipients;
-	size_t nr = o != NULL && o->n_recipients > 0 ? o->n_recipients : cfg->guard.n_recipients;
-	if (count_rates(c, ml, nm, 'm', m->identity, 1, now, "messages", v, &err) < 0 ||
-	    count_rates(c, rl, nr, 'r', m->identity, m->n_rcpt, now, "recipients", v, &err) < 0)
-		goto fail;
 	const struct rg_guard_override *t = find_tenant(cfg, m->tenant);
-	if (t != NULL &&
-	    (count_rates(c, t->messages, t->n_messages, 'M', t->name, 1, now, "tenant_messages",
-			 v, &err) < 0 ||
-	     count_rates(c, t->recipients, t->n_recipients, 'R', t->name, m->n_rcpt, now,
-			 "tenant_recipients", v, &err) < 0))
+	const struct { char *const *list; size_t n; char prefix; const char *name; unsigned add;
+		       const char *signal; } rates[] = {
+		{ o && o->n_messages ? o->messages : cfg->guard.messages,
+		  o && o->n_messages ? o->n_messages : cfg->guard.n_messages, 'm', m->identity, 1,
+		  "messages" },
+		{ o && o->n_recipients ? o->recipients : cfg->guard.recipients,
+		  o && o->n_recipients ? o->n_recipients : cfg->guard.n_recipients, 'r', m->identity,
+		  m->n_rcpt, "recipients" },
+		{ t ? t->messages : NULL, t ? t->n_messages : 0, 'M', t ? t->name : "", 1,
+		  "tenant_messages" },
+		{ t ? t->recipients : NULL, t ? t->n_recipients : 0, 'R', t ? t->name : "", m->n_rcpt,
+		  "tenant_recipients" },
+	};
+	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++)
+		for (size_t k = 0; k < rates[r].n && ng < 16; k++) {
+			if (rates[r].list[k] == NULL || !rg_parse_rate(rates[r].list[k], &lim, &w))
+				continue;
+			snprintf(keys[ng], KEY_MAX, "%c|%lu|%s", rates[r].prefix, w, rates[r].name);
+			g[ng] = (struct gop){ { .kind = rates[r].add ? RG_CTR_ADD : RG_CTR_GET,
+						.key = keys[ng], .window_s = (unsigned)w,
+						.n = rates[r].add }, rates[r].signal, lim };
+			ng++;
+		}
+	struct rg_counters_op ops[16];
+	for (size_t k = 0; k < ng; k++)
+		ops[k] = g[k].op;
+	if (ng > 0 && rg_counters_batch(c, ops, ng, now, &err) != RG_COUNTERS_OK)
 		goto fail;
+	for (size_t k = 0; k < ng && v->signal == NULL; k++)
+		if (ops[k].count > g[k].limit) {
+			v->signal = g[k].signal;
+			v->count = ops[k].count;
+			v->limit = g[k].limit;
+			v->window = ops[k].window_s;
+		}
 	if (v->signal == NULL)
 		return;
 
