@@ -240,25 +240,6 @@ static void log_decision(const struct rg_config *cfg, const struct rg_auth_reque
 	}
 }
 
-/* The stolen-account guard: a login whose name or effective identity is
- * suspended fails (after the password check, so its time tells nothing);
- * counters that cannot be read are a temporary failure, unless
- * guard.state_error = accept. */
-static void guard_login(const struct rg_config *cfg, const struct rg_auth_request *req,
-			struct rg_auth_result *res, struct decision *d, const char *identity,
-			time_t now)
-{
-	enum rg_guard_answer a = rg_guard_suspended(cfg, req->authc, now);
-	if (a == RG_GUARD_OK && identity != NULL && strcmp(identity, req->authc) != 0)
-		a = rg_guard_suspended(cfg, identity, now);
-	if (a == RG_GUARD_SUSPENDED)
-		conclude(res, d, RG_AUTH_FAIL, "suspended", "identity suspended by the guard",
-			 CLIENT_FAILED);
-	else if (a == RG_GUARD_ERROR && cfg->guard.state_error != RG_GUARD_STATE_ACCEPT)
-		conclude(res, d, RG_AUTH_TEMPFAIL, "guard_state_error", "guard counters unavailable",
-			 NULL);
-}
-
 /* authz rules: an authz different from authc needs the store's consent (an act_as
  * grant from authc to authz), and authz must itself be a known, enabled identity;
  * the mail is then sent, and checked, as authz. */
@@ -306,6 +287,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 	const char *identity = authz_differs ? req->authz : req->authc;
 	uint64_t pad_ns = 0, t_start = now_ns();
 	bool hashed = false;	/* this attempt ran a hash (no cache answer) */
+	bool suspended = false;	/* the guard suspended authc or authz */
 
 	memset(res, 0, sizeof(*res));
 	memset(&login, 0, sizeof(login));
@@ -323,13 +305,23 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		conclude(res, &d, RG_AUTH_FAIL, "tls_required", "session not secured by TLS", CLIENT_TLS);
 		goto out;
 	}
-	int lock = rg_penalty_check_lock(penalty, req->authc, now);
-	if (lock < 0) {
+	/* one round trip to a shared store: the lock, the failure count, and
+	 * whether the guard suspended authc or the authz asked for (decided after
+	 * the password check, so that its time tells nothing) */
+	struct rg_counters_op gops[2];
+	char gkeys[2][RG_GUARD_KEY_MAX];
+	int ng = rg_guard_login_ops(cfg, req->authc, req->authz, gops, gkeys);
+	bool locked = false;
+	unsigned failures = 0;
+	if (ng < 0 || rg_penalty_precheck(penalty, req->authc, gops, (size_t)ng, now, &locked,
+					  &failures) != 0) {
 		conclude(res, &d, RG_AUTH_TEMPFAIL, "shared_state_error",
 			 "shared counters unavailable (lockout unknown)", NULL);
 		goto out;
 	}
-	if (lock > 0) {
+	for (int i = 0; i < ng; i++)
+		suspended = suspended || gops[i].set;
+	if (locked) {
 		conclude(res, &d, RG_AUTH_FAIL, "locked_out", "user temporarily locked out", CLIENT_FAILED);
 		res->delay_ms = rg_penalty_delay(penalty, req->remote_addr ? req->remote_addr : "",
 						 req->authc, now);
@@ -390,13 +382,15 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		 * is: its entry expires auth.cache.ttl after the hash last ran */
 		if (!res->cached)
 			rg_authcache_add_positive(cache, req->authc, mac, now);
-		rg_penalty_success(penalty, req->authc);
+		if (failures > 0)	/* nothing to clear otherwise: no round trip */
+			rg_penalty_success(penalty, req->authc);
 		if (authz_differs)
 			check_authz(cfg, req, res, &d);
 		else
 			conclude(res, &d, RG_AUTH_OK, "ok", "password verified", NULL);
-		if (res->status == RG_AUTH_OK)
-			guard_login(cfg, req, res, &d, identity, now);
+		if (res->status == RG_AUTH_OK && suspended)
+			conclude(res, &d, RG_AUTH_FAIL, "suspended", "identity suspended by the guard",
+				 CLIENT_FAILED);
 		if (res->status == RG_AUTH_OK)
 			(void)rg_strbcpy(res->identity, sizeof(res->identity), identity);
 		break;

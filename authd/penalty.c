@@ -150,14 +150,48 @@ static void take_lock(struct rg_penalty *p, const char *user, time_t now)
 	rg_stats_inc("auth.lockouts");
 }
 
+int rg_penalty_precheck(struct rg_penalty *p, const char *user, struct rg_counters_op *extra,
+			size_t n_extra, time_t now, bool *locked_r, unsigned *count_r)
+{
+	struct rg_counters_op ops[10];
+	const char *err = NULL;
+	size_t n = 0, first_extra;
+	int r;
+
+	*locked_r = false;
+	*count_r = 0;
+	if (n_extra > 8)
+		return -1;
+	memset(ops, 0, sizeof(ops));
+	pthread_mutex_lock(&p->lock);
+	bool lockout = p->conf.lockout_failures > 0;
+	if (lockout)
+		ops[n++] = (struct rg_counters_op){ .kind = RG_CTR_FLAG_GET, .key = user, .in = p->locks };
+	ops[n++] = (struct rg_counters_op){ .kind = RG_CTR_BUMP_GET, .key = user,
+					    .window_s = p->conf.forget_seconds };
+	first_extra = n;
+	for (size_t i = 0; i < n_extra; i++)
+		ops[n++] = extra[i];
+	r = rg_counters_batch(p->users, ops, n, now, &err);
+	pthread_mutex_unlock(&p->lock);
+	if (r != RG_COUNTERS_OK)
+		return -1;
+	for (size_t i = 0; i < n_extra; i++)
+		extra[i] = ops[first_extra + i];
+	*locked_r = lockout && ops[0].set;
+	uint64_t c = ops[lockout ? 1 : 0].count;
+	*count_r = c > UINT32_MAX ? UINT32_MAX : (unsigned)c;
+	return 0;
+}
+
 int rg_penalty_check_lock(struct rg_penalty *p, const char *user, time_t now)
 {
-	int locked = 0;
-	pthread_mutex_lock(&p->lock);
-	if (p->conf.lockout_failures > 0)
-		locked = lock_held(p, user, now);
-	pthread_mutex_unlock(&p->lock);
-	return locked;
+	bool locked;
+	unsigned count;
+
+	if (rg_penalty_precheck(p, user, NULL, 0, now, &locked, &count) != 0)
+		return -1;
+	return locked ? 1 : 0;
 }
 
 bool rg_penalty_locked(struct rg_penalty *p, const char *user, time_t now)

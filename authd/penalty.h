@@ -63,6 +63,13 @@ void rg_penalty_reset(struct rg_penalty *p, const struct rg_penalty_conf *conf);
 /* Is the user locked out now?  1 yes, 0 no, -1 the counters could not be
  * read (a shared store that does not answer): a temporary failure. */
 int rg_penalty_check_lock(struct rg_penalty *p, const char *user, time_t now);
+/* Before a password check, in one round trip to a shared store: the lock,
+ * the user's failure count (a success needs rg_penalty_success only when it
+ * is not 0), and the caller's own questions (extra: another purpose's
+ * counters, op.in set).  0, or -1 (nothing could be read). */
+struct rg_counters_op;
+int rg_penalty_precheck(struct rg_penalty *p, const char *user, struct rg_counters_op *extra,
+			size_t n_extra, time_t now, bool *locked_r, unsigned *count_r);
 /* The same, an error counted as locked (tests). */
 bool rg_penalty_locked(struct rg_penalty *p, const char *user, time_t now);
 /* Record a failure; returns the delay in ms.  addr may be "" (not tracked).

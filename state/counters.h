@@ -49,9 +49,12 @@ enum rg_counters_op_kind {
 	RG_CTR_DISTINCT,	/* note member (a key) over window_s; when it is new
 				 * there, add 1 to key; count = key's count after */
 	RG_CTR_FLAG_GET,	/* flag key: set, until */
+	RG_CTR_BUMP_GET,	/* a bump counter's count (window_s: its idle time) */
 };
 struct rg_counters_op {
 	enum rg_counters_op_kind kind;
+	struct rg_counters *in;	/* another set of the same kind to ask (NULL: the batch's
+				 * own): one round trip for questions of two purposes */
 	const char *key;
 	const char *member;	/* RG_CTR_DISTINCT */
 	unsigned window_s, n;

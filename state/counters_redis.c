@@ -460,6 +460,8 @@ static const char BATCH_LUA[] =
 	"  local mc,mp=win(KEYS[mi],w,1) "
 	"  local left=w-(now%w) local m=mc+math.ceil(mp*left/w) "
 	"  local c,p=win(KEYS[ki],w,(m==1) and 1 or 0) out[#out+1]=c out[#out+1]=p "
+	" elseif kind=='b' then "
+	"  out[#out+1]=tonumber(redis.call('HGET',KEYS[ki],'n') or '0') out[#out+1]=0 "
 	" else "
 	"  local v=redis.call('GET',KEYS[ki]) "
 	"  if v then out[#out+1]=1 out[#out+1]=redis.call('TTL',KEYS[ki]) "
@@ -483,11 +485,12 @@ static int r_batch(struct rg_counters *base, struct rg_counters_op *ops, size_t 
 	}
 	/* the key names first (numkeys, KEYS...), then ARGV */
 	for (size_t i = 0; i < n && nkeys < 16; i++) {
-		key_name(r, ops[i].key, names[nkeys], sizeof(names[0]));
+		const struct redis *ri = ops[i].in != NULL ? (const struct redis *)ops[i].in : r;
+		key_name(ri, ops[i].key, names[nkeys], sizeof(names[0]));
 		ki[i] = ++nkeys;
 		mi[i] = 0;
 		if (ops[i].kind == RG_CTR_DISTINCT && nkeys < 16) {
-			key_name(r, ops[i].member, names[nkeys], sizeof(names[0]));
+			key_name(ri, ops[i].member, names[nkeys], sizeof(names[0]));
 			mi[i] = ++nkeys;
 		}
 	}
@@ -501,7 +504,7 @@ static int r_batch(struct rg_counters *base, struct rg_counters_op *ops, size_t 
 	words[nw++] = nowb;
 	words[nw++] = nopsb;
 	for (size_t i = 0; i < n; i++) {
-		static const char *const kinds[] = { "a", "g", "d", "f" };
+		static const char *const kinds[] = { "a", "g", "d", "f", "b" };
 		snprintf(nums[i][0], sizeof(nums[i][0]), "%u", ops[i].window_s ? ops[i].window_s : 1);
 		snprintf(nums[i][1], sizeof(nums[i][1]), "%u", ops[i].n);
 		snprintf(nums[i][2], sizeof(nums[i][2]), "%d %d", ki[i], mi[i]);
@@ -527,6 +530,8 @@ static int r_batch(struct rg_counters *base, struct rg_counters_op *ops, size_t 
 		if (ops[i].kind == RG_CTR_FLAG_GET) {
 			ops[i].set = a == 1;
 			ops[i].until = a == 1 && b > 0 ? now + b : 0;
+		} else if (ops[i].kind == RG_CTR_BUMP_GET) {
+			ops[i].count = (uint64_t)a;
 		} else {
 			uint64_t w = ops[i].window_s ? ops[i].window_s : 1, left = w - (uint64_t)now % w;
 			ops[i].count = (uint64_t)a + ((uint64_t)b * left + w - 1) / w;

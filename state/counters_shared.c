@@ -33,11 +33,17 @@ struct rg_counters *rg_counters_open(const struct rg_shared_state_conf *conf, co
 int rg_counters_batch(struct rg_counters *c, struct rg_counters_op *ops, size_t n, time_t now,
 		      const char **error_r)
 {
-	if (c->ops->batch != NULL)
+	bool same = true;	/* an implementation's batch takes its own kind only */
+	for (size_t i = 0; i < n; i++)
+		same = same && (ops[i].in == NULL || ops[i].in->ops == c->ops);
+	if (c->ops->batch != NULL && same)
 		return c->ops->batch(c, ops, n, now, error_r);
 	for (size_t i = 0; i < n; i++) {
 		struct rg_counters_op *o = &ops[i];
+		struct rg_counters *c0 = c;
 		int r = RG_COUNTERS_OK;
+		if (o->in != NULL)
+			c = o->in;
 		switch (o->kind) {
 		case RG_CTR_ADD:
 			r = c->ops->add(c, o->key, o->window_s, o->n, now, &o->count, error_r);
@@ -57,7 +63,11 @@ int rg_counters_batch(struct rg_counters *c, struct rg_counters_op *ops, size_t 
 			o->until = 0;
 			r = c->ops->flag_get(c, o->key, now, &o->set, &o->until, NULL, 0, error_r);
 			break;
+		case RG_CTR_BUMP_GET:
+			r = c->ops->bump_get(c, o->key, o->window_s, now, &o->count, error_r);
+			break;
 		}
+		c = c0;
 		if (r != RG_COUNTERS_OK)
 			return r;
 	}

@@ -227,6 +227,27 @@ enum rg_guard_answer rg_guard_suspended(const struct rg_config *cfg, const char 
 	return set ? RG_GUARD_SUSPENDED : RG_GUARD_OK;
 }
 
+int rg_guard_login_ops(const struct rg_config *cfg, const char *authc, const char *authz,
+		       struct rg_counters_op *ops, char keys[][RG_GUARD_KEY_MAX])
+{
+	struct rg_counters *c = atomic_load(&counters);
+	int n = 0;
+
+	if (!rg_guard_on(cfg))
+		return 0;
+	if (c == NULL)
+		return -1;
+	snprintf(keys[n], RG_GUARD_KEY_MAX, "s|%s", authc);
+	ops[n] = (struct rg_counters_op){ .kind = RG_CTR_FLAG_GET, .key = keys[n], .in = c };
+	n++;
+	if (authz != NULL && authz[0] != '\0' && strcmp(authz, authc) != 0) {
+		snprintf(keys[n], RG_GUARD_KEY_MAX, "s|%s", authz);
+		ops[n] = (struct rg_counters_op){ .kind = RG_CTR_FLAG_GET, .key = keys[n], .in = c };
+		n++;
+	}
+	return n;
+}
+
 enum rg_guard_answer rg_guard_mail(const struct rg_config *cfg, const char *identity,
 				   const char *client_addr, bool first_in_session, time_t now)
 {

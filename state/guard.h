@@ -36,6 +36,13 @@ enum rg_guard_answer { RG_GUARD_OK = 0, RG_GUARD_SUSPENDED, RG_GUARD_ERROR };
 enum rg_guard_answer rg_guard_mail(const struct rg_config *cfg, const char *identity,
 				   const char *client_addr, bool first_in_session, time_t now);
 
+/* SASL service, before the password check: the questions whether authc or
+ * authz (NULL: none) is suspended, as batch ops on the guard's counters, to
+ * go with the penalty's in one round trip; keys: storage for them.  The
+ * number of ops (0: guard off), or -1 (guard on, no counters). */
+#define RG_GUARD_KEY_MAX 600
+int rg_guard_login_ops(const struct rg_config *cfg, const char *authc, const char *authz,
+		       struct rg_counters_op *ops, char keys[][RG_GUARD_KEY_MAX]);
 /* SASL service: a failed login for user; is user suspended? */
 void rg_guard_login_failed(const struct rg_config *cfg, const char *user, time_t now);
 enum rg_guard_answer rg_guard_suspended(const struct rg_config *cfg, const char *user, time_t now);
