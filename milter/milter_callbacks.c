@@ -179,6 +179,16 @@ static void warn_missing_macros(struct rg_milter_conn *c, const char *reason)
 	}
 }
 
+/* A guard action that refuses (tempfail, reject) as a verdict. */
+static void guard_refusal(const struct rg_guard_verdict *gv, struct rg_verdict *v)
+{
+	if (gv->action == RG_GUARD_ACTION_TEMPFAIL)
+		rg_verdict_set(v, RG_TEMPFAIL, "451", "4.7.1", "guard_limit",
+			       "Sending limit reached, try again later");
+	else
+		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "guard_limit", "Sending limit reached");
+}
+
 /* The guard at MAIL FROM (after the other checks passed): a suspended
  * identity is refused; the session's client address is noted once. */
 static void guard_mail(struct rg_milter_conn *c, const struct rg_facts *f, struct rg_verdict *v)
@@ -188,10 +198,14 @@ static void guard_mail(struct rg_milter_conn *c, const struct rg_facts *f, struc
 	if (v->action != RG_CONTINUE || !rg_guard_on(m->cfg) || !rg_policy_authenticated(f) ||
 	    m->auth_authen == NULL || m->auth_authen[0] == '\0')
 		return;
-	enum rg_guard_answer a = rg_guard_mail(m->cfg, m->auth_authen, c->client_addr,
-					       !c->guard_noted, time(NULL));
+	struct rg_guard_msg gm = { .identity = m->auth_authen, .client_addr = c->client_addr,
+				   .queue_id = m->queue_id };
+	enum rg_guard_answer a = rg_guard_mail(m->cfg, &gm, !c->guard_noted, time(NULL), &m->guard);
 	c->guard_noted = true;
-	if (a == RG_GUARD_SUSPENDED)
+	if (a == RG_GUARD_OK && m->guard.counted && m->guard.result == RG_GUARD_ACT &&
+	    m->guard.action != RG_GUARD_ACTION_HOLD)
+		guard_refusal(&m->guard, v);	/* refused now: no reason to wait for DATA */
+	else if (a == RG_GUARD_SUSPENDED)
 		rg_verdict_set(v, RG_REJECT, "550", "5.7.1", "guard_suspended",
 			       "Sender identity is suspended");
 	else if (a == RG_GUARD_ERROR && m->cfg->guard.state_error != RG_GUARD_STATE_ACCEPT)
@@ -340,7 +354,11 @@ static void guard_eoh(struct rg_milter_conn *c, const struct rg_facts *f)
 		.tenant = m->verdict.reason && strcmp(m->verdict.reason, "tenant_authorized") == 0 ?
 			  m->tenant.value : NULL,
 	};
-	rg_guard_message(m->cfg, &gm, time(NULL), &gv);
+	if (m->guard.counted || m->guard.result == RG_GUARD_STATE_FAILED) {
+		gv = m->guard;	/* counted and decided at MAIL FROM */
+		rg_guard_act(m->cfg, &gm, time(NULL), &gv);	/* a hold: now with its queue id */
+	} else
+		rg_guard_message(m->cfg, &gm, time(NULL), &gv);
 	if (gv.result == RG_GUARD_STATE_FAILED) {
 		rg_verdict_set(&m->verdict, RG_TEMPFAIL, "451", "4.3.0", "guard_state_error",
 			       "Temporary failure, try again later");
@@ -350,13 +368,8 @@ static void guard_eoh(struct rg_milter_conn *c, const struct rg_facts *f)
 			(void)rg_strbcpy(m->guard_hold, sizeof(m->guard_hold), gv.reason);
 			m->verdict.reason = "guard_hold";	/* accepted into the hold queue */
 			break;
-		case RG_GUARD_ACTION_TEMPFAIL:
-			rg_verdict_set(&m->verdict, RG_TEMPFAIL, "451", "4.7.1", "guard_limit",
-				       "Sending limit reached, try again later");
-			break;
 		default:
-			rg_verdict_set(&m->verdict, RG_REJECT, "550", "5.7.1", "guard_limit",
-				       "Sending limit reached");
+			guard_refusal(&gv, &m->verdict);
 			break;
 		}
 	}

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "authres.h"
 #include "policy.h"
+#include "guard.h"
 
 #define RG_MILTER_NAME 256
 
@@ -43,6 +44,7 @@ struct rg_milter_msg {
 	struct rg_verdict verdict;	/* EOH verdict awaiting EOM */
 	unsigned n_rcpt;	/* RCPTs seen (asked for only when the guard counts them) */
 	char guard_hold[200];	/* the guard's reason for the hold queue, "" = none */
+	struct rg_guard_verdict guard;	/* decided at MAIL FROM (guard.counted), or not */
 };
 
 struct rg_milter_conn {

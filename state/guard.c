@@ -248,55 +248,6 @@ int rg_guard_login_ops(const struct rg_config *cfg, const char *authc, const cha
 	return n;
 }
 
-enum rg_guard_answer rg_guard_mail(const struct rg_config *cfg, const char *identity,
-				   const char *client_addr, bool first_in_session, time_t now)
-{
-	struct rg_counters *c = atomic_load(&counters);
-	char skey[KEY_MAX], akey[KEY_MAX], mkey[KEY_MAX], net[80];
-	struct rg_counters_op ops[2];
-	const char *err = NULL;
-	size_t n = 0;
-
-	if (!rg_guard_on(cfg) || identity == NULL || identity[0] == '\0')
-		return RG_GUARD_OK;
-	if (c == NULL)
-		return RG_GUARD_ERROR;
-	/* one batch (one round trip to a shared store): the suspension, and
-	 * the session's client network among the identity's */
-	memset(ops, 0, sizeof(ops));
-	snprintf(skey, sizeof(skey), "s|%s", identity);
-	ops[n++] = (struct rg_counters_op){ .kind = RG_CTR_FLAG_GET, .key = skey };
-	if (first_in_session && addresses_limit(cfg, identity) > 0) {
-		unsigned w = (unsigned)cfg->guard.addresses_window;
-		client_net(cfg, client_addr, net, sizeof(net));
-		snprintf(mkey, sizeof(mkey), "a|%s|%u|%s", net, w, identity);
-		snprintf(akey, sizeof(akey), "A|%u|%s", w, identity);
-		ops[n++] = (struct rg_counters_op){ .kind = RG_CTR_DISTINCT, .key = akey,
-						    .member = mkey, .window_s = w };
-	}
-	if (rg_counters_batch(c, ops, n, now, &err) != RG_COUNTERS_OK) {
-		store_error("MAIL FROM", err);
-		return RG_GUARD_ERROR;
-	}
-	return ops[0].set ? RG_GUARD_SUSPENDED : RG_GUARD_OK;
-}
-
-void rg_guard_login_failed(const struct rg_config *cfg, const char *user, time_t now)
-{
-	struct rg_counters *c = atomic_load(&counters);
-	unsigned long lim, w;
-	char key[KEY_MAX];
-	const char *err = NULL;
-	uint64_t n;
-
-	if (!rg_guard_on(cfg) || c == NULL || user == NULL || cfg->guard.failed_logins == NULL ||
-	    !rg_parse_rate(cfg->guard.failed_logins, &lim, &w))
-		return;
-	snprintf(key, sizeof(key), "f|%lu|%s", w, user);
-	if (c->ops->add(c, key, (unsigned)w, 1, now, &n, &err) != RG_COUNTERS_OK)
-		store_error("failed login", err);
-}
-
 static void remember_held(const struct rg_guard_msg *m, const char *reason, time_t now)
 {
 	pthread_mutex_lock(&held_lock);
@@ -317,42 +268,35 @@ static const char *action_name(enum rg_guard_action a)
 	       "reject";
 }
 
-void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m, time_t now,
-		      struct rg_guard_verdict *v)
-{
-	struct rg_counters *c = atomic_load(&counters);
-	const char *err = NULL;
-	char key[KEY_MAX];
-	unsigned long lim, w;
-	uint64_t cnt;
+/* The counts of one message, in the order the signals are looked at (the
+ * first limit passed decides), as batch ops; keys: their storage. */
+struct gop {
+	const char *signal;
+	unsigned long long limit;
+};
+#define MAX_OPS 16
 
-	memset(v, 0, sizeof(*v));
-	if (!rg_guard_on(cfg) || m->identity == NULL || m->identity[0] == '\0')
-		return;
-	if (c == NULL) {
-		err = "no counters";
-		goto fail;
-	}
+static size_t count_ops(const struct rg_config *cfg, const struct rg_guard_msg *m,
+			struct rg_counters_op *ops, struct gop *g, char keys[][KEY_MAX])
+{
 	const struct rg_guard_override *o = find_override(cfg->guard.identities,
 							  cfg->guard.n_identities, m->identity);
-	/* every count in one batch (one round trip to a shared store), in the
-	 * order the signals are looked at: the first limit passed decides */
-	struct gop { struct rg_counters_op op; const char *signal; unsigned long long limit; };
-	struct gop g[16];
-	char keys[16][KEY_MAX];
+	unsigned long lim, w;
 	size_t ng = 0;
 	int addrs = addresses_limit(cfg, m->identity);
+
 	if (addrs > 0) {
 		snprintf(keys[ng], KEY_MAX, "A|%d|%s", cfg->guard.addresses_window, m->identity);
-		g[ng] = (struct gop){ { .kind = RG_CTR_GET, .key = keys[ng],
-					.window_s = (unsigned)cfg->guard.addresses_window },
-				      "addresses", (unsigned long long)addrs };
+		ops[ng] = (struct rg_counters_op){ .kind = RG_CTR_GET, .key = keys[ng],
+						   .window_s = (unsigned)cfg->guard.addresses_window };
+		g[ng] = (struct gop){ "addresses", (unsigned long long)addrs };
 		ng++;
 	}
 	if (cfg->guard.failed_logins != NULL && rg_parse_rate(cfg->guard.failed_logins, &lim, &w)) {
 		snprintf(keys[ng], KEY_MAX, "f|%lu|%s", w, m->identity);
-		g[ng] = (struct gop){ { .kind = RG_CTR_GET, .key = keys[ng], .window_s = (unsigned)w },
-				      "failed_logins", lim };
+		ops[ng] = (struct rg_counters_op){ .kind = RG_CTR_GET, .key = keys[ng],
+						   .window_s = (unsigned)w };
+		g[ng] = (struct gop){ "failed_logins", lim };
 		ng++;
 	}
 	const struct rg_guard_override *t = find_tenant(cfg, m->tenant);
@@ -370,20 +314,24 @@ void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m,
 		  "tenant_recipients" },
 	};
 	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++)
-		for (size_t k = 0; k < rates[r].n && ng < 16; k++) {
+		for (size_t k = 0; k < rates[r].n && ng < MAX_OPS - 2; k++) {
 			if (rates[r].list[k] == NULL || !rg_parse_rate(rates[r].list[k], &lim, &w))
 				continue;
 			snprintf(keys[ng], KEY_MAX, "%c|%lu|%s", rates[r].prefix, w, rates[r].name);
-			g[ng] = (struct gop){ { .kind = rates[r].add ? RG_CTR_ADD : RG_CTR_GET,
-						.key = keys[ng], .window_s = (unsigned)w,
-						.n = rates[r].add }, rates[r].signal, lim };
+			ops[ng] = (struct rg_counters_op){ .kind = rates[r].add ? RG_CTR_ADD : RG_CTR_GET,
+							   .key = keys[ng], .window_s = (unsigned)w,
+							   .n = rates[r].add };
+			g[ng] = (struct gop){ rates[r].signal, lim };
 			ng++;
 		}
-	struct rg_counters_op ops[16];
-	for (size_t k = 0; k < ng; k++)
-		ops[k] = g[k].op;
-	if (ng > 0 && rg_counters_batch(c, ops, ng, now, &err) != RG_COUNTERS_OK)
-		goto fail;
+	return ng;
+}
+
+/* After the batch: the first limit passed decides; act on it (log, held
+ * list, suspension after repeated actions). */
+static void decide(const struct rg_config *cfg, const struct rg_counters_op *ops,
+		   const struct gop *g, size_t ng, struct rg_guard_verdict *v)
+{
 	for (size_t k = 0; k < ng && v->signal == NULL; k++)
 		if (ops[k].count > g[k].limit) {
 			v->signal = g[k].signal;
@@ -393,11 +341,23 @@ void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m,
 		}
 	if (v->signal == NULL)
 		return;
-
 	v->result = RG_GUARD_ACT;
 	v->action = (enum rg_guard_action)cfg->guard.action;
 	snprintf(v->reason, sizeof(v->reason), "relayguard guard: %s %llu > %llu in %lus",
 		 v->signal, v->count, v->limit, v->window);
+}
+
+void rg_guard_act(const struct rg_config *cfg, const struct rg_guard_msg *m, time_t now,
+		  struct rg_guard_verdict *v)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	const char *err = NULL;
+	char key[KEY_MAX];
+	uint64_t cnt;
+
+	if (v->result != RG_GUARD_ACT || v->acted)
+		return;
+	v->acted = true;
 	switch (v->action) {
 	case RG_GUARD_ACTION_HOLD: rg_stats_inc("guard.action.hold"); break;
 	case RG_GUARD_ACTION_TEMPFAIL: rg_stats_inc("guard.action.tempfail"); break;
@@ -414,7 +374,7 @@ void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m,
 	       rg_log_quote(qid, sizeof(qid), m->queue_id));
 
 	/* repeated actions: suspend the identity */
-	if (cfg->guard.suspend_after > 0) {
+	if (cfg->guard.suspend_after > 0 && c != NULL) {
 		unsigned sw = (unsigned)cfg->guard.suspend_window;
 		snprintf(key, sizeof(key), "h|%u|%s", sw, m->identity);
 		if (c->ops->add(c, key, sw, 1, now, &cnt, &err) != RG_COUNTERS_OK) {
@@ -438,8 +398,16 @@ void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m,
 			       cfg->guard.suspend_seconds, client, qid);
 		}
 	}
-	return;
-fail:
+}
+
+bool rg_guard_counts_at_mail(const struct rg_config *cfg)
+{
+	return rg_guard_on(cfg) && !rg_guard_wants_rcpt(cfg) && cfg->guard.n_tenants == 0;
+}
+
+static void state_failed(const struct rg_config *cfg, const char *identity, const char *err,
+			 struct rg_guard_verdict *v)
+{
 	store_error("message", err);
 	v->result = cfg->guard.state_error == RG_GUARD_STATE_ACCEPT ? RG_GUARD_PASS :
 		    RG_GUARD_STATE_FAILED;
@@ -447,8 +415,107 @@ fail:
 		char id2[200];
 		rg_log(LOG_WARNING, "guard: identity=%s: counters unavailable, message accepted "
 		       "uncounted (guard.state_error = accept)",
-		       rg_log_quote(id2, sizeof(id2), m->identity));
+		       rg_log_quote(id2, sizeof(id2), identity));
 	}
+}
+
+enum rg_guard_answer rg_guard_mail(const struct rg_config *cfg, const struct rg_guard_msg *m,
+				   bool first_in_session, time_t now, struct rg_guard_verdict *v)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	char skey[KEY_MAX], akey[KEY_MAX], mkey[KEY_MAX], net[80];
+	struct rg_counters_op ops[MAX_OPS];
+	struct gop g[MAX_OPS];
+	char keys[MAX_OPS][KEY_MAX];
+	const char *err = NULL;
+	size_t n = 0;
+
+	if (v != NULL)
+		memset(v, 0, sizeof(*v));
+	if (!rg_guard_on(cfg) || m->identity == NULL || m->identity[0] == '\0')
+		return RG_GUARD_OK;
+	if (c == NULL)
+		return RG_GUARD_ERROR;
+	/* one batch (one round trip to a shared store): the suspension, the
+	 * session's client network among the identity's, and, when nothing
+	 * needs the end of headers (no recipient or tenant limits), the
+	 * message's counts too */
+	memset(ops, 0, sizeof(ops));
+	snprintf(skey, sizeof(skey), "s|%s", m->identity);
+	ops[n++] = (struct rg_counters_op){ .kind = RG_CTR_FLAG_GET, .key = skey };
+	if (first_in_session && addresses_limit(cfg, m->identity) > 0) {
+		unsigned w = (unsigned)cfg->guard.addresses_window;
+		client_net(cfg, m->client_addr, net, sizeof(net));
+		snprintf(mkey, sizeof(mkey), "a|%s|%u|%s", net, w, m->identity);
+		snprintf(akey, sizeof(akey), "A|%u|%s", w, m->identity);
+		ops[n++] = (struct rg_counters_op){ .kind = RG_CTR_DISTINCT, .key = akey,
+						    .member = mkey, .window_s = w };
+	}
+	size_t first = n, ng = 0;
+	if (v != NULL && rg_guard_counts_at_mail(cfg))
+		ng = count_ops(cfg, m, ops + first, g, keys);
+	if (rg_counters_batch(c, ops, n + ng, now, &err) != RG_COUNTERS_OK) {
+		store_error("MAIL FROM", err);
+		if (v != NULL && ng > 0)
+			state_failed(cfg, m->identity, err, v);
+		return RG_GUARD_ERROR;
+	}
+	if (ops[0].set)
+		return RG_GUARD_SUSPENDED;
+	if (v != NULL && ng > 0) {
+		v->counted = true;
+		decide(cfg, ops + first, g, ng, v);
+		/* a refusal acts now (its queue id is NOQUEUE at the MTA too); a
+		 * hold acts once the message has its queue id (rg_guard_act) */
+		if (v->result == RG_GUARD_ACT && v->action != RG_GUARD_ACTION_HOLD)
+			rg_guard_act(cfg, m, now, v);
+	}
+	return RG_GUARD_OK;
+}
+
+void rg_guard_login_failed(const struct rg_config *cfg, const char *user, time_t now)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	unsigned long lim, w;
+	char key[KEY_MAX];
+	const char *err = NULL;
+	uint64_t n;
+
+	if (!rg_guard_on(cfg) || c == NULL || user == NULL || cfg->guard.failed_logins == NULL ||
+	    !rg_parse_rate(cfg->guard.failed_logins, &lim, &w))
+		return;
+	snprintf(key, sizeof(key), "f|%lu|%s", w, user);
+	if (c->ops->add(c, key, (unsigned)w, 1, now, &n, &err) != RG_COUNTERS_OK)
+		store_error("failed login", err);
+}
+
+
+
+void rg_guard_message(const struct rg_config *cfg, const struct rg_guard_msg *m, time_t now,
+		      struct rg_guard_verdict *v)
+{
+	struct rg_counters *c = atomic_load(&counters);
+	struct rg_counters_op ops[MAX_OPS];
+	struct gop g[MAX_OPS];
+	char keys[MAX_OPS][KEY_MAX];
+	const char *err = NULL;
+
+	memset(v, 0, sizeof(*v));
+	if (!rg_guard_on(cfg) || m->identity == NULL || m->identity[0] == '\0')
+		return;
+	if (c == NULL) {
+		state_failed(cfg, m->identity, "no counters", v);
+		return;
+	}
+	/* every count in one batch (one round trip to a shared store) */
+	size_t ng = count_ops(cfg, m, ops, g, keys);
+	if (ng > 0 && rg_counters_batch(c, ops, ng, now, &err) != RG_COUNTERS_OK) {
+		state_failed(cfg, m->identity, err, v);
+		return;
+	}
+	v->counted = true;
+	decide(cfg, ops, g, ng, v);
+	rg_guard_act(cfg, m, now, v);
 }
 
 /* ---- relayguardctl guard ... ---- */

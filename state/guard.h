@@ -31,10 +31,6 @@ bool rg_guard_wants_rcpt(const struct rg_config *cfg);
 
 enum rg_guard_answer { RG_GUARD_OK = 0, RG_GUARD_SUSPENDED, RG_GUARD_ERROR };
 
-/* MAIL FROM of an authenticated identity: suspended?  first_in_session: note
- * the client's network among the identity's addresses (once per session). */
-enum rg_guard_answer rg_guard_mail(const struct rg_config *cfg, const char *identity,
-				   const char *client_addr, bool first_in_session, time_t now);
 
 /* SASL service, before the password check: the questions whether authc or
  * authz (NULL: none) is suspended, as batch ops on the guard's counters, to
@@ -57,6 +53,8 @@ struct rg_guard_msg {
 
 struct rg_guard_verdict {
 	enum { RG_GUARD_PASS = 0, RG_GUARD_ACT, RG_GUARD_STATE_FAILED } result;
+	bool counted;			/* the message was counted (rg_guard_mail: early) */
+	bool acted;			/* logged, listed, counted toward suspension */
 	enum rg_guard_action action;	/* RG_GUARD_ACT: cfg's action */
 	const char *signal;		/* "messages", "recipients", "addresses", "failed_logins",
 					   "tenant_messages", "tenant_recipients" */
@@ -65,6 +63,21 @@ struct rg_guard_verdict {
 	bool suspended;			/* this action suspended the identity */
 	char reason[200];		/* for the hold queue and the reply */
 };
+
+/* MAIL FROM of an authenticated identity (m: identity, client, queue id):
+ * suspended?  first_in_session: note the client's network among the
+ * identity's (once per session).  v (may be NULL): when nothing needs the end
+ * of headers (rg_guard_counts_at_mail: no recipient or tenant limits), the
+ * message is counted and decided here, in the same round trip, and
+ * v->counted is set; the caller then skips rg_guard_message. */
+enum rg_guard_answer rg_guard_mail(const struct rg_config *cfg, const struct rg_guard_msg *m,
+				   bool first_in_session, time_t now, struct rg_guard_verdict *v);
+bool rg_guard_counts_at_mail(const struct rg_config *cfg);
+/* Act on a decided verdict not acted on yet (a hold decided at MAIL FROM, once
+ * the message has its queue id): the log line, the held list, the count
+ * toward suspension. */
+void rg_guard_act(const struct rg_config *cfg, const struct rg_guard_msg *m, time_t now,
+		  struct rg_guard_verdict *v);
 
 /* End of a message that passed every other check: count it, then decide.
  * Logs one line per action. */

@@ -47,6 +47,13 @@ static void cfg_defaults(struct rg_config *cfg, struct rg_guard_override *ids,
 	cfg->guard.n_tenants = 1;
 }
 
+static enum rg_guard_answer mail(const struct rg_config *cfg, const char *id, const char *ip,
+				  bool first, time_t now)
+{
+	struct rg_guard_msg m = { .identity = id, .client_addr = ip, .queue_id = "Q1" };
+	return rg_guard_mail(cfg, &m, first, now, NULL);
+}
+
 static struct rg_guard_verdict msg(const struct rg_config *cfg, const char *id, const char *tenant,
 				   unsigned rcpt, time_t now)
 {
@@ -112,27 +119,27 @@ int main(void)
 	char ip[32];
 	for (int i = 1; i <= 10; i++) {
 		snprintf(ip, sizeof(ip), "192.0.2.%d", i);
-		is_int(rg_guard_mail(&cfg, "dave", ip, true, t), RG_GUARD_OK, "dave from %s", ip);
-		rg_guard_mail(&cfg, "dave", ip, true, t);	/* seen again: not a new address */
+		is_int(mail(&cfg, "dave", ip, true, t), RG_GUARD_OK, "dave from %s", ip);
+		mail(&cfg, "dave", ip, true, t);	/* seen again: not a new address */
 	}
 	v = msg(&cfg, "dave", NULL, 1, t);
 	is_int(v.result, RG_GUARD_PASS, "10 addresses (each seen twice): within 10");
-	rg_guard_mail(&cfg, "dave", "192.0.2.11", true, t);
+	mail(&cfg, "dave", "192.0.2.11", true, t);
 	v = msg(&cfg, "dave", NULL, 1, t);
 	is_str(v.signal, "addresses", "the 11th distinct address: acted on (addresses)");
 	ok(v.count == 11 && v.limit == 10, "  count 11, limit 10");
 	cfg.guard.ipv4_prefix = 24;
 	for (int i = 1; i <= 30; i++) {
 		snprintf(ip, sizeof(ip), "198.51.100.%d", i);
-		rg_guard_mail(&cfg, "erin", ip, true, t);
+		mail(&cfg, "erin", ip, true, t);
 	}
 	v = msg(&cfg, "erin", NULL, 1, t);
 	is_int(v.result, RG_GUARD_PASS, "ipv4_prefix = 24: 30 addresses of one /24 are one network");
 	for (int i = 0; i < 3; i++) {
 		snprintf(ip, sizeof(ip), "2001:db8:0:%d::7", i);
-		rg_guard_mail(&cfg, "erin", ip, true, t);
+		mail(&cfg, "erin", ip, true, t);
 		snprintf(ip, sizeof(ip), "2001:db8:0:%d::8", i);
-		rg_guard_mail(&cfg, "erin", ip, true, t);
+		mail(&cfg, "erin", ip, true, t);
 	}
 	buf = NULL;
 	f = open_memstream(&buf, &len);
@@ -171,11 +178,11 @@ int main(void)
 	v = msg(&cfg, "gina", NULL, 1, t);
 	ok(v.result == RG_GUARD_ACT && !v.suspended, "gina's first action: not suspended yet");
 	msg(&cfg, "gina", NULL, 1, t);
-	is_int(rg_guard_mail(&cfg, "gina", "192.0.2.1", false, t), RG_GUARD_OK,
+	is_int(mail(&cfg, "gina", "192.0.2.1", false, t), RG_GUARD_OK,
 	       "two actions: MAIL FROM still passes");
 	v = msg(&cfg, "gina", NULL, 1, t);
 	ok(v.suspended, "the third action suspends gina");
-	is_int(rg_guard_mail(&cfg, "gina", "192.0.2.1", false, t), RG_GUARD_SUSPENDED,
+	is_int(mail(&cfg, "gina", "192.0.2.1", false, t), RG_GUARD_SUSPENDED,
 	       "her next MAIL FROM: suspended");
 	is_int(rg_guard_suspended(&cfg, "gina", t), RG_GUARD_SUSPENDED, "her logins: suspended");
 	is_int(rg_guard_suspended(&cfg, "gina", t + 600), RG_GUARD_OK,
@@ -184,7 +191,7 @@ int main(void)
 	is_int(rg_guard_unsuspend(&cfg, "gina", stdout), 0, "unsuspend");
 	is_int(rg_guard_suspended(&cfg, "gina", t), RG_GUARD_OK, "unsuspended at once");
 	is_int(rg_guard_suspend(&cfg, "hal", t, stdout), 0, "suspend by hand");
-	is_int(rg_guard_mail(&cfg, "hal", "192.0.2.1", true, t), RG_GUARD_SUSPENDED,
+	is_int(mail(&cfg, "hal", "192.0.2.1", true, t), RG_GUARD_SUSPENDED,
 	       "a suspended identity's MAIL FROM");
 
 	/* ---- release: the counters start again ---- */
@@ -203,6 +210,25 @@ int main(void)
 	   "guard held lists the queue id, identity and reason");
 	free(buf);
 
+	/* ---- no recipient or tenant limits: counted and decided at MAIL FROM ---- */
+	cfg.guard.n_recipients = 0;
+	cfg.guard.n_tenants = 0;
+	cfg.guard.suspend_after = 0;
+	cfg.guard.action = RG_GUARD_ACTION_HOLD;
+	ok(rg_guard_counts_at_mail(&cfg), "no recipient or tenant limits: counted at MAIL FROM");
+	struct rg_guard_msg em = { .identity = "kim", .client_addr = "192.0.2.9", .queue_id = "QK" };
+	for (int i = 1; i <= 5; i++) {
+		is_int(rg_guard_mail(&cfg, &em, i == 1, t, &v), RG_GUARD_OK, "kim's MAIL FROM %d", i);
+		ok(v.counted && v.result == RG_GUARD_PASS, "  counted there, within 5/1h");
+	}
+	rg_guard_mail(&cfg, &em, false, t, &v);
+	ok(v.counted && v.result == RG_GUARD_ACT && strcmp(v.signal, "messages") == 0,
+	   "the 6th MAIL FROM: decided there (messages 6 > 5), nothing left for end of headers");
+	cfg.guard.n_recipients = 1;
+	ok(!rg_guard_counts_at_mail(&cfg), "a recipient limit: counted at end of headers");
+	rg_guard_mail(&cfg, &em, false, t, &v);
+	ok(!v.counted, "  so MAIL FROM only checks the suspension");
+
 	/* ---- other actions; counters that fail ---- */
 	cfg.guard.action = RG_GUARD_ACTION_REJECT;
 	v = msg(&cfg, "carol", NULL, 1, t);
@@ -210,7 +236,7 @@ int main(void)
 	rg_guard_use(&bad);
 	v = msg(&cfg, "ivan", NULL, 1, t);
 	is_int(v.result, RG_GUARD_STATE_FAILED, "counters fail: a temporary failure (state_error = tempfail)");
-	is_int(rg_guard_mail(&cfg, "ivan", "192.0.2.1", true, t), RG_GUARD_ERROR,
+	is_int(mail(&cfg, "ivan", "192.0.2.1", true, t), RG_GUARD_ERROR,
 	       "counters fail at MAIL FROM: an error, never OK");
 	is_int(rg_guard_suspended(&cfg, "ivan", t), RG_GUARD_ERROR, "nor for logins");
 	cfg.guard.state_error = RG_GUARD_STATE_ACCEPT;
