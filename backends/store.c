@@ -430,8 +430,8 @@ static enum rg_lookup config_domain_tenant(const struct rg_config *cfg, char key
 			if (!listed)
 				continue;
 			if (found != NULL) {
-				snprintf(errbuf, sizeof(errbuf), "tenants.list: domain entry %s belongs "
-					 "to two tenants (%s and %s)", keys[k], found->name, tn->name);
+				snprintf(errbuf, sizeof(errbuf), "tenants.list: domain entry %.100s belongs "
+					 "to two tenants (%.60s and %.60s)", keys[k], found->name, tn->name);
 				*error_r = errbuf;
 				return RG_LOOKUP_ERROR;
 			}
