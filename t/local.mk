@@ -25,3 +25,7 @@ clean-local-e2e:
 # start/wait/stop helper (t/rg-lib.sh), with their self-test
 TESTS += t/tap-selftest.sh
 EXTRA_DIST += t/tap.sh t/rg-lib.sh t/tap-selftest.sh
+
+# private PostgreSQL servers (initdb/pg_ctl as postgres): a primary and a streaming standby
+TESTS += t/pg-harness.sh
+EXTRA_DIST += t/pg-harness.sh t/pg-lib.sh
