@@ -820,11 +820,34 @@ static int match_grant(const char *entry, const char *grant)
 
 /* ---- the store operations ------------------------------------------------------------- */
 
+/* A secret's password field and enabled state: the one reading both lookups
+ * use, so that they cannot judge the same secret differently.  0, or -1 with
+ * *error_r (no password string, an unreadable enabled field). */
+static int read_record(const struct vault_store *s, const char *user, json_t *data,
+		       const char **password_r, bool *enabled_r, const char **error_r)
+{
+	json_t *pw = json_object_get(data, s->conf->field);
+
+	*enabled_r = false;
+	if (!json_is_string(pw) || json_string_length(pw) == 0) {
+		*error_r = errf("secret of \"%.100s\" has no field \"%s\" (a string)", user,
+				s->conf->field);
+		return -1;
+	}
+	if (field_enabled(s, data, enabled_r, error_r) != 0) {
+		*enabled_r = false;
+		return -1;
+	}
+	*password_r = json_string_value(pw);
+	return 0;
+}
+
 static enum rg_lookup vault_lookup_user(struct rg_store *st, const char *user,
 					struct rg_user_record *rec_r, const char **error_r)
 {
 	struct vault_store *s = st->priv;
 	json_t *root, *data;
+	const char *pw;
 	enum rg_lookup r;
 
 	rec_r->password = NULL;
@@ -832,14 +855,9 @@ static enum rg_lookup vault_lookup_user(struct rg_store *st, const char *user,
 	r = fetch(s, user, &root, &data, error_r);
 	if (r != RG_LOOKUP_FOUND)
 		return r;
-	json_t *pw = json_object_get(data, s->conf->field);
-	if (!json_is_string(pw) || json_string_length(pw) == 0) {
-		*error_r = errf("secret of \"%.100s\" has no field \"%s\" (a string)", user,
-				s->conf->field);
+	if (read_record(s, user, data, &pw, &rec_r->enabled, error_r) != 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (field_enabled(s, data, &rec_r->enabled, error_r) != 0) {
-		r = RG_LOOKUP_ERROR;
-	} else if ((rec_r->password = strdup(json_string_value(pw))) == NULL) {
+	} else if ((rec_r->password = strdup(pw)) == NULL) {
 		*error_r = "out of memory";
 		r = RG_LOOKUP_ERROR;
 	}
@@ -854,19 +872,14 @@ static enum rg_lookup vault_lookup_state(struct rg_store *st, const char *user, 
 {
 	struct vault_store *s = st->priv;
 	json_t *root, *data;
+	const char *pw;
 	enum rg_lookup r = fetch(s, user, &root, &data, error_r);
 
 	*enabled_r = false;
 	if (r != RG_LOOKUP_FOUND)
 		return r;
-	if (!json_is_string(json_object_get(data, s->conf->field))) {
-		*error_r = errf("secret of \"%.100s\" has no field \"%s\" (a string)", user,
-				s->conf->field);
+	if (read_record(s, user, data, &pw, enabled_r, error_r) != 0)
 		r = RG_LOOKUP_ERROR;
-	} else if (field_enabled(s, data, enabled_r, error_r) != 0) {
-		*enabled_r = false;
-		r = RG_LOOKUP_ERROR;
-	}
 	secret_free(root, data);
 	return r;
 }

@@ -93,6 +93,10 @@ struct rg_guard_override {
 enum rg_shared_state_type { RG_SHARED_NONE = 0, RG_SHARED_REDIS };
 enum rg_shared_state_on_error { RG_SHARED_ON_ERROR_TEMPFAIL = 0, RG_SHARED_ON_ERROR_LOCAL };
 
+/* Windows per guard limit list (guard.messages, guard.recipients, the
+ * overrides'): a message's counts must fit one counters batch. */
+#define RG_GUARD_MAX_RATES 4
+
 enum rg_guard_action { RG_GUARD_ACTION_HOLD = 0, RG_GUARD_ACTION_TEMPFAIL, RG_GUARD_ACTION_REJECT };
 enum rg_guard_state_error { RG_GUARD_STATE_TEMPFAIL = 0, RG_GUARD_STATE_ACCEPT };
 

@@ -245,6 +245,34 @@ static void check_tenants(struct rg_load_ctx *ctx)
 
 /* ---- warnings about weakened protection ---------------------------------------- */
 
+/* Each guard limit list holds at most RG_GUARD_MAX_RATES windows. */
+static void check_guard_list(struct rg_load_ctx *ctx, const char *path, size_t n, int line)
+{
+	if (n > RG_GUARD_MAX_RATES)
+		ERR(ctx, line, "%s: %zu limits; at most %d windows per list", path, n,
+		    RG_GUARD_MAX_RATES);
+}
+
+static void check_guard(struct rg_load_ctx *ctx)
+{
+	const struct rg_config *cfg = ctx->cfg;
+
+	check_guard_list(ctx, "guard.messages", cfg->guard.n_messages,
+			 rg_load_line(ctx, "guard.messages"));
+	check_guard_list(ctx, "guard.recipients", cfg->guard.n_recipients,
+			 rg_load_line(ctx, "guard.recipients"));
+	for (size_t i = 0; i < cfg->guard.n_identities; i++) {
+		const struct rg_guard_override *o = &cfg->guard.identities[i];
+		check_guard_list(ctx, "guard.identities[].messages", o->n_messages, o->line);
+		check_guard_list(ctx, "guard.identities[].recipients", o->n_recipients, o->line);
+	}
+	for (size_t i = 0; i < cfg->guard.n_tenants; i++) {
+		const struct rg_guard_override *o = &cfg->guard.tenants[i];
+		check_guard_list(ctx, "guard.tenants[].messages", o->n_messages, o->line);
+		check_guard_list(ctx, "guard.tenants[].recipients", o->n_recipients, o->line);
+	}
+}
+
 /* shared_state = redis needs somewhere to go and the fleet's secret. */
 static void check_shared_state(struct rg_load_ctx *ctx)
 {
@@ -435,6 +463,7 @@ void rg_config_check_semantics(struct rg_load_ctx *ctx)
 	check_stores(ctx);
 	check_tenants(ctx);
 	check_shared_state(ctx);
+	check_guard(ctx);
 	collect_warnings(ctx);
 	check_exposure(ctx);
 	ctx->cfg->warnings_text = rg_msgs_take(&ctx->warns);

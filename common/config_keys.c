@@ -511,9 +511,11 @@ static const struct rg_key guard_keys[] = {
 	       "what a message over a limit gets: hold (the MTA's hold queue / quarantine, "
 	       "with the reason), tempfail (451 4.7.1) or reject (550 5.7.1)"),
 	K_LIST(C, "messages", guard.messages, guard.n_messages, 0, rg_check_rate,
-	       "message limits per identity, each N/DURATION (\"100/1h\", \"1000/1d\")"),
+	       "message limits per identity, each N/DURATION (\"100/1h\", \"1000/1d\"); at "
+	       "most 4 windows"),
 	K_LIST(C, "recipients", guard.recipients, guard.n_recipients, 0, rg_check_rate,
-	       "recipient limits per identity (the milter then asks the MTA for each RCPT)"),
+	       "recipient limits per identity (the milter then asks the MTA for each RCPT); at "
+	       "most 4 windows"),
 	K_INT(C, "addresses", guard.addresses, 0, 0, 100000,
 	      "distinct client addresses (networks of ipv4_prefix / ipv6_prefix) an identity "
 	      "may send from within addresses_window; 0 = not watched"),

@@ -104,7 +104,9 @@ struct rg_counters {
 	const struct rg_counters_ops *ops;
 };
 
-/* Run a batch: the implementation's own, else op by op. */
+/* Run a batch (at most RG_COUNTERS_BATCH_MAX ops): the implementation's own,
+ * else op by op. */
+#define RG_COUNTERS_BATCH_MAX 24
 int rg_counters_batch(struct rg_counters *c, struct rg_counters_op *ops, size_t n, time_t now,
 		      const char **error_r);
 

@@ -39,6 +39,9 @@
 #include <unistd.h>
 
 #define IDLE_CONNS 16
+/* the words after EVAL script of the largest batch: numkeys, 2 keys and 5
+ * arguments an op, now and the op count */
+#define EVAL_WORDS (1 + 7 * RG_COUNTERS_BATCH_MAX + 2)
 
 struct redis {
 	struct rg_counters base;
@@ -171,11 +174,11 @@ static void conn_put(struct redis *r, redisContext *c, bool ok)
  * arguments).  The reply (the caller frees it), or NULL with rd_err. */
 static redisReply *evalv(struct redis *r, const char *script, int nargs, const char **words)
 {
-	const char *args[80];
-	size_t lens[80];
+	const char *args[EVAL_WORDS + 2];
+	size_t lens[EVAL_WORDS + 2];
 	int n = 0;
 
-	if (nargs + 2 > 80) {
+	if (nargs > EVAL_WORDS) {
 		snprintf(rd_err, sizeof(rd_err), "batch too large");
 		return NULL;
 	}
@@ -474,22 +477,23 @@ static int r_batch(struct rg_counters *base, struct rg_counters_op *ops, size_t 
 		   const char **error_r)
 {
 	struct redis *r = (struct redis *)base;
-	char names[16][300], nums[16][3][24], nowb[24], nopsb[16];
-	const char *words[80];
+	char names[2 * RG_COUNTERS_BATCH_MAX][300], nums[RG_COUNTERS_BATCH_MAX][3][24];
+	char nowb[24], nopsb[16];
+	const char *words[EVAL_WORDS];
 	int nw = 0, nkeys = 0;
-	int ki[16], mi[16];
+	int ki[RG_COUNTERS_BATCH_MAX], mi[RG_COUNTERS_BATCH_MAX];
 
-	if (n > 16) {
+	if (n > RG_COUNTERS_BATCH_MAX) {
 		*error_r = "batch too large";
 		return RG_COUNTERS_ERROR;
 	}
 	/* the key names first (numkeys, KEYS...), then ARGV */
-	for (size_t i = 0; i < n && nkeys < 16; i++) {
+	for (size_t i = 0; i < n; i++) {	/* at most 2 keys an op: names has room */
 		const struct redis *ri = ops[i].in != NULL ? (const struct redis *)ops[i].in : r;
 		key_name(ri, ops[i].key, names[nkeys], sizeof(names[0]));
 		ki[i] = ++nkeys;
 		mi[i] = 0;
-		if (ops[i].kind == RG_CTR_DISTINCT && nkeys < 16) {
+		if (ops[i].kind == RG_CTR_DISTINCT) {
 			key_name(ri, ops[i].member, names[nkeys], sizeof(names[0]));
 			mi[i] = ++nkeys;
 		}

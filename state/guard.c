@@ -46,8 +46,7 @@ static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
  * freed at shutdown (a reload that changes shared_state is rare). */
 static struct rg_counters *retired[64];
 static size_t n_retired;
-static struct rg_shared_state_conf shared_now;	/* what counters were made with (type only kept) */
-static bool shared_now_set;
+static int shared_now_type = -1;	/* shared_state.type the counters were made with */
 static char *shared_now_text;	/* a fingerprint of the shared_state settings */
 
 /* A text that differs when the shared_state settings differ. */
@@ -95,12 +94,11 @@ int rg_guard_setup(const struct rg_config *cfg)
 			free(shared_now_text);
 			shared_now_text = fp;
 			fp = NULL;
-			shared_now = cfg->shared_state;
-			shared_now_set = true;
+			shared_now_type = cfg->shared_state.type;
 		}
 		free(err);
 	} else if (c != NULL && want != counters_size &&
-		   (!shared_now_set || shared_now.type == RG_SHARED_NONE)) {
+		   shared_now_type == RG_SHARED_NONE) {
 		rg_counters_local_resize(c, want);
 		counters_size = want;
 	}
@@ -119,7 +117,7 @@ void rg_guard_shutdown(void)
 	n_retired = 0;
 	free(shared_now_text);
 	shared_now_text = NULL;
-	shared_now_set = false;
+	shared_now_type = -1;
 	pthread_mutex_unlock(&setup_lock);
 }
 
@@ -274,7 +272,10 @@ struct gop {
 	const char *signal;
 	unsigned long long limit;
 };
-#define MAX_OPS 16
+/* 2 at MAIL FROM, addresses, failed logins, 4 lists of RG_GUARD_MAX_RATES
+ * (config_keys.c refuses longer lists) */
+#define MAX_OPS (4 + 4 * RG_GUARD_MAX_RATES)
+_Static_assert(MAX_OPS <= RG_COUNTERS_BATCH_MAX, "a message's counts fit one batch");
 
 static size_t count_ops(const struct rg_config *cfg, const struct rg_guard_msg *m,
 			struct rg_counters_op *ops, struct gop *g, char keys[][KEY_MAX])
@@ -314,7 +315,7 @@ static size_t count_ops(const struct rg_config *cfg, const struct rg_guard_msg *
 		  "tenant_recipients" },
 	};
 	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++)
-		for (size_t k = 0; k < rates[r].n && ng < MAX_OPS - 2; k++) {
+		for (size_t k = 0; k < rates[r].n && k < RG_GUARD_MAX_RATES; k++) {
 			if (rates[r].list[k] == NULL || !rg_parse_rate(rates[r].list[k], &lim, &w))
 				continue;
 			snprintf(keys[ng], KEY_MAX, "%c|%lu|%s", rates[r].prefix, w, rates[r].name);

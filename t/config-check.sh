@@ -67,6 +67,10 @@ run "$tmp/guard-bad.conf"
 has "guard.messages[0]: \"100/hour\": expected N/DURATION, as 100/1h or 1000/1d (units s, m, h, d)" &&
 	has "guard.failed_logins: \"0/1h\": expected N/DURATION"
 ok $? "guard: -n refuses a limit that is not N/DURATION (and N = 0)" || show
+printf 'guard: { recipients = [ "1/1h", "2/2h", "3/3h", "4/4h", "5/5h" ]; };\n' >"$tmp/guard-many.conf"
+run "$tmp/guard-many.conf"
+has "guard.recipients: 5 limits; at most 4 windows per list"
+ok $? "guard: -n refuses a fifth window (a message's counts must fit one batch)" || show
 
 # shared_state = redis needs servers and the fleet's secret
 printf 'shared_state: { type = "redis"; secret_file = "%s/no-such-key"; servers = [ "localhost" ]; };\n' "$tmp" >"$tmp/ss.conf"
