@@ -1,8 +1,8 @@
 # backends/: password schemes and credential stores
 librelayguard_a_SOURCES += backends/pwscheme.c backends/pwscheme.h \
 	backends/store.c backends/store.h backends/store_open.c backends/login.c backends/login.h \
-	backends/store_static.c \
-	backends/store_passwd_file.c backends/store_sqlite.c backends/store_vault.c
+	backends/store_static.c backends/sql_queries.c backends/sql_queries.h \
+	backends/store_passwd_file.c backends/store_sqlite.c backends/store_vault.c backends/store_pgsql.c
 
 # password schemes: check/verify functions per encoding, unit test with known-answer vectors
 librelayguard_a_SOURCES += backends/pwscheme_formats.c backends/pwscheme_formats.h

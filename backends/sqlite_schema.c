@@ -36,3 +36,30 @@ const char rg_sqlite_schema_sql[] =
 	"  PRIMARY KEY(tenant, domain));\n"
 	/* tenants.missing = from_domain looks tenants up by domain */
 	"CREATE INDEX IF NOT EXISTS tenant_domains_domain ON tenant_domains(domain);\n";
+
+const char rg_pgsql_schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS users(\n"
+	"  name text PRIMARY KEY,\n"
+	"  password text NOT NULL,\n"
+	"  enabled integer NOT NULL DEFAULT 1);\n"
+	"CREATE TABLE IF NOT EXISTS act_as(\n"
+	"  identity text NOT NULL,\n"
+	"  as_identity text NOT NULL,\n"
+	"  PRIMARY KEY(identity, as_identity));\n"
+	"CREATE TABLE IF NOT EXISTS tenants(\n"
+	"  name text NOT NULL);\n"
+	"CREATE UNIQUE INDEX IF NOT EXISTS tenants_name ON tenants(lower(name));\n"
+	"CREATE TABLE IF NOT EXISTS tenant_authz(\n"
+	"  tenant text NOT NULL,\n"
+	"  identity text NOT NULL);\n"
+	"CREATE UNIQUE INDEX IF NOT EXISTS tenant_authz_key ON tenant_authz(lower(tenant), identity);\n"
+	"CREATE TABLE IF NOT EXISTS senders(\n"
+	"  identity text NOT NULL,\n"
+	"  address text NOT NULL,\n"
+	"  PRIMARY KEY(identity, address));\n"
+	"CREATE INDEX IF NOT EXISTS senders_address ON senders(address);\n"
+	"CREATE TABLE IF NOT EXISTS tenant_domains(\n"
+	"  tenant text NOT NULL,\n"
+	"  domain text NOT NULL);\n"
+	"CREATE UNIQUE INDEX IF NOT EXISTS tenant_domains_key ON tenant_domains(lower(tenant), domain);\n"
+	"CREATE INDEX IF NOT EXISTS tenant_domains_domain ON tenant_domains(domain);\n";

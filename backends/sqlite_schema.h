@@ -11,4 +11,8 @@
  * queries read. */
 extern const char rg_sqlite_schema_sql[];
 
+/* The same tables for PostgreSQL (relayguardctl db init on a postgresql
+ * store): tenant names unique and compared by lower(). */
+extern const char rg_pgsql_schema_sql[];
+
 #endif

@@ -58,6 +58,7 @@ static const struct rg_store_ops *const registry[RG_STORE_TYPES_END] = {
 	[RG_STORE_PASSWD_FILE] = &rg_store_passwd_file_ops,
 	[RG_STORE_SQLITE] = &rg_store_sqlite_ops,
 	[RG_STORE_VAULT] = &rg_store_vault_ops,
+	[RG_STORE_PGSQL] = &rg_store_pgsql_ops,
 };
 
 static const struct rg_store_ops *store_ops_for(enum rg_store_type type)

@@ -173,5 +173,6 @@ extern const struct rg_store_ops rg_store_static_ops;
 extern const struct rg_store_ops rg_store_passwd_file_ops;
 extern const struct rg_store_ops rg_store_sqlite_ops;
 extern const struct rg_store_ops rg_store_vault_ops;
+extern const struct rg_store_ops rg_store_pgsql_ops;
 
 #endif

@@ -60,53 +60,16 @@
 
 #include "log.h"
 #include "mailbox.h"
+#include "sql_queries.h"
 #include "stats.h"
-
-enum q_id {
-	Q_PASSWORD, Q_ACT_AS, Q_TENANT, Q_TENANT_AUTHZ, Q_STATE, Q_SENDER, Q_SENDER_OWNER,
-	Q_TENANT_DOMAIN, Q_TENANT_DOMAINS, Q_DOMAIN_TENANT, Q_COUNT
-};
-
-static const struct {
-	const char *key;
-	const char *def;
-	const char *params[2];
-} queries[Q_COUNT] = {
-	[Q_PASSWORD] = { "password_query",
-		"SELECT password, enabled FROM users WHERE name = :user", { ":user", NULL } },
-	[Q_ACT_AS] = { "act_as_query",
-		"SELECT 1 FROM act_as WHERE identity = :user AND as_identity = :as",
-		{ ":user", ":as" } },
-	[Q_TENANT] = { "tenant_query",
-		"SELECT 1 FROM tenants WHERE name = :tenant COLLATE NOCASE", { ":tenant", NULL } },
-	[Q_TENANT_AUTHZ] = { "tenant_authz_query",
-		"SELECT 1 FROM tenant_authz WHERE tenant = :tenant COLLATE NOCASE "
-		"AND identity = :user", { ":tenant", ":user" } },
-	[Q_STATE] = { "state_query",
-		"SELECT enabled FROM users WHERE name = :user", { ":user", NULL } },
-	[Q_SENDER] = { "sender_query",
-		"SELECT 1 FROM senders WHERE identity = :user AND address = :address",
-		{ ":user", ":address" } },
-	[Q_SENDER_OWNER] = { "sender_owner_query",
-		"SELECT 1 FROM senders WHERE address = :address", { ":address", NULL } },
-	[Q_TENANT_DOMAIN] = { "tenant_domain_query",
-		"SELECT 1 FROM tenant_domains WHERE tenant = :tenant COLLATE NOCASE "
-		"AND domain = :domain", { ":tenant", ":domain" } },
-	[Q_TENANT_DOMAINS] = { "tenant_domains_query",
-		"SELECT 1 FROM tenant_domains WHERE tenant = :tenant COLLATE NOCASE LIMIT 1",
-		{ ":tenant", NULL } },
-	[Q_DOMAIN_TENANT] = { "domain_tenant_query",
-		"SELECT DISTINCT lower(tenant) FROM tenant_domains WHERE domain = :domain LIMIT 2",
-		{ ":domain", NULL } },
-};
 
 /* The built-in queries a database made by an older relayguardctl db init
  * cannot compile (their table is missing): the store opens without them and
  * answers those lookups with a temporary failure naming the fix. */
-static bool added_later(enum q_id q)
+static bool added_later(enum rg_sql_q q)
 {
-	return q == Q_SENDER || q == Q_SENDER_OWNER || q == Q_TENANT_DOMAIN ||
-	       q == Q_TENANT_DOMAINS || q == Q_DOMAIN_TENANT;
+	return q == RG_SQL_SENDER || q == RG_SQL_SENDER_OWNER || q == RG_SQL_TENANT_DOMAIN ||
+	       q == RG_SQL_TENANT_DOMAINS || q == RG_SQL_DOMAIN_TENANT;
 }
 
 /*
@@ -138,22 +101,22 @@ struct sq_version {
 
 struct sq_memo {
 	bool used;
-	unsigned char q;	/* Q_PASSWORD, Q_STATE, Q_ACT_AS, Q_TENANT_AUTHZ, Q_SENDER* */
+	unsigned char q;	/* RG_SQL_PASSWORD, RG_SQL_STATE, RG_SQL_ACT_AS, RG_SQL_TENANT_AUTHZ, RG_SQL_SENDER* */
 	signed char result;	/* RG_LOOKUP_FOUND / RG_LOOKUP_NOTFOUND */
 	bool flag;		/* enabled / allowed */
-	char *secret;		/* Q_PASSWORD: the stored hash (malloc'd, wiped on reuse) */
+	char *secret;		/* RG_SQL_PASSWORD: the stored hash (malloc'd, wiped on reuse) */
 	struct sq_version at;
 	char k1[MEMO_KEY], k2[MEMO_KEY];
 };
 
 struct sq_store {
 	char *path;
-	const char *sql[Q_COUNT];	/* NULL: feature off (custom mode) */
+	const char *sql[RG_SQL_COUNT];	/* NULL: feature off (custom mode) */
 	bool custom;
 	int busy_ms;
 	pthread_rwlock_t lock;		/* write: the connection; read: the memo only */
 	sqlite3 *db;
-	sqlite3_stmt *stmt[Q_COUNT];
+	sqlite3_stmt *stmt[RG_SQL_COUNT];
 	sqlite3_stmt *begin, *commit;	/* one read transaction for several queries */
 	dev_t dev;
 	ino_t ino;
@@ -205,7 +168,7 @@ static const char *sq_explain(int rc)
 
 static void sq_disconnect(struct sq_store *s)
 {
-	for (int i = 0; i < Q_COUNT; i++) {
+	for (int i = 0; i < RG_SQL_COUNT; i++) {
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
 	}
@@ -221,16 +184,16 @@ static void sq_disconnect(struct sq_store *s)
 	memo_wipe(s);
 }
 
-static bool param_allowed(enum q_id q, const char *name)
+static bool param_allowed(enum rg_sql_q q, const char *name)
 {
 	for (int i = 0; i < 2; i++)
-		if (queries[q].params[i] != NULL && strcmp(queries[q].params[i], name) == 0)
+		if (rg_sql_queries[q].params[i] != NULL && strcmp(rg_sql_queries[q].params[i], name) == 0)
 			return true;
 	return false;
 }
 
 /* Prepare and validate one query.  0, or -1 with msg. */
-static int sq_prepare(struct sq_store *s, enum q_id q, char *msg, size_t msglen)
+static int sq_prepare(struct sq_store *s, enum rg_sql_q q, char *msg, size_t msglen)
 {
 	const char *sql = s->sql[q], *tail = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -244,7 +207,7 @@ static int sq_prepare(struct sq_store *s, enum q_id q, char *msg, size_t msglen)
 				 sqlite3_errmsg(s->db));
 		else
 			snprintf(msg, msglen, "%s: %s \"%s\" does not compile: %s%s", s->path,
-				 queries[q].key, sql, sqlite3_errmsg(s->db),
+				 rg_sql_queries[q].key, sql, sqlite3_errmsg(s->db),
 				 s->custom ? "" : " (create the schema with: relayguardctl db init)");
 		sqlite3_finalize(stmt);
 		return -1;
@@ -252,11 +215,11 @@ static int sq_prepare(struct sq_store *s, enum q_id q, char *msg, size_t msglen)
 	while (tail != NULL && (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == ';'))
 		tail++;
 	if (stmt == NULL || (tail != NULL && *tail != '\0')) {
-		snprintf(msg, msglen, "%s must be exactly one SQL statement", queries[q].key);
+		snprintf(msg, msglen, "%s must be exactly one SQL statement", rg_sql_queries[q].key);
 		goto fail;
 	}
 	if (!sqlite3_stmt_readonly(stmt)) {
-		snprintf(msg, msglen, "%s must be a read-only query (SELECT)", queries[q].key);
+		snprintf(msg, msglen, "%s must be a read-only query (SELECT)", rg_sql_queries[q].key);
 		goto fail;
 	}
 	int np = sqlite3_bind_parameter_count(stmt);
@@ -264,33 +227,33 @@ static int sq_prepare(struct sq_store *s, enum q_id q, char *msg, size_t msglen)
 		const char *name = sqlite3_bind_parameter_name(stmt, i);
 		if (name == NULL || !param_allowed(q, name)) {
 			snprintf(msg, msglen, "%s uses parameter %s; it may use only %s%s%s",
-				 queries[q].key, name ? name : "? (nameless)", queries[q].params[0],
-				 queries[q].params[1] ? " and " : "",
-				 queries[q].params[1] ? queries[q].params[1] : "");
+				 rg_sql_queries[q].key, name ? name : "? (nameless)", rg_sql_queries[q].params[0],
+				 rg_sql_queries[q].params[1] ? " and " : "",
+				 rg_sql_queries[q].params[1] ? rg_sql_queries[q].params[1] : "");
 			goto fail;
 		}
 	}
 	for (int i = 0; i < 2; i++)
-		if (queries[q].params[i] != NULL &&
-		    sqlite3_bind_parameter_index(stmt, queries[q].params[i]) == 0) {
-			snprintf(msg, msglen, "%s must use the parameter %s", queries[q].key,
-				 queries[q].params[i]);
+		if (rg_sql_queries[q].params[i] != NULL &&
+		    sqlite3_bind_parameter_index(stmt, rg_sql_queries[q].params[i]) == 0) {
+			snprintf(msg, msglen, "%s must use the parameter %s", rg_sql_queries[q].key,
+				 rg_sql_queries[q].params[i]);
 			goto fail;
 		}
 	int nc = sqlite3_column_count(stmt);
-	if (q == Q_PASSWORD && (nc < 1 || nc > 2)) {
+	if (q == RG_SQL_PASSWORD && (nc < 1 || nc > 2)) {
 		snprintf(msg, msglen, "%s must return password [, enabled] (1 or 2 columns, not %d)",
-			 queries[q].key, nc);
+			 rg_sql_queries[q].key, nc);
 		goto fail;
 	}
-	if (q == Q_DOMAIN_TENANT && nc != 1) {
+	if (q == RG_SQL_DOMAIN_TENANT && nc != 1) {
 		snprintf(msg, msglen, "%s must return one column, the tenant (not %d)",
-			 queries[q].key, nc);
+			 rg_sql_queries[q].key, nc);
 		goto fail;
 	}
-	if (q == Q_STATE && nc != 1) {
+	if (q == RG_SQL_STATE && nc != 1) {
 		snprintf(msg, msglen, "%s must return one column, enabled (not %d)",
-			 queries[q].key, nc);
+			 rg_sql_queries[q].key, nc);
 		goto fail;
 	}
 	s->stmt[q] = stmt;
@@ -324,7 +287,7 @@ static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, s->busy_ms);
 	s->old_schema = false;
-	for (int q = 0; q < Q_COUNT; q++) {
+	for (int q = 0; q < RG_SQL_COUNT; q++) {
 		if (s->sql[q] == NULL)
 			continue;
 		if (sq_prepare(s, q, msg, msglen) < 0) {
@@ -357,12 +320,6 @@ static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
 static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **error_r)
 {
 	const struct rg_store_conf *conf = st->conf;
-	const char *given[Q_COUNT] = {
-		conf->password_query, conf->act_as_query, conf->tenant_query,
-		conf->tenant_authz_query, conf->state_query, conf->sender_query,
-		conf->sender_owner_query, conf->tenant_domain_query, conf->tenant_domains_query,
-		conf->domain_tenant_query,
-	};
 	char msg[1024];
 	struct sq_store *s;
 
@@ -382,20 +339,9 @@ static int sq_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 		rg_error_r(error_r, "out of memory");
 		return -1;
 	}
-	for (int q = 0; q < Q_COUNT; q++)
-		if (given[q] != NULL && given[q][0] != '\0')
-			s->custom = true;
-	for (int q = 0; q < Q_COUNT; q++)
-		s->sql[q] = s->custom ? (given[q] && given[q][0] ? given[q] : NULL) : queries[q].def;
+	if (rg_sql_choose(conf, 0, s->sql, &s->custom, msg, sizeof(msg)) < 0)
+		goto fail;
 	s->busy_ms = conf->busy_timeout_ms > 0 ? conf->busy_timeout_ms : 0;
-	if (s->custom && s->sql[Q_PASSWORD] == NULL) {
-		snprintf(msg, sizeof(msg), "custom queries need a password_query");
-		goto fail;
-	}
-	if ((s->sql[Q_TENANT] == NULL) != (s->sql[Q_TENANT_AUTHZ] == NULL)) {
-		snprintf(msg, sizeof(msg), "tenant_query and tenant_authz_query go together");
-		goto fail;
-	}
 	int rc = sq_connect(s, msg, sizeof(msg));
 	if (rc == -2) {
 		/* a writer holds the database right now: do not refuse to start for
@@ -512,7 +458,7 @@ static bool same_version(const struct sq_version *a, const struct sq_version *b)
 	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
-static struct sq_memo *memo_slot(struct sq_store *s, enum q_id q, const char *k1, const char *k2)
+static struct sq_memo *memo_slot(struct sq_store *s, enum rg_sql_q q, const char *k1, const char *k2)
 {
 	uint32_t h = 2166136261u ^ (uint32_t)q;
 	for (const char *p = k1; *p; p++)
@@ -526,7 +472,7 @@ static struct sq_memo *memo_slot(struct sq_store *s, enum q_id q, const char *k1
 /* A remembered answer for (q, k1, k2) that still holds: the file has not
  * changed since it was read.  Lock held (read is enough); now: this lookup's
  * stat of the path. */
-static bool memo_find(struct sq_store *s, const struct sq_file_now *now, enum q_id q,
+static bool memo_find(struct sq_store *s, const struct sq_file_now *now, enum rg_sql_q q,
 		      const char *k1, const char *k2, enum rg_lookup *r, bool *flag,
 		      const char **secret_r)
 {
@@ -560,8 +506,8 @@ static bool memo_find(struct sq_store *s, const struct sq_file_now *now, enum q_
 /* The fast path: a remembered answer that still holds, found under the read
  * lock, so that lookups answered from the memo run side by side; false: ask
  * SQLite (under the write lock).  *secret_r: a copy of the remembered hash
- * (Q_PASSWORD, found), for the caller to wipe and free. */
-static bool memo_answer(struct sq_store *s, enum q_id q, const char *k1, const char *k2,
+ * (RG_SQL_PASSWORD, found), for the caller to wipe and free. */
+static bool memo_answer(struct sq_store *s, enum rg_sql_q q, const char *k1, const char *k2,
 			enum rg_lookup *r, bool *flag, char **secret_r)
 {
 	struct sq_file_now now;
@@ -584,7 +530,7 @@ static bool memo_answer(struct sq_store *s, enum q_id q, const char *k1, const c
 }
 
 /* Remember an answer read at version v (read under the query's shared lock). */
-static void memo_put(struct sq_store *s, enum q_id q, const char *k1, const char *k2,
+static void memo_put(struct sq_store *s, enum rg_sql_q q, const char *k1, const char *k2,
 		     const struct sq_version *v, enum rg_lookup r, bool flag, const char *secret)
 {
 	struct sq_memo *m;
@@ -655,7 +601,7 @@ static int bind_text(sqlite3_stmt *stmt, const char *param, const char *value)
 }
 
 /* Run an existence query.  FOUND if a row, NOTFOUND if none, ERROR otherwise. */
-static enum rg_lookup sq_exists(struct sq_store *s, enum q_id q, const char *user,
+static enum rg_lookup sq_exists(struct sq_store *s, enum rg_sql_q q, const char *user,
 				const char *as, const char *tenant, const char *address)
 {
 	sqlite3_stmt *stmt = s->stmt[q];
@@ -687,12 +633,8 @@ static bool value_true(sqlite3_stmt *stmt, int col)
 		return sqlite3_column_int64(stmt, col) != 0;
 	case SQLITE_FLOAT:
 		return sqlite3_column_double(stmt, col) != 0.0;
-	case SQLITE_TEXT: {
-		const char *v = (const char *)sqlite3_column_text(stmt, col);
-		return v != NULL && (strcasecmp(v, "yes") == 0 || strcasecmp(v, "y") == 0 ||
-				     strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 ||
-				     strcmp(v, "1") == 0);
-	}
+	case SQLITE_TEXT:
+		return rg_sql_text_true((const char *)sqlite3_column_text(stmt, col));
 	default:
 		return false;
 	}
@@ -701,7 +643,7 @@ static bool value_true(sqlite3_stmt *stmt, int col)
 /* Run query q for :user, which must give at most one row; take(stmt, ctx)
  * copies what the caller wants from it (-1: out of memory).  FOUND, NOTFOUND,
  * or ERROR with sq_errbuf set (two rows are an error: ambiguous). */
-static enum rg_lookup sq_one_row(struct sq_store *s, enum q_id q, const char *user,
+static enum rg_lookup sq_one_row(struct sq_store *s, enum rg_sql_q q, const char *user,
 				 int (*take)(sqlite3_stmt *stmt, void *ctx), void *ctx)
 {
 	sqlite3_stmt *stmt = s->stmt[q];
@@ -730,7 +672,7 @@ static enum rg_lookup sq_one_row(struct sq_store *s, enum q_id q, const char *us
 		r = RG_LOOKUP_FOUND;
 	else if (rc == SQLITE_ROW)
 		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: %s returned more than one row for the "
-			 "user", s->path, queries[q].key);
+			 "user", s->path, rg_sql_queries[q].key);
 	else
 		sq_fail(s, rc);
 out:
@@ -760,7 +702,7 @@ static int take_enabled(sqlite3_stmt *stmt, void *ctx)
 static enum rg_lookup sq_lookup_locked(struct sq_store *s, const char *user,
 				       struct rg_user_record *rec_r)
 {
-	enum rg_lookup r = sq_one_row(s, Q_PASSWORD, user, take_record, rec_r);
+	enum rg_lookup r = sq_one_row(s, RG_SQL_PASSWORD, user, take_record, rec_r);
 
 	if (r != RG_LOOKUP_FOUND)
 		rg_user_record_clear(rec_r);
@@ -769,7 +711,7 @@ static enum rg_lookup sq_lookup_locked(struct sq_store *s, const char *user,
 
 static enum rg_lookup sq_state_locked(struct sq_store *s, const char *user, bool *enabled_r)
 {
-	enum rg_lookup r = sq_one_row(s, Q_STATE, user, take_enabled, enabled_r);
+	enum rg_lookup r = sq_one_row(s, RG_SQL_STATE, user, take_enabled, enabled_r);
 
 	if (r != RG_LOOKUP_FOUND)
 		*enabled_r = false;
@@ -784,7 +726,7 @@ static enum rg_lookup sq_lookup_user(struct rg_store *st, const char *user,
 
 	rec_r->password = NULL;
 	rec_r->enabled = false;
-	if (memo_answer(s, Q_PASSWORD, user, "", &r, &rec_r->enabled, &rec_r->password))
+	if (memo_answer(s, RG_SQL_PASSWORD, user, "", &r, &rec_r->enabled, &rec_r->password))
 		return r;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
@@ -801,7 +743,7 @@ static enum rg_lookup sq_lookup_user(struct rg_store *st, const char *user,
 				r = RG_LOOKUP_ERROR;
 			}
 		}
-		memo_put(s, Q_PASSWORD, user, "", &v, r, rec_r->enabled, rec_r->password);
+		memo_put(s, RG_SQL_PASSWORD, user, "", &v, r, rec_r->enabled, rec_r->password);
 	}
 	pthread_rwlock_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR)
@@ -816,11 +758,11 @@ static enum rg_lookup sq_lookup_state(struct rg_store *st, const char *user, boo
 	enum rg_lookup r;
 
 	*enabled_r = false;
-	if (memo_answer(s, Q_STATE, user, "", &r, enabled_r, NULL))
+	if (memo_answer(s, RG_SQL_STATE, user, "", &r, enabled_r, NULL))
 		return r;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_STATE] != NULL) {
+	} else if (s->stmt[RG_SQL_STATE] != NULL) {
 		struct sq_version v = { 0 };
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
@@ -830,7 +772,7 @@ static enum rg_lookup sq_lookup_state(struct rg_store *st, const char *user, boo
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
 		}
-		memo_put(s, Q_STATE, user, "", &v, r, *enabled_r, NULL);
+		memo_put(s, RG_SQL_STATE, user, "", &v, r, *enabled_r, NULL);
 	} else {
 		/* custom queries without a state_query: the password query answers,
 		 * and the password it read is wiped at once */
@@ -847,7 +789,7 @@ static enum rg_lookup sq_lookup_state(struct rg_store *st, const char *user, boo
 
 /* One existence query in its own read transaction; *v: the file version it
  * read (for the memo).  Write lock held. */
-static enum rg_lookup sq_exists_txn(struct sq_store *s, enum q_id q, const char *user,
+static enum rg_lookup sq_exists_txn(struct sq_store *s, enum rg_sql_q q, const char *user,
 				    const char *as, const char *address, struct sq_version *v)
 {
 	enum rg_lookup r;
@@ -868,14 +810,14 @@ static enum rg_lookup sq_may_act_as(struct rg_store *st, const char *user, const
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 
 	bool unused;
-	if (memo_answer(s, Q_ACT_AS, user, as, &r, &unused, NULL))
+	if (memo_answer(s, RG_SQL_ACT_AS, user, as, &r, &unused, NULL))
 		return r;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_ACT_AS] != NULL) {
+	} else if (s->stmt[RG_SQL_ACT_AS] != NULL) {
 		struct sq_version v = { 0 };
-		r = sq_exists_txn(s, Q_ACT_AS, user, as, NULL, &v);
-		memo_put(s, Q_ACT_AS, user, as, &v, r, false, NULL);
+		r = sq_exists_txn(s, RG_SQL_ACT_AS, user, as, NULL, &v);
+		memo_put(s, RG_SQL_ACT_AS, user, as, &v, r, false, NULL);
 	}
 	pthread_rwlock_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR)
@@ -890,18 +832,18 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 
 	*allowed_r = false;
-	if (memo_answer(s, Q_TENANT_AUTHZ, tenant, user, &r, allowed_r, NULL))
+	if (memo_answer(s, RG_SQL_TENANT_AUTHZ, tenant, user, &r, allowed_r, NULL))
 		return r;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_TENANT] != NULL) {
+	} else if (s->stmt[RG_SQL_TENANT] != NULL) {
 		struct sq_version v = { 0 };
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
 		} else {
-			r = sq_exists(s, Q_TENANT, NULL, NULL, tenant, NULL);
+			r = sq_exists(s, RG_SQL_TENANT, NULL, NULL, tenant, NULL);
 			if (r == RG_LOOKUP_FOUND) {
-				enum rg_lookup a = sq_exists(s, Q_TENANT_AUTHZ, user, NULL, tenant, NULL);
+				enum rg_lookup a = sq_exists(s, RG_SQL_TENANT_AUTHZ, user, NULL, tenant, NULL);
 				if (a == RG_LOOKUP_ERROR)
 					r = RG_LOOKUP_ERROR;
 				else
@@ -911,7 +853,7 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
 		}
-		memo_put(s, Q_TENANT_AUTHZ, tenant, user, &v, r, *allowed_r, NULL);
+		memo_put(s, RG_SQL_TENANT_AUTHZ, tenant, user, &v, r, *allowed_r, NULL);
 	}
 	pthread_rwlock_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR) {
@@ -921,14 +863,14 @@ static enum rg_lookup sq_tenant_authz(struct rg_store *st, const char *tenant, c
 	return r;
 }
 
-/* A sender grant lookup (q: Q_SENDER with identity, Q_SENDER_OWNER without). */
-static enum rg_lookup sq_sender(struct rg_store *st, enum q_id q, const char *identity,
+/* A sender grant lookup (q: RG_SQL_SENDER with identity, RG_SQL_SENDER_OWNER without). */
+static enum rg_lookup sq_sender(struct rg_store *st, enum rg_sql_q q, const char *identity,
 				const char *grant, const char **error_r)
 {
 	struct sq_store *s = st->priv;
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 	bool unused;
-	const char *k1 = q == Q_SENDER ? identity : grant, *k2 = q == Q_SENDER ? grant : "";
+	const char *k1 = q == RG_SQL_SENDER ? identity : grant, *k2 = q == RG_SQL_SENDER ? grant : "";
 
 	if (memo_answer(s, q, k1, k2, &r, &unused, NULL))
 		return r;
@@ -940,7 +882,7 @@ static enum rg_lookup sq_sender(struct rg_store *st, enum q_id q, const char *id
 		r = RG_LOOKUP_ERROR;
 	} else if (s->stmt[q] != NULL) {
 		struct sq_version v = { 0 };
-		r = sq_exists_txn(s, q, q == Q_SENDER ? identity : NULL, NULL, grant, &v);
+		r = sq_exists_txn(s, q, q == RG_SQL_SENDER ? identity : NULL, NULL, grant, &v);
 		memo_put(s, q, k1, k2, &v, r, false, NULL);
 	}
 	pthread_rwlock_unlock(&s->lock);
@@ -952,13 +894,13 @@ static enum rg_lookup sq_sender(struct rg_store *st, enum q_id q, const char *id
 static enum rg_lookup sq_sender_granted(struct rg_store *st, const char *identity,
 					const char *grant, const char **error_r)
 {
-	return sq_sender(st, Q_SENDER, identity, grant, error_r);
+	return sq_sender(st, RG_SQL_SENDER, identity, grant, error_r);
 }
 
 static enum rg_lookup sq_sender_has_owner(struct rg_store *st, const char *grant,
 					  const char **error_r)
 {
-	return sq_sender(st, Q_SENDER_OWNER, NULL, grant, error_r);
+	return sq_sender(st, RG_SQL_SENDER_OWNER, NULL, grant, error_r);
 }
 
 /* Does the store know tenant, and may its mail use domain?  One read
@@ -972,30 +914,30 @@ static enum rg_lookup sq_tenant_domain(struct rg_store *st, const char *tenant,
 	size_t nk = rg_tenant_domain_keys(domain, keys, 16);
 
 	*allowed_r = false;
-	if (memo_answer(s, Q_TENANT_DOMAIN, tenant, domain, &r, allowed_r, NULL))
+	if (memo_answer(s, RG_SQL_TENANT_DOMAIN, tenant, domain, &r, allowed_r, NULL))
 		return r;
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_TENANT] != NULL && s->stmt[Q_TENANT_DOMAINS] == NULL &&
+	} else if (s->stmt[RG_SQL_TENANT] != NULL && s->stmt[RG_SQL_TENANT_DOMAINS] == NULL &&
 		   s->old_schema) {
 		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: no tenant_domains table (add it with: "
 			 "relayguardctl db init)", s->path);
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_TENANT] != NULL) {
+	} else if (s->stmt[RG_SQL_TENANT] != NULL) {
 		struct sq_version v = { 0 };
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
 		} else {
-			r = sq_exists(s, Q_TENANT, NULL, NULL, tenant, NULL);
-			if (r == RG_LOOKUP_FOUND && s->stmt[Q_TENANT_DOMAINS] != NULL) {
-				enum rg_lookup any = sq_exists(s, Q_TENANT_DOMAINS, NULL, NULL, tenant,
+			r = sq_exists(s, RG_SQL_TENANT, NULL, NULL, tenant, NULL);
+			if (r == RG_LOOKUP_FOUND && s->stmt[RG_SQL_TENANT_DOMAINS] != NULL) {
+				enum rg_lookup any = sq_exists(s, RG_SQL_TENANT_DOMAINS, NULL, NULL, tenant,
 							       NULL);
 				if (any == RG_LOOKUP_ERROR)
 					r = RG_LOOKUP_ERROR;
 				*allowed_r = any == RG_LOOKUP_NOTFOUND;	/* no domains: any */
 				for (size_t k = 0; r == RG_LOOKUP_FOUND && !*allowed_r && k < nk &&
-				     s->stmt[Q_TENANT_DOMAIN] != NULL; k++) {
-					enum rg_lookup a = sq_exists(s, Q_TENANT_DOMAIN, NULL, NULL,
+				     s->stmt[RG_SQL_TENANT_DOMAIN] != NULL; k++) {
+					enum rg_lookup a = sq_exists(s, RG_SQL_TENANT_DOMAIN, NULL, NULL,
 								     tenant, keys[k]);
 					if (a == RG_LOOKUP_ERROR)
 						r = RG_LOOKUP_ERROR;
@@ -1008,7 +950,7 @@ static enum rg_lookup sq_tenant_domain(struct rg_store *st, const char *tenant,
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
 		}
-		memo_put(s, Q_TENANT_DOMAIN, tenant, domain, &v, r, *allowed_r, NULL);
+		memo_put(s, RG_SQL_TENANT_DOMAIN, tenant, domain, &v, r, *allowed_r, NULL);
 	}
 	pthread_rwlock_unlock(&s->lock);
 	if (r == RG_LOOKUP_ERROR) {
@@ -1033,7 +975,7 @@ static enum rg_lookup sq_domain_tenant(struct rg_store *st, const char *domain, 
 	bool unused;
 
 	out[0] = '\0';
-	if (memo_answer(s, Q_DOMAIN_TENANT, domain, "", &r, &unused, &memo)) {
+	if (memo_answer(s, RG_SQL_DOMAIN_TENANT, domain, "", &r, &unused, &memo)) {
 		if (r == RG_LOOKUP_FOUND)
 			snprintf(out, n, "%s", memo);
 		free(memo);
@@ -1041,13 +983,13 @@ static enum rg_lookup sq_domain_tenant(struct rg_store *st, const char *domain, 
 	}
 	if (sq_lock_checked(s) < 0) {
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_DOMAIN_TENANT] == NULL && s->old_schema) {
+	} else if (s->stmt[RG_SQL_DOMAIN_TENANT] == NULL && s->old_schema) {
 		snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: no tenant_domains table (add it with: "
 			 "relayguardctl db init)", s->path);
 		r = RG_LOOKUP_ERROR;
-	} else if (s->stmt[Q_DOMAIN_TENANT] != NULL) {
+	} else if (s->stmt[RG_SQL_DOMAIN_TENANT] != NULL) {
 		struct sq_version v = { 0 };
-		sqlite3_stmt *stmt = s->stmt[Q_DOMAIN_TENANT];
+		sqlite3_stmt *stmt = s->stmt[RG_SQL_DOMAIN_TENANT];
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
 		} else {
@@ -1081,7 +1023,7 @@ static enum rg_lookup sq_domain_tenant(struct rg_store *st, const char *domain, 
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
 		}
-		memo_put(s, Q_DOMAIN_TENANT, domain, "", &v, r, false,
+		memo_put(s, RG_SQL_DOMAIN_TENANT, domain, "", &v, r, false,
 			 r == RG_LOOKUP_FOUND ? out : NULL);
 	}
 	pthread_rwlock_unlock(&s->lock);

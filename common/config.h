@@ -29,10 +29,11 @@ enum rg_store_type {
 	RG_STORE_PASSWD_FILE,
 	RG_STORE_SQLITE,
 	RG_STORE_VAULT,
+	RG_STORE_PGSQL,
 	RG_STORE_TYPES_END	/* not a type: one past the last */
 };
 
-/* "static", "passwd-file", "sqlite", "vault"; "?" for anything else. */
+/* "static", "passwd-file", "sqlite", "vault", "postgresql"; "?" for anything else. */
 const char *rg_store_type_name(enum rg_store_type t);
 
 struct rg_static_user {
@@ -57,6 +58,10 @@ struct rg_store_conf {
 	char *path;
 	/* sqlite */
 	int busy_timeout_ms;
+	/* postgresql (and the query keys below) */
+	char *conninfo;		/* libpq connection string, without the password */
+	char *password_file;	/* the password, read at each connect; NULL = none */
+	int pool_size, query_timeout_ms, max_standby_lag_ms;
 	char *password_query;	/* :user → password [, enabled] */
 	char *act_as_query;	/* :user, :as → any row = allowed */
 	char *tenant_query;	/* :tenant → any row = tenant exists */

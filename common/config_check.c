@@ -166,7 +166,7 @@ static void check_stores(struct rg_load_ctx *ctx)
 			check_static_users(ctx, sc, i);
 		if (sc->type == RG_STORE_STATIC && sc->n_users == 0 && sc->users != NULL)
 			WARN(ctx, sc->line, "stores[%zu]: static store without users", i);
-		if (sc->type == RG_STORE_SQLITE) {
+		if (sc->type == RG_STORE_SQLITE || sc->type == RG_STORE_PGSQL) {
 			need_params(ctx, sc, i, "password_query", sc->password_query, ":user", NULL);
 			need_params(ctx, sc, i, "act_as_query", sc->act_as_query, ":user", ":as");
 			need_params(ctx, sc, i, "tenant_query", sc->tenant_query, ":tenant", NULL);

@@ -51,7 +51,8 @@ static const struct rg_key_value log_formats[] = {
 };
 static const struct rg_key_value store_types[] = {
 	{"static", RG_STORE_STATIC}, {"passwd-file", RG_STORE_PASSWD_FILE},
-	{"sqlite", RG_STORE_SQLITE}, {"vault", RG_STORE_VAULT}, {NULL, 0},
+	{"sqlite", RG_STORE_SQLITE}, {"vault", RG_STORE_VAULT}, {"postgresql", RG_STORE_PGSQL},
+	{NULL, 0},
 };
 _Static_assert(sizeof(store_types) / sizeof(store_types[0]) == RG_STORE_TYPES_END,
 	       "store_types: one name per enum rg_store_type, then {NULL, 0}");
@@ -236,7 +237,7 @@ static const struct rg_key_table user_table = ENTRY_TABLE("stores[].users[]", us
 static const struct rg_key store_keys[] = {
 	{ .name = "type", .type = RG_KEY_ENUM, .flags = RG_KF_REQUIRED | RG_KF_SELECTOR,
 	  .values = store_types, .offset = offsetof(S, type),
-	  .desc = "store type: static, passwd-file, sqlite or vault" },
+	  .desc = "store type: static, passwd-file, sqlite, vault or postgresql" },
 	K_STR(S, "name", name, RG_KF_NONEMPTY, NULL, rg_check_token,
 	      "label for logs (default: type:path, or the type)"),
 	{ .name = "users", .type = RG_KEY_GROUP_LIST, .flags = RG_KF_REQUIRED, .sub = &user_table,
@@ -252,42 +253,65 @@ static const struct rg_key store_keys[] = {
 	{ .name = "busy_timeout_ms", .type = RG_KEY_INT, .def_int = 1000, .min = 0, .max = 600000,
 	  .offset = offsetof(S, busy_timeout_ms), .types = ST(RG_STORE_SQLITE),
 	  .desc = "how long to wait for a locked database before a temporary failure" },
+	{ .name = "conninfo", .type = RG_KEY_STRING, .flags = RG_KF_REQUIRED | RG_KF_NONEMPTY,
+	  .offset = offsetof(S, conninfo), .types = ST(RG_STORE_PGSQL),
+	  .desc = "postgresql: libpq connection string (\"host=db1,db2 dbname=mail user=relayguard "
+		  "target_session_attrs=any\", or a postgresql:// URI); several hosts are tried in "
+		  "order; a password in it is refused: use password_file" },
+	{ .name = "password_file", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
+	  .check = rg_check_path, .offset = offsetof(S, password_file), .types = ST(RG_STORE_PGSQL),
+	  .desc = "postgresql: file holding the database password (first line), read at each "
+		  "connection (default: none, e.g. peer or certificate authentication)" },
+	{ .name = "pool_size", .type = RG_KEY_INT, .def_int = 4, .min = 1, .max = 256,
+	  .offset = offsetof(S, pool_size), .types = ST(RG_STORE_PGSQL),
+	  .desc = "postgresql: connections shared by the hashing and milter threads; a lookup "
+		  "waits for a free one at most query_timeout_ms" },
+	{ .name = "query_timeout_ms", .type = RG_KEY_INT, .def_int = 2000, .min = 10, .max = 600000,
+	  .offset = offsetof(S, query_timeout_ms), .types = ST(RG_STORE_PGSQL),
+	  .desc = "postgresql: how long one lookup may wait for its answer; past it the query "
+		  "is cancelled, the connection dropped and the answer is a temporary failure" },
+	{ .name = "max_standby_lag_ms", .type = RG_KEY_INT, .def_int = 0, .min = 0, .max = 86400000,
+	  .offset = offsetof(S, max_standby_lag_ms), .types = ST(RG_STORE_PGSQL),
+	  .desc = "postgresql: on a standby, answer only while it lags the primary by at most "
+		  "this (0 = any lag); a standby whose lag cannot be told (its WAL receiver is "
+		  "not streaming, or the role may not read pg_stat_wal_receiver) is a temporary "
+		  "failure too" },
 	{ .name = "password_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, password_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, password_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :user returning password [, enabled] (default: built-in schema)" },
 	{ .name = "act_as_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, act_as_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, act_as_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :user and :as; any row = allowed (default: built-in schema)" },
 	{ .name = "tenant_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, tenant_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, tenant_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :tenant; any row = tenant exists (default: built-in schema)" },
 	{ .name = "tenant_authz_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, tenant_authz_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, tenant_authz_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :tenant and :user; any row = allowed (default: built-in schema)" },
 	{ .name = "state_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, state_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, state_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :user returning enabled, for the milter's identity checks, which "
 		  "need no password (default: built-in schema; custom queries without it use "
 		  "password_query and wipe the password)" },
 	{ .name = "sender_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, sender_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, sender_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :user and :address (a normalized grant: user@domain, @domain or *); "
 		  "any row = the identity holds it (default: built-in schema; custom queries "
 		  "without it grant nothing)" },
 	{ .name = "sender_owner_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, sender_owner_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, sender_owner_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :address; any row = some identity holds the grant (for "
 		  "senders.unauthenticated; default: built-in schema)" },
 	{ .name = "tenant_domain_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, tenant_domain_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, tenant_domain_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :tenant and :domain (a domain, or *.parent); any row = the tenant "
 		  "may use it (default: built-in schema)" },
 	{ .name = "tenant_domains_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, tenant_domains_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, tenant_domains_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :tenant; any row = the tenant has allowed domains (none: any "
 		  "domain; default: built-in schema)" },
 	{ .name = "domain_tenant_query", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
-	  .offset = offsetof(S, domain_tenant_query), .types = ST(RG_STORE_SQLITE),
+	  .offset = offsetof(S, domain_tenant_query), .types = ST(RG_STORE_SQLITE) | ST(RG_STORE_PGSQL),
 	  .desc = "SQL with :domain (a domain, or *.parent) returning the tenants listing it, "
 		  "for tenants.missing = from_domain (default: built-in schema)" },
 #define VS(n, f, fl, d, text) \

@@ -19,45 +19,66 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include <libpq-fe.h>
 
 #include "ctl.h"
 #include "mailbox.h"
 #include "pwscheme.h"
+#include "sql_queries.h"
 #include "sqlite_schema.h"
 
 #define DEFAULT_BUSY_MS 5000
+#define PG_PREFIX "postgresql:"
 
+/* The database written: an SQLite file, or a PostgreSQL server (the store's
+ * conninfo and password_file, or -d postgresql:CONNINFO).  Statements are
+ * written once, for both: ?1, ?2 parameters (rewritten to $1, $2 for
+ * PostgreSQL), ON CONFLICT DO NOTHING, lower() for tenant names. */
 struct db {
 	sqlite3 *h;
-	const char *path;
+	PGconn *pg;
+	const char *path;	/* the file, or the conninfo (for messages) */
+	int busy;
+	char pgerr[512];	/* PostgreSQL: the last error, one line */
+	char pgstate[6];	/* and its SQLSTATE */
 };
 
-/* Which database, and how long to wait for a lock. */
-static int db_target(struct ctl *c, const char *explicit_path, const char **path_r, int *busy_r)
+/* Which database, and how long to wait for a lock.  sc_r: the store of the
+ * config it belongs to, if any. */
+static int db_target(struct ctl *c, const char *explicit_path, const char **path_r, int *busy_r,
+		     const struct rg_store_conf **sc_r)
 {
 	*busy_r = DEFAULT_BUSY_MS;
+	*sc_r = NULL;
 	int rc = ctl_load_config(c, explicit_path == NULL && c->db_path == NULL);
 	if (rc != 0)
 		return rc;
 	const struct rg_store_conf *first = NULL;
 	for (size_t i = 0; c->cfg != NULL && i < c->cfg->n_stores; i++)
-		if (c->cfg->stores[i].type == RG_STORE_SQLITE) {
+		if (c->cfg->stores[i].type == RG_STORE_SQLITE ||
+		    c->cfg->stores[i].type == RG_STORE_PGSQL) {
 			first = &c->cfg->stores[i];
 			break;
 		}
 	*path_r = explicit_path != NULL ? explicit_path : c->db_path;
-	if (*path_r == NULL && first != NULL)
-		*path_r = first->path;
-	if (first != NULL && *path_r != NULL && strcmp(*path_r, first->path) == 0)
+	if (*path_r == NULL && first != NULL) {
+		*path_r = first->type == RG_STORE_PGSQL ? first->conninfo : first->path;
+		*sc_r = first;
+	}
+	if (first != NULL && first->type == RG_STORE_SQLITE && *path_r != NULL &&
+	    strcmp(*path_r, first->path) == 0) {
 		*busy_r = first->busy_timeout_ms;
+		*sc_r = first;
+	}
 	if (*path_r == NULL) {
-		ctl_err("%s has no sqlite store; add one to stores, or give the database with -d PATH",
-			c->config_path);
+		ctl_err("%s has no sqlite or postgresql store; add one to stores, or give the "
+			"database with -d PATH (or -d postgresql:CONNINFO)", c->config_path);
 		return EX_CONFIG;
 	}
-	if (first != NULL && first->password_query != NULL && strcmp(*path_r, first->path) == 0)
-		ctl_err("warning: the sqlite store in %s uses custom queries; relayguardctl "
-			"writes the default schema's tables", c->config_path);
+	if (*sc_r != NULL && (*sc_r)->password_query != NULL)
+		ctl_err("warning: the %s store in %s uses custom queries; relayguardctl "
+			"writes the default schema's tables", rg_store_type_name((*sc_r)->type),
+			c->config_path);
 	return 0;
 }
 
@@ -67,21 +88,47 @@ static void custom_query_note(struct ctl *c, const char *path, const char *name)
 {
 	for (size_t i = 0; c->cfg != NULL && i < c->cfg->n_stores; i++) {
 		const struct rg_store_conf *sc = &c->cfg->stores[i];
-		if (sc->type != RG_STORE_SQLITE || sc->password_query == NULL ||
-		    strcmp(sc->path, path) != 0)
+		const char *where = sc->type == RG_STORE_PGSQL ? sc->conninfo : sc->path;
+		if ((sc->type != RG_STORE_SQLITE && sc->type != RG_STORE_PGSQL) ||
+		    sc->password_query == NULL || where == NULL || strcmp(where, path) != 0)
 			continue;
-		ctl_err("warning: %s: the sqlite store of %s reads it through custom queries; "
+		ctl_err("warning: %s: the %s store of %s reads it through custom queries; "
 			"only the default tables (users, act_as, tenant_authz) were changed: remove "
 			"%s and the grants naming it from the tables that password_query%s%s read",
-			path, c->config_path, name, sc->act_as_query ? ", act_as_query" : "",
+			path, rg_store_type_name(sc->type), c->config_path, name,
+			sc->act_as_query ? ", act_as_query" : "",
 			sc->tenant_authz_query ? ", tenant_authz_query" : "");
 		return;
 	}
 }
 
-/* Map an SQLite failure to a message and an exit code. */
+/* PostgreSQL failures come back as this code, the text in d->pgerr. */
+#define PG_FAILED 0x7f00
+
+/* Map a failure to a message and an exit code. */
 static int db_fail(struct db *d, int rc, const char *what)
 {
+	if (d->pg != NULL || rc == PG_FAILED) {
+		const char *st = d->pgstate;
+		if (strstr(d->pgerr, "does not exist") != NULL && strncmp(st, "42P01", 5) == 0) {
+			ctl_err("%s: %s has no relayguard schema (%s); create it with: relayguardctl "
+				"db init", what, d->path, d->pgerr);
+			return EX_DATAERR;
+		}
+		if (strncmp(st, "42501", 5) == 0 || strncmp(st, "25006", 5) == 0) {
+			ctl_err("%s: %s: %s; connect as a role that may write the tables (-d "
+				"postgresql:CONNINFO)", what, d->path, d->pgerr);
+			return EX_NOPERM;
+		}
+		if (st[0] == '\0' || strncmp(st, "08", 2) == 0 || strncmp(st, "55P03", 5) == 0 ||
+		    strncmp(st, "40", 2) == 0 || strncmp(st, "57", 2) == 0 ||
+		    (d->pg != NULL && PQstatus(d->pg) != CONNECTION_OK)) {
+			ctl_err("%s: %s: %s; nothing changed, try again", what, d->path, d->pgerr);
+			return EX_TEMPFAIL;
+		}
+		ctl_err("%s: %s: %s", what, d->path, d->pgerr);
+		return EX_SOFTWARE;
+	}
 	const char *msg = d->h != NULL ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc);
 
 	switch (rc & 0xff) {
@@ -119,13 +166,87 @@ static int db_fail(struct db *d, int rc, const char *what)
 	}
 }
 
+static void pg_note(struct db *d, const PGresult *res)
+{
+	const char *m = res != NULL ? PQresultErrorMessage(res) : "";
+	const char *st = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (m == NULL || m[0] == '\0')
+		m = PQerrorMessage(d->pg);
+	snprintf(d->pgerr, sizeof(d->pgerr), "%s", m);
+	for (char *p = d->pgerr; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	size_t n = strlen(d->pgerr);
+	while (n > 0 && d->pgerr[n - 1] == ' ')
+		d->pgerr[--n] = '\0';
+	snprintf(d->pgstate, sizeof(d->pgstate), "%s", st != NULL ? st : "");
+}
+
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;	/* "relation ... already exists, skipping" */
+}
+
+/* The password of the store's password_file, into a malloc'd string (or NULL). */
+static char *store_password(const struct rg_store_conf *sc)
+{
+	if (sc == NULL || sc->password_file == NULL)
+		return NULL;
+	FILE *f = fopen(sc->password_file, "re");
+	if (f == NULL) {
+		ctl_err("warning: password_file %s: %s", sc->password_file, strerror(errno));
+		return NULL;
+	}
+	char buf[1024];
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *pw = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return pw;
+}
+
+static int pg_open_db(struct db *d, const struct rg_store_conf *sc)
+{
+	char *pw = store_password(sc);
+	const char *keys[4] = { "dbname", "fallback_application_name", NULL, NULL };
+	const char *vals[4] = { d->path, "relayguardctl", NULL, NULL };
+
+	if (pw != NULL)
+		keys[2] = "password", vals[2] = pw;
+	d->pg = PQconnectdbParams(keys, vals, 1);
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	if (d->pg == NULL || PQstatus(d->pg) != CONNECTION_OK) {
+		pg_note(d, NULL);
+		ctl_err("cannot connect to %s: %s; nothing changed, try again", d->path, d->pgerr);
+		PQfinish(d->pg);
+		d->pg = NULL;
+		return EX_TEMPFAIL;
+	}
+	PQsetNoticeProcessor(d->pg, quiet_notices, NULL);
+	return 0;
+}
+
 static int db_open(struct ctl *c, struct db *d, bool write, bool create, const char *path_arg)
 {
-	int busy, rc;
+	const struct rg_store_conf *sc;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
-	if ((rc = db_target(c, path_arg, &d->path, &busy)) != 0)
+	if ((rc = db_target(c, path_arg, &d->path, &d->busy, &sc)) != 0)
 		return rc;
+	if (sc != NULL ? sc->type == RG_STORE_PGSQL :
+	    strncmp(d->path, PG_PREFIX, strlen(PG_PREFIX)) == 0) {
+		if (sc == NULL)
+			d->path += strlen(PG_PREFIX);
+		return pg_open_db(d, sc);
+	}
 	if (!create && access(d->path, F_OK) != 0) {
 		ctl_err("database %s does not exist; create it with: relayguardctl db init %s",
 			d->path, d->path);
@@ -142,7 +263,7 @@ static int db_open(struct ctl *c, struct db *d, bool write, bool create, const c
 		return rc;
 	}
 	sqlite3_extended_result_codes(d->h, 1);
-	sqlite3_busy_timeout(d->h, busy);
+	sqlite3_busy_timeout(d->h, d->busy);
 	return 0;
 }
 
@@ -151,22 +272,71 @@ static void db_close(struct db *d)
 	if (d->h != NULL)
 		sqlite3_close(d->h);
 	d->h = NULL;
+	PQfinish(d->pg);
+	d->pg = NULL;
+}
+
+/* ?1 .. ?9 → $1 .. $9 (the statements here hold no quoted '?'). */
+static void pg_params(const char *sql, char *out, size_t n)
+{
+	size_t j = 0;
+
+	for (const char *p = sql; *p != '\0' && j + 1 < n; p++)
+		out[j++] = (*p == '?' && p[1] >= '1' && p[1] <= '9') ? '$' : *p;
+	out[j] = '\0';
+}
+
+/* A script of statements (the schema; BEGIN ... ): SQLITE_OK, or an error. */
+static int db_exec(struct db *d, const char *sql)
+{
+	if (d->pg == NULL)
+		return sqlite3_exec(d->h, sql, NULL, NULL, NULL);
+	PGresult *res = PQexec(d->pg, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		pg_note(d, res);
+	PQclear(res);
+	return ok ? SQLITE_OK : PG_FAILED;
 }
 
 /* Run one statement with text parameters ?1..?n; *changes_r = rows changed.
- * Returns SQLITE_DONE / SQLITE_ROW (first row only: *row_r set) or an error code. */
+ * Returns SQLITE_DONE / SQLITE_ROW (there was a row) or an error code. */
 static int db_run(struct db *d, const char *sql, int *changes_r, int n, ...)
 {
-	sqlite3_stmt *st = NULL;
+	const char *vals[4] = { NULL };
 	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n && i < 4; i++)
+		vals[i] = va_arg(ap, const char *);
+	va_end(ap);
+	if (d->pg != NULL) {
+		char text[1024];
+		int nparams = 0;
+		pg_params(sql, text, sizeof(text));
+		for (int i = 1; i <= n; i++) {
+			char tag[4] = { '$', (char)('0' + i), 0, 0 };
+			if (strstr(text, tag) != NULL)
+				nparams = i;
+		}
+		PGresult *res = PQexecParams(d->pg, text, nparams, NULL, vals, NULL, NULL, 0);
+		ExecStatusType st = PQresultStatus(res);
+		int rc = st == PGRES_TUPLES_OK ? (PQntuples(res) > 0 ? SQLITE_ROW : SQLITE_DONE) :
+			 st == PGRES_COMMAND_OK ? SQLITE_DONE : PG_FAILED;
+		if (rc == PG_FAILED)
+			pg_note(d, res);
+		if (changes_r != NULL)
+			*changes_r = atoi(PQcmdTuples(res));
+		PQclear(res);
+		return rc;
+	}
+	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(d->h, sql, -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
 		return rc;
-	va_start(ap, n);
 	for (int i = 1; i <= n && rc == SQLITE_OK; i++)
-		rc = sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-	va_end(ap);
+		rc = sqlite3_bind_text(st, i, vals[i - 1], -1, SQLITE_TRANSIENT);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (changes_r != NULL)
@@ -180,26 +350,36 @@ static bool failed(int rc)
 	return rc != SQLITE_DONE && rc != SQLITE_ROW && rc != SQLITE_OK;
 }
 
+/* A write transaction that waits for other writers at most the busy time. */
 static int begin(struct db *d)
 {
-	int rc = sqlite3_exec(d->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	char sql[80];
+
+	if (d->pg != NULL)
+		snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = %d", d->busy);
+	int rc = db_exec(d, d->pg != NULL ? sql : "BEGIN IMMEDIATE");
 	return rc == SQLITE_OK ? 0 : db_fail(d, rc, "begin transaction");
 }
 
 static int commit(struct db *d)
 {
-	int rc = sqlite3_exec(d->h, "COMMIT", NULL, NULL, NULL);
+	int rc = db_exec(d, "COMMIT");
 	if (rc == SQLITE_OK)
 		return 0;
 	rc = db_fail(d, rc, "commit");
-	sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	db_exec(d, "ROLLBACK");
 	return rc;
 }
 
 static int rollback(struct db *d, int rc)
 {
-	sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	db_exec(d, "ROLLBACK");
 	return rc;
+}
+
+static const char *schema_sql(const struct db *d)
+{
+	return d->pg != NULL ? rg_pgsql_schema_sql : rg_sqlite_schema_sql;
 }
 
 /* Identities and tenant names: printable, no spaces, at most 255 bytes. */
@@ -233,7 +413,7 @@ int cmd_db_init(struct ctl *c)
 		return rc;
 	if ((rc = begin(&d)) != 0)
 		goto out;
-	int r = sqlite3_exec(d.h, rg_sqlite_schema_sql, NULL, NULL, NULL);
+	int r = db_exec(&d, schema_sql(&d));
 	if (r != SQLITE_OK) {
 		rc = rollback(&d, db_fail(&d, r, "create schema"));
 		goto out;
@@ -325,7 +505,7 @@ static int write_op_counts(struct ctl *c, const char *what, const char *const *s
 		goto out;
 	/* the tables of this version (CREATE ... IF NOT EXISTS): a database made
 	 * by an older db init gains the ones added since, e.g. senders */
-	int sr = sqlite3_exec(d.h, rg_sqlite_schema_sql, NULL, NULL, NULL);
+	int sr = db_exec(&d, schema_sql(&d));
 	if (sr != SQLITE_OK) {
 		rc = rollback(&d, db_fail(&d, sr, "update the schema"));
 		goto out;
@@ -449,7 +629,7 @@ static int must_exist(struct ctl *c, const char *sql, const char *what, int miss
 int cmd_act_as_grant(struct ctl *c)
 {
 	static const char *const sqls[] = {
-		"INSERT OR IGNORE INTO act_as(identity, as_identity) VALUES(?1, ?2)", NULL };
+		"INSERT INTO act_as(identity, as_identity) VALUES(?1, ?2) ON CONFLICT DO NOTHING", NULL };
 	const char *path;
 	int rc = must_exist(c, "SELECT 1 FROM users WHERE name = ?1", "act-as grant", EX_NOUSER,
 			    "user", "user add");
@@ -492,7 +672,7 @@ static int sender_args(struct ctl *c, char norm[RG_ADDR_MAX])
 int cmd_sender_grant(struct ctl *c)
 {
 	static const char *const sqls[] = {
-		"INSERT OR IGNORE INTO senders(identity, address) VALUES(?1, ?2)", NULL };
+		"INSERT INTO senders(identity, address) VALUES(?1, ?2) ON CONFLICT DO NOTHING", NULL };
 	char norm[RG_ADDR_MAX];
 	const char *path;
 	int rc = sender_args(c, norm);
@@ -541,13 +721,14 @@ static int domain_args(struct ctl *c, char norm[RG_ADDR_MAX])
 int cmd_domain_add(struct ctl *c)
 {
 	static const char *const sqls[] = {
-		"INSERT OR IGNORE INTO tenant_domains(tenant, domain) VALUES(?1, ?2)", NULL };
+		"INSERT INTO tenant_domains(tenant, domain) SELECT name, CAST(?2 AS TEXT) FROM tenants "
+		"WHERE lower(name) = lower(?1) ON CONFLICT DO NOTHING", NULL };
 	char norm[RG_ADDR_MAX];
 	const char *path;
 	int rc = domain_args(c, norm);
 
 	if (rc == 0)
-		rc = must_exist(c, "SELECT 1 FROM tenants WHERE name = ?1 COLLATE NOCASE",
+		rc = must_exist(c, "SELECT 1 FROM tenants WHERE lower(name) = lower(?1)",
 				"domain add", EX_DATAERR, "tenant", "tenant add");
 	if (rc == 0 && (rc = write_op(c, "domain add", sqls, false, &path)) == 0)
 		printf("domain: tenant %s may use %s\n", c->args[0], c->args[1]);
@@ -557,7 +738,7 @@ int cmd_domain_add(struct ctl *c)
 int cmd_domain_del(struct ctl *c)
 {
 	static const char *const sqls[] = {
-		"DELETE FROM tenant_domains WHERE tenant = ?1 COLLATE NOCASE AND domain = ?2", NULL };
+		"DELETE FROM tenant_domains WHERE lower(tenant) = lower(?1) AND domain = ?2", NULL };
 	char norm[RG_ADDR_MAX];
 	const char *path;
 	int rc = domain_args(c, norm);
@@ -576,7 +757,8 @@ int cmd_domain_del(struct ctl *c)
 
 int cmd_tenant_add(struct ctl *c)
 {
-	static const char *const sqls[] = { "INSERT OR IGNORE INTO tenants(name) VALUES(?1)", NULL };
+	static const char *const sqls[] = {
+		"INSERT INTO tenants(name) VALUES(?1) ON CONFLICT DO NOTHING", NULL };
 	const char *path;
 	int rc = write_op(c, "tenant add", sqls, true, &path);
 
@@ -593,8 +775,9 @@ int cmd_tenant_add(struct ctl *c)
 int cmd_tenant_del(struct ctl *c)
 {
 	static const char *const sqls[] = {
-		"DELETE FROM tenants WHERE name = ?1",
-		"DELETE FROM tenant_authz WHERE tenant = ?1", NULL };
+		"DELETE FROM tenants WHERE lower(name) = lower(?1)",
+		"DELETE FROM tenant_authz WHERE lower(tenant) = lower(?1)",
+		"DELETE FROM tenant_domains WHERE lower(tenant) = lower(?1)", NULL };
 	const char *path;
 	int rc = write_op(c, "tenant del", sqls, true, &path);
 
@@ -611,10 +794,11 @@ int cmd_tenant_grant(struct ctl *c)
 {
 	/* the tenant's own spelling from the tenants table */
 	static const char *const sqls[] = {
-		"INSERT OR IGNORE INTO tenant_authz(tenant, identity) "
-		"SELECT name, ?2 FROM tenants WHERE name = ?1", NULL };
+		"INSERT INTO tenant_authz(tenant, identity) "
+		"SELECT name, CAST(?2 AS TEXT) FROM tenants WHERE lower(name) = lower(?1) "
+		"ON CONFLICT DO NOTHING", NULL };
 	const char *path;
-	int rc = must_exist(c, "SELECT 1 FROM tenants WHERE name = ?1", "tenant grant", EX_DATAERR,
+	int rc = must_exist(c, "SELECT 1 FROM tenants WHERE lower(name) = lower(?1)", "tenant grant", EX_DATAERR,
 			    "tenant", "tenant add");
 
 	if (rc == 0 && (rc = check_name("user name", c->args[1])) == 0 &&
@@ -626,7 +810,7 @@ int cmd_tenant_grant(struct ctl *c)
 int cmd_tenant_revoke(struct ctl *c)
 {
 	static const char *const sqls[] = {
-		"DELETE FROM tenant_authz WHERE tenant = ?1 AND identity = ?2", NULL };
+		"DELETE FROM tenant_authz WHERE lower(tenant) = lower(?1) AND identity = ?2", NULL };
 	const char *path;
 	int rc = write_op(c, "tenant revoke", sqls, true, &path);
 
@@ -642,18 +826,53 @@ int cmd_tenant_revoke(struct ctl *c)
 
 /* ---- listings (read-only) ---- */
 
-static int list(struct ctl *c, const char *what, const char *sql, void (*row)(sqlite3_stmt *))
+/* Run a listing; row() gets each row's columns (NULL for SQL NULL).  The
+ * SQL is SQLite's; for PostgreSQL group_concat( becomes string_agg(. */
+static int list(struct ctl *c, const char *what, const char *sql,
+		void (*row)(const char *const *cols))
 {
 	struct db d;
-	sqlite3_stmt *st = NULL;
 	int rc = db_open(c, &d, false, false, NULL);
 
 	if (rc != 0)
 		return rc;
+	if (d.pg != NULL) {
+		char text[1024];
+		size_t j = 0;
+		for (const char *p = sql; *p != '\0' && j + 12 < sizeof(text); ) {
+			if (strncmp(p, "group_concat(", 13) == 0) {
+				memcpy(text + j, "string_agg(", 11);
+				j += 11;
+				p += 13;
+			} else {
+				text[j++] = *p++;
+			}
+		}
+		text[j] = '\0';
+		PGresult *res = PQexec(d.pg, text);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			pg_note(&d, res);
+			rc = db_fail(&d, PG_FAILED, what);
+		}
+		for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+			const char *cols[3] = { NULL, NULL, NULL };
+			for (int k = 0; k < PQnfields(res) && k < 3; k++)
+				cols[k] = PQgetisnull(res, i, k) ? NULL : PQgetvalue(res, i, k);
+			row(cols);
+		}
+		PQclear(res);
+		db_close(&d);
+		return rc;
+	}
+	sqlite3_stmt *st = NULL;
 	int r = sqlite3_prepare_v2(d.h, sql, -1, &st, NULL);
 	if (r == SQLITE_OK)
-		while ((r = sqlite3_step(st)) == SQLITE_ROW)
-			row(st);
+		while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *cols[3] = { NULL, NULL, NULL };
+			for (int k = 0; k < sqlite3_column_count(st) && k < 3; k++)
+				cols[k] = (const char *)sqlite3_column_text(st, k);
+			row(cols);
+		}
 	if (r != SQLITE_DONE)
 		rc = db_fail(&d, r, what);
 	sqlite3_finalize(st);
@@ -661,44 +880,43 @@ static int list(struct ctl *c, const char *what, const char *sql, void (*row)(sq
 	return rc;
 }
 
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(const char *const *cols, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s != NULL ? s : "";
+	return cols[i] != NULL ? cols[i] : "";
 }
 
-static void user_row(sqlite3_stmt *st)
+static void user_row(const char *const *cols)
 {
-	printf("%s\t%s%s%s\n", col(st, 0), sqlite3_column_int(st, 1) ? "enabled" : "disabled",
-	       sqlite3_column_type(st, 2) != SQLITE_NULL ? "\tact-as=" : "", col(st, 2));
+	printf("%s\t%s%s%s\n", col(cols, 0), rg_sql_text_true(cols[1]) ? "enabled" : "disabled",
+	       cols[2] != NULL ? "\tact-as=" : "", col(cols, 2));
 }
 
 int cmd_user_list(struct ctl *c)
 {
 	return list(c, "user list",
 		    "SELECT u.name, u.enabled, (SELECT group_concat(as_identity, ',') FROM "
-		    "(SELECT as_identity FROM act_as WHERE identity = u.name ORDER BY as_identity)) "
-		    "FROM users u ORDER BY u.name", user_row);
+		    "(SELECT as_identity FROM act_as WHERE identity = u.name ORDER BY as_identity) "
+		    "AS a) FROM users u ORDER BY u.name", user_row);
 }
 
-static void tenant_row(sqlite3_stmt *st)
+static void tenant_row(const char *const *cols)
 {
-	if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-		printf("%s\t(nobody: closed until granted)\n", col(st, 0));
+	if (cols[1] == NULL)
+		printf("%s\t(nobody: closed until granted)\n", col(cols, 0));
 	else
-		printf("%s\t%s\n", col(st, 0), col(st, 1));
+		printf("%s\t%s\n", col(cols, 0), col(cols, 1));
 }
 
-static void sender_row(sqlite3_stmt *st)
+static void sender_row(const char *const *cols)
 {
-	printf("%s\t%s\n", col(st, 0), col(st, 1));
+	printf("%s\t%s\n", col(cols, 0), col(cols, 1));
 }
 
 int cmd_sender_list(struct ctl *c)
 {
 	return list(c, "sender list",
 		    "SELECT identity, group_concat(address, ',') FROM "
-		    "(SELECT identity, address FROM senders ORDER BY identity, address) "
+		    "(SELECT identity, address FROM senders ORDER BY identity, address) AS s "
 		    "GROUP BY identity ORDER BY identity", sender_row);
 }
 
@@ -706,7 +924,7 @@ int cmd_domain_list(struct ctl *c)
 {
 	return list(c, "domain list",
 		    "SELECT tenant, group_concat(domain, ',') FROM "
-		    "(SELECT tenant, domain FROM tenant_domains ORDER BY tenant, domain) "
+		    "(SELECT tenant, domain FROM tenant_domains ORDER BY tenant, domain) AS d "
 		    "GROUP BY tenant ORDER BY tenant", sender_row);
 }
 
@@ -714,6 +932,6 @@ int cmd_tenant_list(struct ctl *c)
 {
 	return list(c, "tenant list",
 		    "SELECT t.name, (SELECT group_concat(identity, ',') FROM "
-		    "(SELECT identity FROM tenant_authz WHERE tenant = t.name ORDER BY identity)) "
-		    "FROM tenants t ORDER BY t.name", tenant_row);
+		    "(SELECT identity FROM tenant_authz WHERE lower(tenant) = lower(t.name) "
+		    "ORDER BY identity) AS a) FROM tenants t ORDER BY t.name", tenant_row);
 }
