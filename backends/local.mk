@@ -32,3 +32,13 @@ librelayguard_a_SOURCES += backends/sqlite_schema.c backends/sqlite_schema.h
 # the vault store in the real daemon, against a stand-in for Vault's KV v2 and AppRole API over TLS
 TESTS += t/vault-store.sh
 EXTRA_DIST += t/vault-store.sh t/vault/vault_standin.py
+
+# the SQL stores' query table: named parameters rewritten for PostgreSQL
+check_PROGRAMS += t/unit/test_sql_queries
+TESTS += t/unit/test_sql_queries
+t_unit_test_sql_queries_SOURCES = t/unit/test_sql_queries.c t/tap.h
+t_unit_test_sql_queries_LDADD = librelayguard.a $(RG_LIBS)
+
+# the PostgreSQL store against a real primary and standby (t/pg-lib.sh)
+TESTS += t/pg-store.sh
+EXTRA_DIST += t/pg-store.sh
