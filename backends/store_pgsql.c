@@ -61,6 +61,25 @@ static const char lag_sql[] =
 	"ELSE GREATEST(0, extract(epoch FROM clock_timestamp() - "
 	"pg_last_xact_replay_timestamp()) * 1000)::bigint END";
 
+/* Statements of our own, prepared after the query table's (numbered on
+ * from RG_SQL_COUNT).  With the default schema, a tenant question is one
+ * round trip instead of two or three: the same tables and conditions as the
+ * default queries of sql_queries.c, asked together. */
+enum { PGI_LAG = RG_SQL_COUNT, PGI_TENANT_AUTHZ, PGI_TENANT_DOMAIN, PGI_END };
+static const struct { const char *what, *sql; int nargs; } internal[PGI_END - RG_SQL_COUNT] = {
+	[PGI_LAG - RG_SQL_COUNT] = { "the standby lag query", lag_sql, 0 },
+	/* no row: tenant unknown; else allowed */
+	[PGI_TENANT_AUTHZ - RG_SQL_COUNT] = { "the tenant query",
+		"SELECT EXISTS (SELECT 1 FROM tenant_authz WHERE lower(tenant) = lower($1) "
+		"AND identity = $2) FROM tenants WHERE lower(name) = lower($1) LIMIT 1", 2 },
+	/* no row: tenant unknown; else has domains, one of $2 (text[]) listed */
+	[PGI_TENANT_DOMAIN - RG_SQL_COUNT] = { "the tenant domain query",
+		"SELECT EXISTS (SELECT 1 FROM tenant_domains WHERE lower(tenant) = lower($1)), "
+		"EXISTS (SELECT 1 FROM tenant_domains WHERE lower(tenant) = lower($1) "
+		"AND domain = ANY ($2::text[])) FROM tenants WHERE lower(name) = lower($1) LIMIT 1",
+		2 },
+};
+
 struct pg_conn {
 	PGconn *pg;		/* NULL: not connected */
 	bool in_use;
@@ -212,8 +231,9 @@ static PGconn *pg_connect(struct pg_store *s, bool check, bool *standby_r, char 
 	*standby_r = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	char name[16];
-	for (int q = 0; q <= RG_SQL_COUNT; q++) {
-		const char *sql = q < RG_SQL_COUNT ? s->sql[q] : lag_sql;
+	for (int q = 0; q < PGI_END; q++) {
+		const char *sql = q < RG_SQL_COUNT ? s->sql[q] :
+				  q == PGI_LAG || !s->custom ? internal[q - RG_SQL_COUNT].sql : NULL;
 		if (sql == NULL)
 			continue;
 		stmt_name(name, sizeof(name), q);
@@ -222,14 +242,14 @@ static PGconn *pg_connect(struct pg_store *s, bool check, bool *standby_r, char 
 			char line[400];
 			one_line(line, sizeof(line), PQerrorMessage(pg));
 			snprintf(msg, n, "%s \"%s\" does not compile: %s%s",
-				 q < RG_SQL_COUNT ? rg_sql_queries[q].key : "the standby lag query",
+				 q < RG_SQL_COUNT ? rg_sql_queries[q].key : internal[q - RG_SQL_COUNT].what,
 				 sql, line, s->custom ? "" :
 				 " (create the schema with: relayguardctl db init)");
 			PQclear(res);
 			goto fail;
 		}
 		PQclear(res);
-		if (!check || q == RG_SQL_COUNT)
+		if (!check || q >= RG_SQL_COUNT)
 			continue;
 		res = PQdescribePrepared(pg, name);
 		int nc = PQnfields(res), lo = rg_sql_queries[q].min_cols,
@@ -338,7 +358,7 @@ static void pool_put(struct pg_store *s, struct pg_conn *c, bool drop, bool lost
 
 enum pg_fail { PG_OK, PG_SQL_ERROR, PG_LOST, PG_TIMEOUT };
 
-/* Send prepared statement q (RG_SQL_COUNT: the lag query) with its
+/* Send prepared statement q (a query of the table, or one of ours) with its
  * parameters and wait for its result, at most until deadline. */
 static enum pg_fail run_prepared(struct pg_store *s, PGconn *pg, int q, const char *const *args,
 				 int nargs, int64_t deadline, PGresult **res_r)
@@ -386,7 +406,7 @@ static enum pg_fail run_prepared(struct pg_store *s, PGconn *pg, int q, const ch
 	}
 	ExecStatusType st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK) {
-		set_err(s, q < RG_SQL_COUNT ? rg_sql_queries[q].key : "standby lag query",
+		set_err(s, q < RG_SQL_COUNT ? rg_sql_queries[q].key : internal[q - RG_SQL_COUNT].what,
 			res ? PQresultErrorMessage(res) : PQerrorMessage(pg));
 		PQclear(res);
 		return PQstatus(pg) == CONNECTION_BAD ? PG_LOST : PG_SQL_ERROR;
@@ -404,7 +424,7 @@ static enum pg_fail check_lag(struct pg_store *s, struct pg_conn *c, int64_t dea
 
 	if (s->max_lag_ms <= 0 || !c->standby)
 		return PG_OK;
-	if ((f = run_prepared(s, c->pg, RG_SQL_COUNT, NULL, 0, deadline, &res)) != PG_OK)
+	if ((f = run_prepared(s, c->pg, PGI_LAG, NULL, 0, deadline, &res)) != PG_OK)
 		return f;
 	bool unknown = PQntuples(res) != 1 || PQgetisnull(res, 0, 0);
 	long long lag = unknown ? -1 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -428,11 +448,12 @@ static enum pg_fail check_lag(struct pg_store *s, struct pg_conn *c, int64_t dea
 /* Run query q with args ($1, $2).  A connection found lost is replaced and
  * the query tried once more.  *res_r: the rows (PQclear it).  0, or -1 with
  * pg_errbuf set. */
-static int pg_query(struct pg_store *s, enum rg_sql_q q, const char *a1, const char *a2,
+static int pg_query(struct pg_store *s, int q, const char *a1, const char *a2,
 		    PGresult **res_r)
 {
 	const char *args[2] = { a1, a2 };
-	int nargs = rg_sql_queries[q].params[1] != NULL ? 2 : 1;
+	int nargs = q >= RG_SQL_COUNT ? internal[q - RG_SQL_COUNT].nargs :
+		    rg_sql_queries[q].params[1] != NULL ? 2 : 1;
 	int64_t deadline = now_ms() + s->timeout_ms;
 
 	*res_r = NULL;
@@ -440,6 +461,7 @@ static int pg_query(struct pg_store *s, enum rg_sql_q q, const char *a1, const c
 		struct pg_conn *c = pool_get(s);
 		if (c == NULL)
 			return -1;
+		rg_stats_inc("store.pgsql.query");
 		enum pg_fail f = check_lag(s, c, deadline);
 		if (f == PG_OK)
 			f = run_prepared(s, c->pg, q, args, nargs, deadline, res_r);
@@ -588,9 +610,19 @@ static enum rg_lookup pg_tenant_authz(struct rg_store *st, const char *tenant, c
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
 
 	*allowed_r = false;
-	if (s->sql[RG_SQL_TENANT] != NULL)
+	if (!s->custom) {
+		PGresult *res;
+		if (pg_query(s, PGI_TENANT_AUTHZ, tenant, user, &res) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else if (PQntuples(res) > 0) {
+			r = RG_LOOKUP_FOUND;
+			*allowed_r = col_true(res, 0);
+		}
+		PQclear(res);
+	} else if (s->sql[RG_SQL_TENANT] != NULL) {
 		r = pg_ask(s, RG_SQL_TENANT, NULL, NULL, tenant, NULL, NULL);
-	if (r == RG_LOOKUP_FOUND) {
+	}
+	if (r == RG_LOOKUP_FOUND && s->custom) {
 		enum rg_lookup a = pg_ask(s, RG_SQL_TENANT_AUTHZ, user, NULL, tenant, NULL, NULL);
 		if (a == RG_LOOKUP_ERROR)
 			r = RG_LOOKUP_ERROR;
@@ -629,6 +661,27 @@ static enum rg_lookup pg_sender_has_owner(struct rg_store *st, const char *grant
 	return r;
 }
 
+/* keys as a PostgreSQL array literal: {"a.example","*.example"} */
+static void text_array(char *out, size_t n, char keys[][RG_ADDR_MAX], size_t nk)
+{
+	size_t j = 0;
+
+	out[j++] = '{';
+	for (size_t k = 0; k < nk && j + 4 < n; k++) {
+		if (k > 0)
+			out[j++] = ',';
+		out[j++] = '"';
+		for (const char *p = keys[k]; *p != '\0' && j + 4 < n; p++) {
+			if (*p == '"' || *p == '\\')
+				out[j++] = '\\';
+			out[j++] = *p;
+		}
+		out[j++] = '"';
+	}
+	out[j++] = '}';
+	out[j] = '\0';
+}
+
 /* Does the store know tenant, and may its mail use domain (the domain, or
  * a *.parent entry; a tenant without domains may use any)? */
 static enum rg_lookup pg_tenant_domain(struct rg_store *st, const char *tenant,
@@ -640,6 +693,19 @@ static enum rg_lookup pg_tenant_domain(struct rg_store *st, const char *tenant,
 	size_t nk = rg_tenant_domain_keys(domain, keys, 16);
 
 	*allowed_r = false;
+	if (!s->custom) {
+		char arr[16 * (RG_ADDR_MAX + 3) + 3];
+		PGresult *res;
+		text_array(arr, sizeof(arr), keys, nk);
+		if (pg_query(s, PGI_TENANT_DOMAIN, tenant, arr, &res) < 0) {
+			r = RG_LOOKUP_ERROR;
+		} else if (PQntuples(res) > 0) {
+			r = RG_LOOKUP_FOUND;
+			*allowed_r = !col_true(res, 0) || col_true(res, 1);	/* no domains: any */
+		}
+		PQclear(res);
+		goto out;
+	}
 	if (s->sql[RG_SQL_TENANT] != NULL)
 		r = pg_ask(s, RG_SQL_TENANT, NULL, NULL, tenant, NULL, NULL);
 	if (r == RG_LOOKUP_FOUND && s->sql[RG_SQL_TENANT_DOMAINS] != NULL) {
@@ -659,6 +725,7 @@ static enum rg_lookup pg_tenant_domain(struct rg_store *st, const char *tenant,
 	} else if (r == RG_LOOKUP_FOUND) {
 		*allowed_r = true;	/* custom queries without domains */
 	}
+out:
 	if (r == RG_LOOKUP_ERROR) {
 		*allowed_r = false;
 		*error_r = pg_errbuf;

@@ -51,6 +51,13 @@ bench-postfix: bench/null_milter$(EXEEXT) relayguard$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	  bash $(top_srcdir)/bench/postfix-throughput.sh $(BENCH_POSTFIX_FLAGS)
 
+# a fleet: the PostgreSQL store beside SQLite, and Redis counters (round trips counted on the servers)
+BENCH_TARGETS += bench-fleet
+EXTRA_DIST += bench/bench_fleet.sh
+bench-fleet: bench/bench_auth$(EXEEXT) bench/milter_load$(EXEEXT) bench/null_syslog$(EXEEXT) \
+		relayguard$(EXEEXT) relayguardctl$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	  bash $(top_srcdir)/bench/bench_fleet.sh
 # SASL service: relayguard vs Dovecot's auth service, Dovecot auth protocol load (authd owner)
 EXTRA_PROGRAMS += bench/bench_auth
 BENCH_TARGETS += bench-auth

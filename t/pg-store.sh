@@ -50,6 +50,14 @@ EOF
 }
 conf a "host=127.0.0.1,127.0.0.1 port=$PP,$SP dbname=mail user=relayguard connect_timeout=2" ""
 conf s "host=127.0.0.1 port=$SP dbname=mail user=relayguard" "max_standby_lag_ms = 1000;"
+# C: custom queries (the default tables, asked one question at a time)
+conf c "host=127.0.0.1 port=$PP dbname=mail user=relayguard" '
+  password_query = "SELECT password, enabled FROM users WHERE name = :user";
+  tenant_query = "SELECT 1 FROM tenants WHERE lower(name) = lower(:tenant)";
+  tenant_authz_query = "SELECT 1 FROM tenant_authz WHERE lower(tenant) = lower(:tenant) AND identity = :user";
+  tenant_domain_query = "SELECT 1 FROM tenant_domains WHERE lower(tenant) = lower(:tenant) AND domain = :domain";
+  tenant_domains_query = "SELECT 1 FROM tenant_domains WHERE lower(tenant) = lower(:tenant) LIMIT 1";'
+
 
 # ---- relayguard -n: what the conninfo and the queries may hold ----
 conf bad1 "host=127.0.0.1 port=$PP dbname=mail user=relayguard password=rg-secret" ""
@@ -125,13 +133,29 @@ rg_start_or_bail "$W/a.conf" "$W/a.log" "$W/a.auth" "$W/a.milter"
 A_PID=$RG_PID
 rg_start_or_bail "$W/s.conf" "$W/s.log" "$W/s.auth" "$W/s.milter"
 S_PID=$RG_PID
-for i in a s; do
+rg_start_or_bail "$W/c.conf" "$W/c.log" "$W/c.auth" "$W/c.milter"
+C_PID=$RG_PID
+for i in a s c; do
 	is "$(dv $i alice alice-pw)" "OK 1 user=alice" "$i: alice logs in"
 	is "$(dv $i alice wrong)" "FAIL 1 reason=Authentication failed" "$i: a wrong password fails"
 	is "$(dv $i nobody x)" "FAIL 1 reason=Authentication failed" "$i: an unknown user fails"
 	like "$(msg $i alice acme)" 'eoh accept' "$i: alice's mail for tenant acme is accepted"
 	like "$(msg $i carol acme)" 'eoh replycode 550 5.7.1 Sender is not authorized for tenant acme' "$i: carol's is refused (not granted acme)"
 done
+fromd() { # INSTANCE FROM-ADDRESS: alice's mail for acme with that From:
+	python3 "$top_srcdir/t/milter/milter_client.py" "$W/$1.milter" negotiate \
+		"macro:C:j=mx.relayguard.test,{daemon_name}=submission" connect:client.example:192.0.2.7 \
+		"macro:H:{tls_version}=TLSv1.3,{cipher}=TLS_AES_256_GCM_SHA384,{cipher_bits}=256" \
+		helo:client.example "macro:M:i=Q3,{auth_type}=PLAIN,{auth_authen}=alice" \
+		"mail:$2" "header:From:$2" "header:X-Tenant:acme" eoh quit 2>&1 | tr '\n' '|'
+}
+out=$(actl domain add acme '*.example.test')
+ok $? "domain add acme *.example.test" || diag "$out"
+for i in a c; do
+	like "$(fromd $i alice@mx.example.test)" 'eoh accept' "$i: From: a subdomain of the tenant's *.example.test is accepted"
+	like "$(fromd $i alice@other.test)" 'eoh replycode 550' "$i: From: a domain the tenant does not list is refused"
+done
+rg_stop "$C_PID"
 wait_until 10 sh -c "[ \"\$(\"$DV\" \"$W/s.auth\" plain bob bob-pw 2>&1)\" = 'OK 1 user=bob' ]"
 ok $? "s: bob logs in (read on the standby)"
 
