@@ -784,8 +784,11 @@ static int pg_foreach_hash(struct rg_store *st,
 		return 0;
 	struct pg_conn *c = pool_get(s);
 	if (c == NULL) {
-		rg_error_r(error_r, "%s", pg_errbuf);
-		return -1;
+		/* the database is down, not the config wrong: said, not refused
+		 * (the store opened with the same warning) */
+		rg_log(LOG_WARNING, "store %s: the stored hashes were not checked: %s", s->label,
+		       pg_errbuf);
+		return 0;
 	}
 	PGresult *res = PQexec(c->pg, "SELECT name, password FROM users ORDER BY name");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

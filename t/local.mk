@@ -4,7 +4,7 @@ E2E_LIBS = t/e2e/postfix-lib.sh t/e2e/e2e-lib.sh t/e2e/smtp_session.py t/e2e/smt
 E2E_TESTS = t/e2e/postfix-harness.sh t/e2e/auth-postfix.sh t/e2e/milter-postfix.sh \
 	t/e2e/senders-postfix.sh t/e2e/egress-postfix.sh t/e2e/dkim-postfix.sh \
 	t/e2e/revoke-postfix.sh t/e2e/auth-idle-postfix.sh t/e2e/guard-postfix.sh \
-	t/e2e/guard-policyd-postfix.sh \
+	t/e2e/guard-policyd-postfix.sh t/e2e/pg-postfix.sh \
 	t/e2e/demo-check.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_LIBS) $(E2E_TESTS) demo/run-demo.sh

@@ -127,6 +127,9 @@ ok $? "... given in ${el} ms, not after the 3 s the query would take"
 like "$(cat "$W/t.log")" 'no answer within 300 ms \(query_timeout_ms\)' "... and the log names query_timeout_ms"
 is "$("$DV" "$W/t.auth" plain alice alice-pw 2>&1)" "CLOSED" "the next one too (a new connection, the same slow query)"
 like "$(mailfrom t alice)" 'mail continue' "the milter's state query on the same pool still answers"
+out=$("$DV" "$W/t.auth" concurrent 4 alice alice-pw 2>&1)
+is "$out" "ok=0 fail=0 closed=4" "4 logins at once on a pool of 1, each query slower than the timeout: 4 temporary failures"
+like "$(cat "$W/t.log")" 'all 1 connections busy for 300 ms' "... those waiting for the one connection give up after query_timeout_ms and say so"
 rg_stop "$RG_PID"
 
 rg_start_or_bail "$W/a.conf" "$W/a.log" "$W/a.auth" "$W/a.milter"
@@ -201,6 +204,9 @@ loader &
 LOADER=$!
 track $LOADER
 sleep 1
+conns=$(pg_sql "$W/primary" "$PP" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'relayguard'")
+test "$conns" -ge 1 && test "$conns" -le 9
+ok $? "under load, relayguard holds at most pool_size connections per daemon ($conns on the primary for A, S and the others: pool_size 3 each)"
 pg_stop "$W/primary"
 ok $? "primary stopped (fast shutdown, by PID)"
 t_stop=$(date +%s%N)
@@ -233,8 +239,14 @@ ok $? "no server answering: only temporary failures ($n_temp for alice, 0 logins
 first=$(awk -v t="$t_back" '$1 > t && $2 == "alice" && $3 == "ok" { print $1; exit }' "$W/load.log")
 diag "recovery: first normal answer $(( (first - t_back) / 1000000 )) ms after pg_ctl start was called; load: $(wc -l <"$W/load.log") answers"
 like "$(cat "$W/a.log")" 'no server answers' "A's log says no PostgreSQL server answers"
-diag "A's temporary failures by reason:"
-diag "$(grep -o "result=tempfail reason=.*" "$W/a.log" | sed "s/.*Is the server running on that host and accepting TCP\/IP connections? /.../" | cut -c1-300 | sed "s/[0-9]\{4,\}/N/g" | sort | uniq -c | sort -rn | head -8)"
+n_tf=$(( $(cnt 0 $END alice temp) + $(cnt 0 $END bob temp) + $(cnt 0 $END bob-mail temp) ))
+n_ce=$("$CTL" -c "$W/a.conf" stats 2>/dev/null | awk '$1 == "store.pgsql.connect_error" { print $2 }')
+test "${n_ce:-0}" -ge 1 && test "$n_ce" -lt "$n_tf"
+ok $? "while no server answers, A tries to connect at most every 250 ms, not at each lookup ($n_ce failed connects for $n_tf temporary failures)"
 rg_stop "$A_PID"
 rg_stop "$S_PID"
+pg_stop "$W/primary"
+out=$("$RG" -n -c "$W/a.conf" 2>&1)
+ok $? "relayguard -n with no server answering: the config is still checked (exit 0)" || diag "$out"
+like "$out" 'store pg-a: no server answers.*lookups fail temporarily until one does' "... with a warning that says so"
 done_testing
