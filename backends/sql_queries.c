@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mailbox.h"
+
 /* Tenant names compare case-insensitively (as in the config): SQLite's
  * columns are COLLATE NOCASE, PostgreSQL's queries compare lower(). */
 const struct rg_sql_query rg_sql_queries[RG_SQL_COUNT] = {
@@ -96,6 +98,52 @@ int rg_sql_choose(const struct rg_store_conf *conf, int dialect, const char *sql
 		return -1;
 	}
 	return 0;
+}
+
+enum rg_lookup rg_sql_tenant_domain(rg_sql_ask_fn ask, void *ctx, const char *const *sql,
+				    const char *tenant, const char *domain, bool *allowed_r)
+{
+	char keys[16][RG_ADDR_MAX];
+	size_t nk = rg_tenant_domain_keys(domain, keys, 16);
+	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
+
+	*allowed_r = false;
+	if (sql[RG_SQL_TENANT] != NULL)
+		r = ask(ctx, RG_SQL_TENANT, tenant, NULL);
+	if (r != RG_LOOKUP_FOUND)
+		return r;
+	if (sql[RG_SQL_TENANT_DOMAINS] == NULL) {
+		*allowed_r = true;	/* custom queries without domains */
+		return r;
+	}
+	enum rg_lookup any = ask(ctx, RG_SQL_TENANT_DOMAINS, tenant, NULL);
+	if (any == RG_LOOKUP_ERROR)
+		return RG_LOOKUP_ERROR;
+	*allowed_r = any == RG_LOOKUP_NOTFOUND;	/* no domains: any */
+	for (size_t k = 0; !*allowed_r && k < nk && sql[RG_SQL_TENANT_DOMAIN] != NULL; k++) {
+		enum rg_lookup a = ask(ctx, RG_SQL_TENANT_DOMAIN, tenant, keys[k]);
+		if (a == RG_LOOKUP_ERROR) {
+			*allowed_r = false;
+			return RG_LOOKUP_ERROR;
+		}
+		*allowed_r = a == RG_LOOKUP_FOUND;
+	}
+	return r;
+}
+
+int rg_sql_domain_tenant_row(int row, const char *tenant, const char *key, char *out, size_t n,
+			     char *err, size_t errlen)
+{
+	if (tenant == NULL)
+		tenant = "";
+	if (row == 0) {
+		snprintf(out, n, "%s", tenant);
+		return 0;
+	}
+	if (strcasecmp(out, tenant) == 0)
+		return 0;
+	snprintf(err, errlen, "domain entry %s belongs to two tenants (%s and %s)", key, out, tenant);
+	return -1;
 }
 
 bool rg_sql_text_true(const char *v)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "config.h"
+#include "lookup.h"
 
 enum rg_sql_q {
 	RG_SQL_PASSWORD, RG_SQL_ACT_AS, RG_SQL_TENANT, RG_SQL_TENANT_AUTHZ, RG_SQL_STATE,
@@ -36,6 +37,26 @@ void rg_sql_given(const struct rg_store_conf *conf, const char *given[RG_SQL_COU
  * without password_query; tenant_query without tenant_authz_query). */
 int rg_sql_choose(const struct rg_store_conf *conf, int dialect, const char *sql_r[RG_SQL_COUNT],
 		  bool *custom_r, char *err, size_t errlen);
+
+/* An existence question (tenant_query, tenant_domains_query,
+ * tenant_domain_query) asked of a store for tenant and domain (NULL when q
+ * takes none): FOUND with a row, NOTFOUND, ERROR. */
+typedef enum rg_lookup (*rg_sql_ask_fn)(void *ctx, enum rg_sql_q q, const char *tenant,
+					const char *domain);
+
+/* May tenant's mail use domain, asked through ask with the store's queries
+ * (sql: the texts in use, NULL = off)?  The tenant must be known; a tenant
+ * without domains (or a store without domain queries) allows any; else the
+ * domain itself or one of its *.parent entries must be listed.  FOUND with
+ * *allowed_r, NOTFOUND (tenant unknown or no tenant queries), ERROR. */
+enum rg_lookup rg_sql_tenant_domain(rg_sql_ask_fn ask, void *ctx, const char *const *sql,
+				    const char *tenant, const char *domain, bool *allowed_r);
+
+/* A row of domain_tenant_query for the entry key: the first (row 0) names
+ * the tenant (copied to out); a later one naming another tenant makes the
+ * entry ambiguous: -1 with err.  0 otherwise. */
+int rg_sql_domain_tenant_row(int row, const char *tenant, const char *key, char *out, size_t n,
+			     char *err, size_t errlen);
 
 /* An "enabled" value given as text: yes/y/true/t/on or a non-zero integer
  * is true; anything else (empty, no, 0, garbage) is false: fail closed. */

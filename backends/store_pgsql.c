@@ -661,6 +661,13 @@ static enum rg_lookup pg_sender_has_owner(struct rg_store *st, const char *grant
 	return r;
 }
 
+/* rg_sql_ask_fn over this store's queries (custom mode). */
+static enum rg_lookup pg_ask_sql(void *ctx, enum rg_sql_q q, const char *tenant,
+				 const char *domain)
+{
+	return pg_ask(ctx, q, NULL, NULL, tenant, NULL, domain);
+}
+
 /* keys as a PostgreSQL array literal: {"a.example","*.example"} */
 static void text_array(char *out, size_t n, char keys[][RG_ADDR_MAX], size_t nk)
 {
@@ -706,25 +713,8 @@ static enum rg_lookup pg_tenant_domain(struct rg_store *st, const char *tenant,
 		PQclear(res);
 		goto out;
 	}
-	if (s->sql[RG_SQL_TENANT] != NULL)
-		r = pg_ask(s, RG_SQL_TENANT, NULL, NULL, tenant, NULL, NULL);
-	if (r == RG_LOOKUP_FOUND && s->sql[RG_SQL_TENANT_DOMAINS] != NULL) {
-		enum rg_lookup any = pg_ask(s, RG_SQL_TENANT_DOMAINS, NULL, NULL, tenant, NULL,
-					    NULL);
-		if (any == RG_LOOKUP_ERROR)
-			r = RG_LOOKUP_ERROR;
-		*allowed_r = any == RG_LOOKUP_NOTFOUND;	/* no domains: any */
-		for (size_t k = 0; r == RG_LOOKUP_FOUND && !*allowed_r && k < nk &&
-		     s->sql[RG_SQL_TENANT_DOMAIN] != NULL; k++) {
-			enum rg_lookup a = pg_ask(s, RG_SQL_TENANT_DOMAIN, NULL, NULL, tenant, NULL,
-						  keys[k]);
-			if (a == RG_LOOKUP_ERROR)
-				r = RG_LOOKUP_ERROR;
-			*allowed_r = a == RG_LOOKUP_FOUND;
-		}
-	} else if (r == RG_LOOKUP_FOUND) {
-		*allowed_r = true;	/* custom queries without domains */
-	}
+	r = rg_sql_tenant_domain(pg_ask_sql, s, (const char *const *)s->sql, tenant, domain,
+				 allowed_r);
 out:
 	if (r == RG_LOOKUP_ERROR) {
 		*allowed_r = false;
@@ -753,14 +743,13 @@ static enum rg_lookup pg_domain_tenant(struct rg_store *st, const char *domain, 
 		}
 		for (int row = 0; row < PQntuples(res) && r != RG_LOOKUP_ERROR; row++) {
 			const char *t = PQgetisnull(res, row, 0) ? "" : PQgetvalue(res, row, 0);
-			if (row == 0) {
-				snprintf(out, n, "%s", t);
-				r = t[0] != '\0' ? RG_LOOKUP_FOUND : RG_LOOKUP_NOTFOUND;
-			} else if (strcasecmp(out, t) != 0) {
-				snprintf(pg_errbuf, sizeof(pg_errbuf), "postgresql %.100s: domain entry %s "
-					 "belongs to two tenants (%s and %s)", s->label, keys[k], out,
-					 t);
+			char why[400];
+			if (rg_sql_domain_tenant_row(row, t, keys[k], out, n, why, sizeof(why)) < 0) {
+				snprintf(pg_errbuf, sizeof(pg_errbuf), "postgresql %.100s: %s", s->label,
+					 why);
 				r = RG_LOOKUP_ERROR;
+			} else if (row == 0) {
+				r = t[0] != '\0' ? RG_LOOKUP_FOUND : RG_LOOKUP_NOTFOUND;
 			}
 		}
 		PQclear(res);

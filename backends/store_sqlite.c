@@ -903,6 +903,12 @@ static enum rg_lookup sq_sender_has_owner(struct rg_store *st, const char *grant
 	return sq_sender(st, RG_SQL_SENDER_OWNER, NULL, grant, error_r);
 }
 
+/* rg_sql_ask_fn over this store's prepared statements (lock held). */
+static enum rg_lookup sq_ask(void *ctx, enum rg_sql_q q, const char *tenant, const char *domain)
+{
+	return sq_exists(ctx, q, NULL, NULL, tenant, domain);
+}
+
 /* Does the store know tenant, and may its mail use domain?  One read
  * transaction: tenant known, has domains, the domain or a *.parent listed. */
 static enum rg_lookup sq_tenant_domain(struct rg_store *st, const char *tenant,
@@ -910,8 +916,6 @@ static enum rg_lookup sq_tenant_domain(struct rg_store *st, const char *tenant,
 {
 	struct sq_store *s = st->priv;
 	enum rg_lookup r = RG_LOOKUP_NOTFOUND;
-	char keys[16][RG_ADDR_MAX];
-	size_t nk = rg_tenant_domain_keys(domain, keys, 16);
 
 	*allowed_r = false;
 	if (memo_answer(s, RG_SQL_TENANT_DOMAIN, tenant, domain, &r, allowed_r, NULL))
@@ -928,24 +932,10 @@ static enum rg_lookup sq_tenant_domain(struct rg_store *st, const char *tenant,
 		if (sq_begin(s) < 0) {
 			r = RG_LOOKUP_ERROR;
 		} else {
-			r = sq_exists(s, RG_SQL_TENANT, NULL, NULL, tenant, NULL);
-			if (r == RG_LOOKUP_FOUND && s->stmt[RG_SQL_TENANT_DOMAINS] != NULL) {
-				enum rg_lookup any = sq_exists(s, RG_SQL_TENANT_DOMAINS, NULL, NULL, tenant,
-							       NULL);
-				if (any == RG_LOOKUP_ERROR)
-					r = RG_LOOKUP_ERROR;
-				*allowed_r = any == RG_LOOKUP_NOTFOUND;	/* no domains: any */
-				for (size_t k = 0; r == RG_LOOKUP_FOUND && !*allowed_r && k < nk &&
-				     s->stmt[RG_SQL_TENANT_DOMAIN] != NULL; k++) {
-					enum rg_lookup a = sq_exists(s, RG_SQL_TENANT_DOMAIN, NULL, NULL,
-								     tenant, keys[k]);
-					if (a == RG_LOOKUP_ERROR)
-						r = RG_LOOKUP_ERROR;
-					*allowed_r = a == RG_LOOKUP_FOUND;
-				}
-			} else if (r == RG_LOOKUP_FOUND) {
-				*allowed_r = true;	/* custom queries without domains */
-			}
+			const char *on[RG_SQL_COUNT];
+			for (int q = 0; q < RG_SQL_COUNT; q++)
+				on[q] = s->stmt[q] != NULL ? s->sql[q] : NULL;
+			r = rg_sql_tenant_domain(sq_ask, s, on, tenant, domain, allowed_r);
 			sq_read_version(s, &v);
 			if (sq_end(s) < 0)
 				r = RG_LOOKUP_ERROR;
@@ -1000,12 +990,11 @@ static enum rg_lookup sq_domain_tenant(struct rg_store *st, const char *domain, 
 					if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
 						break;
 					const char *t = (const char *)sqlite3_column_text(stmt, 0);
-					if (rows++ == 0)
-						snprintf(out, n, "%s", t != NULL ? t : "");
-					else if (t == NULL || strcasecmp(out, t) != 0) {
-						snprintf(sq_errbuf, sizeof(sq_errbuf), "%s: domain entry "
-							 "%s belongs to two tenants (%s and %s)", s->path,
-							 keys[k], out, t ? t : "");
+					char why[400];
+					if (rg_sql_domain_tenant_row(rows++, t, keys[k], out, n, why,
+								     sizeof(why)) < 0) {
+						snprintf(sq_errbuf, sizeof(sq_errbuf), "%.150s: %s", s->path,
+							 why);
 						r = RG_LOOKUP_ERROR;
 						break;
 					}
