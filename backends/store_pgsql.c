@@ -48,6 +48,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "secretfile.h"
 #include "mailbox.h"
 #include "sql_queries.h"
 #include "stats.h"
@@ -131,30 +132,14 @@ static void set_err(const struct pg_store *s, const char *what, const char *libp
 		 line[0] ? ": " : "", line);
 }
 
-/* The password: the first line of password_file (NULL file: none).  0, or
- * -1 with msg.  *pw_r is malloc'd; wipe and free it. */
-static int read_password(const struct pg_store *s, char **pw_r, char *msg, size_t n)
+/* The password from password_file (NULL file: none): into pw (n bytes,
+ * for the caller to wipe).  0, or -1 with msg. */
+static int read_password(const struct pg_store *s, char *pw, size_t n, char *msg, size_t msglen)
 {
-	*pw_r = NULL;
+	pw[0] = '\0';
 	if (s->password_file == NULL)
 		return 0;
-	FILE *f = fopen(s->password_file, "re");
-	if (f == NULL) {
-		snprintf(msg, n, "password_file %s: %s", s->password_file, strerror(errno));
-		return -1;
-	}
-	char buf[1024];
-	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[len] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	*pw_r = strdup(buf);
-	sodium_memzero(buf, sizeof(buf));
-	if (*pw_r == NULL) {
-		snprintf(msg, n, "out of memory");
-		return -1;
-	}
-	return 0;
+	return rg_secret_file_read(s->password_file, pw, n, NULL, msg, msglen) == 0 ? 0 : -1;
 }
 
 /* Run one statement on a fresh connection (setup and checks; blocking, the
@@ -183,15 +168,15 @@ static void stmt_name(char *out, size_t n, int q)
  * each query's columns (at open).  The connection, or NULL with msg. */
 static PGconn *pg_connect(struct pg_store *s, bool check, bool *standby_r, char *msg, size_t n)
 {
-	char *pw = NULL;
+	char pw[1024];
 	char timeout[16], options[96];
 	const char *keys[8], *vals[8];
 	int k = 0;
 
-	if (read_password(s, &pw, msg, n) < 0)
+	if (read_password(s, pw, sizeof(pw), msg, n) < 0)
 		return NULL;
 	keys[k] = "dbname", vals[k++] = s->conninfo;	/* expanded: the conninfo */
-	if (pw != NULL)
+	if (pw[0] != '\0')
 		keys[k] = "password", vals[k++] = pw;
 	if (!s->has_connect_timeout) {
 		/* libpq counts whole seconds, at least 2 */
@@ -207,10 +192,7 @@ static PGconn *pg_connect(struct pg_store *s, bool check, bool *standby_r, char 
 	keys[k] = "fallback_application_name", vals[k++] = "relayguard";
 	keys[k] = NULL, vals[k] = NULL;
 	PGconn *pg = PQconnectdbParams(keys, vals, 1);
-	if (pw != NULL) {
-		sodium_memzero(pw, strlen(pw));
-		free(pw);
-	}
+	sodium_memzero(pw, sizeof(pw));
 	if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
 		char line[400];
 		one_line(line, sizeof(line), pg ? PQerrorMessage(pg) : "out of memory");

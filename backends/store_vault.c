@@ -41,6 +41,7 @@
 #include "store.h"
 #include "error.h"
 #include "log.h"
+#include "secretfile.h"
 #include "mailbox.h"
 
 #include <curl/curl.h>
@@ -134,52 +135,16 @@ static long long now_ms(void)
 
 /* ---- files holding secrets ------------------------------------------------ */
 
-/* Read a token or id file: one line, surrounding white space dropped.
- * 0 with the value in out; -1 with *error_r. */
+/* A token or id file (common/secretfile.h).  0, or -1 with *error_r. */
 static int read_secret_file(const char *path, char *out, size_t n, struct stat *st_r,
 			    const char **error_r)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got = 0, r;
+	char err[512];
 
-	out[0] = '\0';
-	if (fd < 0) {
-		*error_r = errf("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (st_r != NULL && fstat(fd, st_r) != 0) {
-		*error_r = errf("cannot stat %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	while ((size_t)got < n - 1 && (r = read(fd, out + got, n - 1 - (size_t)got)) > 0)
-		got += r;
-	close(fd);
-	out[got] = '\0';
-	if ((size_t)got == n - 1) {
-		sodium_memzero(out, n);
-		*error_r = errf("%s: longer than %zu bytes", path, n - 2);
-		return -1;
-	}
-	size_t a = 0, b = (size_t)got;
-	while (a < b && strchr(" \t\r\n", out[a]) != NULL)
-		a++;
-	while (b > a && strchr(" \t\r\n", out[b - 1]) != NULL)
-		b--;
-	memmove(out, out + a, b - a);
-	sodium_memzero(out + (b - a), (size_t)got - (b - a));
-	out[b - a] = '\0';
-	for (size_t i = 0; out[i]; i++)
-		if ((unsigned char)out[i] < 0x21 || (unsigned char)out[i] == 0x7f) {
-			sodium_memzero(out, n);
-			*error_r = errf("%s: more than one line, or a control character", path);
-			return -1;
-		}
-	if (out[0] == '\0') {
-		*error_r = errf("%s is empty", path);
-		return -1;
-	}
-	return 0;
+	if (rg_secret_file_read(path, out, n, st_r, err, sizeof(err)) == 0)
+		return 0;
+	*error_r = errf("%s", err);
+	return -1;
 }
 
 /* ---- HTTP ------------------------------------------------------------------- */

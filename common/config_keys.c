@@ -260,7 +260,7 @@ static const struct rg_key store_keys[] = {
 		  "order; a password in it is refused: use password_file" },
 	{ .name = "password_file", .type = RG_KEY_STRING, .flags = RG_KF_NONEMPTY,
 	  .check = rg_check_path, .offset = offsetof(S, password_file), .types = ST(RG_STORE_PGSQL),
-	  .desc = "postgresql: file holding the database password (first line), read at each "
+	  .desc = "postgresql: file holding the database password (one line), read at each "
 		  "connection (default: none, e.g. peer or certificate authentication)" },
 	{ .name = "pool_size", .type = RG_KEY_INT, .def_int = 4, .min = 1, .max = 256,
 	  .offset = offsetof(S, pool_size), .types = ST(RG_STORE_PGSQL),

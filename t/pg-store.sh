@@ -94,6 +94,9 @@ like "$out" 'alice' "relayguardctl reads through the store's own conninfo and pa
 
 out=$("$RG" -n -c "$W/a.conf" 2>&1)
 ok $? "relayguard -n accepts the postgresql store (queries prepared and checked)" || diag "$out"
+sed "s|$W/pg.pass|$W/missing.pass|" "$W/a.conf" >"$W/bad6.conf"
+out=$("$RG" -n -c "$W/bad6.conf" 2>&1)
+is "$?" 1 "-n refuses a password_file that cannot be read" && like "$out" "cannot open $W/missing.pass" "... and names it"
 conf bad5 "host=127.0.0.1 port=$PP dbname=mail user=relayguard" 'password_query = "SELECT password, enabled, name FROM users WHERE name = :user";'
 out=$("$RG" -n -c "$W/bad5.conf" 2>&1)
 like "$out" 'password_query must return password \[, enabled\] \(1 to 2 columns, not 3\)' "-n checks the columns a custom query returns"

@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "mailbox.h"
 #include "pwscheme.h"
+#include "secretfile.h"
 #include "sql_queries.h"
 #include "sqlite_schema.h"
 
@@ -189,39 +190,29 @@ static void quiet_notices(void *arg, const char *message)
 	(void)message;	/* "relation ... already exists, skipping" */
 }
 
-/* The password of the store's password_file, into a malloc'd string (or NULL). */
-static char *store_password(const struct rg_store_conf *sc)
+/* The store's password_file into pw (empty: none); a file that cannot be
+ * read is said and the connection tried without it. */
+static void store_password(const struct rg_store_conf *sc, char *pw, size_t n)
 {
-	if (sc == NULL || sc->password_file == NULL)
-		return NULL;
-	FILE *f = fopen(sc->password_file, "re");
-	if (f == NULL) {
-		ctl_err("warning: password_file %s: %s", sc->password_file, strerror(errno));
-		return NULL;
-	}
-	char buf[1024];
-	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[len] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *pw = strdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return pw;
+	char err[512];
+
+	pw[0] = '\0';
+	if (sc != NULL && sc->password_file != NULL &&
+	    rg_secret_file_read(sc->password_file, pw, n, NULL, err, sizeof(err)) != 0)
+		ctl_err("warning: password_file: %s", err);
 }
 
 static int pg_open_db(struct db *d, const struct rg_store_conf *sc)
 {
-	char *pw = store_password(sc);
+	char pw[1024];
 	const char *keys[4] = { "dbname", "fallback_application_name", NULL, NULL };
 	const char *vals[4] = { d->path, "relayguardctl", NULL, NULL };
 
-	if (pw != NULL)
+	store_password(sc, pw, sizeof(pw));
+	if (pw[0] != '\0')
 		keys[2] = "password", vals[2] = pw;
 	d->pg = PQconnectdbParams(keys, vals, 1);
-	if (pw != NULL) {
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
+	explicit_bzero(pw, sizeof(pw));
 	if (d->pg == NULL || PQstatus(d->pg) != CONNECTION_OK) {
 		pg_note(d, NULL);
 		ctl_err("cannot connect to %s: %s; nothing changed, try again", d->path, d->pgerr);
