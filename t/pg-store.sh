@@ -210,6 +210,9 @@ sleep 1
 conns=$(pg_sql "$W/primary" "$PP" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'relayguard'")
 test "$conns" -ge 1 && test "$conns" -le 9
 ok $? "under load, relayguard holds at most pool_size connections per daemon ($conns on the primary for A, S and the others: pool_size 3 each)"
+RG_LOG=$W/a.log rg_reload "" "$A_PID"
+ok $? "A reloads under load (a new pool for the new snapshot; the old one closes with its last reference)"
+sleep 0.5
 pg_stop "$W/primary"
 ok $? "primary stopped (fast shutdown, by PID)"
 t_stop=$(date +%s%N)
