@@ -87,6 +87,17 @@ is "$(actl tenant add ACME; echo "rc=$?")" "$(printf 'relayguardctl: tenant ACME
 	"tenant names compare case-insensitively (ACME = Acme)"
 is "$(actl user list)" "$(printf 'alice\tenabled\tact-as=carol\nbob\tenabled\ncarol\tenabled')" "user list reads them back"
 is "$(actl tenant list)" "$(printf 'Acme\talice')" "tenant list"
+# a lock held by another session: relayguardctl gives up after 5 s, changing nothing
+_pg_as "$PG_BIN/psql" -X -q -h "$W/primary" -p "$PP" -U postgres -d mail \
+	-c "BEGIN; LOCK TABLE users IN EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT" >/dev/null 2>&1 &
+LOCKER=$!
+track $LOCKER
+sleep 0.5
+out=$(actl user disable carol)
+is "$?" 75 "user disable while another session locks the table: exit 75 (try again)" && like "$out" 'lock timeout.*nothing changed, try again' "... and says nothing changed"
+kill "$LOCKER" 2>/dev/null; wait "$LOCKER" 2>/dev/null
+pg_sql "$W/primary" "$PP" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(8)%' AND pid <> pg_backend_pid()" >/dev/null
+is "$(actl user list | grep '^carol')" "$(printf 'carol\tenabled')" "carol is still enabled"
 out=$(printf 'x\n' | ctl user add mallory)
 is "$?" 77 "the daemon's read-only role cannot write (exit 77)" && like "$out" 'permission denied' "... and says why"
 out=$(ctl user list)

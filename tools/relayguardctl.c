@@ -96,8 +96,9 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: relayguardctl [-c FILE] [-d DB] COMMAND [ARGS]\n\n"
 		"  -c FILE  config file (default %s)\n"
-		"  -d DB    SQLite database for db/user/act-as/tenant commands\n"
-		"           (default: the first sqlite store in the config)\n\n"
+		"  -d DB    database for db/user/act-as/tenant/sender/domain commands:\n"
+		"           an SQLite file, or postgresql:CONNINFO\n"
+		"           (default: the first sqlite or postgresql store in the config)\n\n"
 		"commands:\n", DEFAULT_CONFIG);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		const struct command *cmd = &commands[i];
