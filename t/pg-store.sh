@@ -42,7 +42,8 @@ conf() { # NAME CONNINFO EXTRA
 pidfile = "$W/$1.pid";
 control_socket = "$W/$1.control";
 passwords: { argon2_memory_kib = 64; argon2_iterations = 1; };
-milter: { socket = "unix:$W/$1.milter"; require_known_identity = true; };
+$(if [ -n "${NOMILTER:-}" ]; then echo 'milter: { enabled = false; };'; else
+  echo "milter: { socket = \"unix:$W/$1.milter\"; require_known_identity = true; };"; fi)
 auth: { dovecot_socket = "$W/$1.auth"; saslauthd_socket = ""; failure_delay_ms = 0; };
 stores = ( { type = "postgresql"; name = "pg-$1"; conninfo = "$2";
              password_file = "$W/pg.pass"; query_timeout_ms = ${QT:-1000}; pool_size = ${PS:-3}; $3 } );
@@ -144,7 +145,7 @@ like "$(mailfrom t alice)" 'mail continue' "the milter's state query on the same
 out=$("$DV" "$W/t.auth" concurrent 4 alice alice-pw 2>&1)
 is "$out" "ok=0 fail=0 closed=4" "4 logins at once on a pool of 1, each query slower than the timeout: 4 temporary failures"
 like "$(cat "$W/t.log")" 'all 1 connections busy for 300 ms' "... those waiting for the one connection give up after query_timeout_ms and say so"
-rg_stop "$RG_PID"
+kill -TERM "$RG_PID"	# stops in the background; reaped at exit
 
 rg_start_or_bail "$W/a.conf" "$W/a.log" "$W/a.auth" "$W/a.milter"
 A_PID=$RG_PID
@@ -152,6 +153,40 @@ rg_start_or_bail "$W/s.conf" "$W/s.log" "$W/s.auth" "$W/s.milter"
 S_PID=$RG_PID
 rg_start_or_bail "$W/c.conf" "$W/c.log" "$W/c.auth" "$W/c.milter"
 C_PID=$RG_PID
+
+# ---- TLS to the server: libpq's options in the conninfo ----
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+	-addext "subjectAltName=IP:127.0.0.1" -keyout "$W/pgkey.pem" -out "$W/pgcert.pem" >/dev/null 2>&1
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=other CA" \
+	-keyout "$W/otherkey.pem" -out "$W/otherca.pem" >/dev/null 2>&1
+install -o postgres -m 600 "$W/pgkey.pem" "$W/primary/data/server.key"
+install -o postgres -m 644 "$W/pgcert.pem" "$W/primary/data/server.crt"
+pg_sql "$W/primary" "$PP" "ALTER SYSTEM SET ssl = on" >/dev/null
+pg_sql "$W/primary" "$PP" "SELECT pg_reload_conf()" >/dev/null
+NOMILTER=1 conf tls "host=127.0.0.1 port=$PP dbname=mail user=relayguard sslmode=verify-full sslrootcert=$W/pgcert.pem" ""
+NOMILTER=1 conf badca "host=127.0.0.1 port=$PP dbname=mail user=relayguard sslmode=verify-full sslrootcert=$W/otherca.pem" ""
+rg_start_or_bail "$W/tls.conf" "$W/tls.log" "$W/tls.auth"
+T_PID=$RG_PID
+is "$(dv tls alice alice-pw)" "OK 1 user=alice" "sslmode=verify-full with the server's CA: alice logs in"
+is "$(pg_sql "$W/primary" "$PP" "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE usename = 'relayguard' AND ssl AND application_name = 'relayguard'")" 1 \
+	"... over a TLS connection (pg_stat_ssl)"
+rg_stop "$T_PID"
+rg_start_or_bail "$W/badca.conf" "$W/badca.log" "$W/badca.auth"
+B_PID=$RG_PID
+is "$(dv badca alice alice-pw)" "CLOSED" "a server certificate that another CA signed: a temporary failure, not a login"
+like "$(cat "$W/badca.log")" 'certificate verify failed' "... and the log says why"
+rg_stop "$B_PID"
+
+# ---- a standby whose WAL receiver the role may not read: no known lag ----
+pg_sql "$W/primary" "$PP" "CREATE ROLE rgnostats LOGIN PASSWORD 'rg-secret'" >/dev/null
+_pg_as "$PG_BIN/psql" -X -q -h "$W/primary" -p "$PP" -U postgres -d mail -v ON_ERROR_STOP=1 \
+	-c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO rgnostats" >/dev/null
+NOMILTER=1 conf nostats "host=127.0.0.1 port=$SP dbname=mail user=rgnostats" "max_standby_lag_ms = 1000;"
+rg_start_or_bail "$W/nostats.conf" "$W/nostats.log" "$W/nostats.auth"
+N_PID=$RG_PID
+is "$(dv nostats alice alice-pw)" "CLOSED" "max_standby_lag_ms, a role without pg_read_all_stats: the lag cannot be told, a temporary failure"
+like "$(cat "$W/nostats.log")" 'standby lag unknown .*may not read pg_stat_wal_receiver' "... and the log says why"
+rg_stop "$N_PID"
 for i in a s c; do
 	is "$(dv $i alice alice-pw)" "OK 1 user=alice" "$i: alice logs in"
 	is "$(dv $i alice wrong)" "FAIL 1 reason=Authentication failed" "$i: a wrong password fails"
@@ -172,7 +207,7 @@ for i in a c; do
 	like "$(fromd $i alice@mx.example.test)" 'eoh accept' "$i: From: a subdomain of the tenant's *.example.test is accepted"
 	like "$(fromd $i alice@other.test)" 'eoh replycode 550' "$i: From: a domain the tenant does not list is refused"
 done
-rg_stop "$C_PID"
+kill -TERM "$C_PID"	# stops in the background (libmilter's listener poll); reaped at exit
 wait_until 10 sh -c "[ \"\$(\"$DV\" \"$W/s.auth\" plain bob bob-pw 2>&1)\" = 'OK 1 user=bob' ]"
 ok $? "s: bob logs in (read on the standby)"
 
@@ -260,6 +295,7 @@ n_tf=$(( $(cnt 0 $END alice temp) + $(cnt 0 $END bob temp) + $(cnt 0 $END bob-ma
 n_ce=$("$CTL" -c "$W/a.conf" stats 2>/dev/null | awk '$1 == "store.pgsql.connect_error" { print $2 }')
 test "${n_ce:-0}" -ge 1 && test "$n_ce" -lt "$n_tf"
 ok $? "while no server answers, A tries to connect at most every 250 ms, not at each lookup ($n_ce failed connects for $n_tf temporary failures)"
+kill -TERM "$A_PID" "$S_PID"	# both at once: each takes libmilter's listener poll to stop
 rg_stop "$A_PID"
 rg_stop "$S_PID"
 pg_stop "$W/primary"
