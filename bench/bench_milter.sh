@@ -85,6 +85,18 @@ if [ "$TENANTS" -gt 0 ]; then
 else
 	echo 'tenants: { header = "X-Tenant"; };' >>"$dir/relayguard.conf"
 fi
+# start_rg NAME CONF LOG PIDFILE: start a relayguard as in production (it
+# goes to the background and writes its pidfile); its pid in $started_pid
+start_rg() {
+	"$RG" -c "$2" >"$3" 2>&1 || { echo "relayguard ($1) did not start:"; cat "$3"; exit 1; }
+	started_pid=
+	for _ in $(seq 1 100); do
+		[ -s "$4" ] && started_pid=$(cat "$4") && break
+		sleep 0.1
+	done
+	[ -n "$started_pid" ] || { echo "relayguard ($1) wrote no pidfile"; exit 1; }
+	pids+=("$started_pid")
+}
 # the store: relayguardctl's schema (the password is unused by the milter)
 ctl() { "$CTL" -c "$dir/relayguard.conf" "$@" >/dev/null; }
 { ctl db init && printf 'unused\n' | ctl user add alice && ctl tenant add acme &&
@@ -108,15 +120,8 @@ if [ "$SENDERS" = 1 ]; then
 	{ "$CTL" -c "$dir/relayguard-senders.conf" sender grant alice @bench.test &&
 	  "$CTL" -c "$dir/relayguard-senders.conf" domain add acme bench.test; } >/dev/null ||
 		{ echo "bench_milter: cannot add the sender grants"; exit 1; }
-	"$RG" -c "$dir/relayguard-senders.conf" >"$dir/rgs.log" 2>&1 || {
-		echo "relayguard (senders) did not start:"; cat "$dir/rgs.log"; exit 1; }
-	rgs_pid=
-	for _ in $(seq 1 100); do
-		[ -s "$dir/relayguard-s.pid" ] && rgs_pid=$(cat "$dir/relayguard-s.pid") && break
-		sleep 0.1
-	done
-	[ -n "$rgs_pid" ] || { echo "relayguard (senders) wrote no pidfile"; exit 1; }
-	pids+=("$rgs_pid")
+	start_rg senders "$dir/relayguard-senders.conf" "$dir/rgs.log" "$dir/relayguard-s.pid"
+	rgs_pid=$started_pid
 fi
 if [ "$GUARD" = 1 ]; then
 	sed -e "s|$dir/control|$dir/control-g|" \
@@ -126,28 +131,13 @@ if [ "$GUARD" = 1 ]; then
 guard: { enabled = true; addresses = 10; messages = [ "100000000/1h", "100000000/1d" ];
          recipients = [ "100000000/1h" ]; failed_logins = "1000/1h"; };
 EOF
-	"$RG" -c "$dir/relayguard-guard.conf" >"$dir/rgg.log" 2>&1 || {
-		echo "relayguard (guard) did not start:"; cat "$dir/rgg.log"; exit 1; }
-	rgg_pid=
-	for _ in $(seq 1 100); do
-		[ -s "$dir/relayguard-g.pid" ] && rgg_pid=$(cat "$dir/relayguard-g.pid") && break
-		sleep 0.1
-	done
-	[ -n "$rgg_pid" ] || { echo "relayguard (guard) wrote no pidfile"; exit 1; }
-	pids+=("$rgg_pid")
+	start_rg guard "$dir/relayguard-guard.conf" "$dir/rgg.log" "$dir/relayguard-g.pid"
+	rgg_pid=$started_pid
 fi
 start_t0=$(date +%s%N)
-# started as in production: it goes to the background and writes its pidfile
-"$RG" -c "$dir/relayguard.conf" >"$dir/rg.log" 2>&1 || {
-	echo "relayguard did not start:"; cat "$dir/rg.log"; exit 1; }
-rg_pid=
-for _ in $(seq 1 100); do
-	[ -s "$dir/relayguard.pid" ] && rg_pid=$(cat "$dir/relayguard.pid") && break
-	sleep 0.1
-done
-[ -n "$rg_pid" ] || { echo "relayguard wrote no pidfile"; exit 1; }
+start_rg main "$dir/relayguard.conf" "$dir/rg.log" "$dir/relayguard.pid"
+rg_pid=$started_pid
 start_ms=$(( ($(date +%s%N) - start_t0) / 1000000 ))
-pids+=("$rg_pid")
 # The null milters get a session of their own, as relayguard has after it
 # goes to the background (setsid), and as any milter daemon has apart from
 # the MTA.  Otherwise they share a scheduler autogroup with the load
