@@ -20,7 +20,8 @@
  * next host that answers).  When no host answers, lookups fail temporarily
  * for the next 250 ms without trying again (a dead database costs nothing
  * per lookup), then the next lookup tries.  A query that does not answer
- * within query_timeout_ms is cancelled and its connection dropped.  Every
+ * within query_timeout_ms loses its connection (the server's
+ * statement_timeout, set to the same value, ends the query there).  Every
  * failure is RG_LOOKUP_ERROR (a temporary failure), never stale data or
  * "unknown": nothing is cached, each lookup reads the server that answers.
  *
@@ -202,9 +203,12 @@ static PGconn *pg_connect(struct pg_store *s, bool check, bool *standby_r, char 
 	}
 	PGresult *res;
 	if (s->has_options) {
-		/* the admin's options replaced ours: read-only all the same */
-		if ((res = setup_exec(pg, "SET default_transaction_read_only = on",
-				      PGRES_COMMAND_OK, msg, n)) == NULL)
+		/* the admin's options replaced ours: read-only, and the same
+		 * statement_timeout, all the same */
+		char set[96];
+		snprintf(set, sizeof(set), "SET default_transaction_read_only = on; "
+			 "SET statement_timeout = %d", s->timeout_ms);
+		if ((res = setup_exec(pg, set, PGRES_COMMAND_OK, msg, n)) == NULL)
 			goto fail;
 		PQclear(res);
 	}
@@ -364,12 +368,10 @@ static enum pg_fail run_prepared(struct pg_store *s, PGconn *pg, int q, const ch
 			int64_t left = deadline - now_ms();
 			struct pollfd pfd = { .fd = PQsocket(pg), .events = POLLIN };
 			if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-				PGcancel *cn = PQgetCancel(pg);
-				char ebuf[128];
-				if (cn != NULL) {
-					PQcancel(cn, ebuf, sizeof(ebuf));
-					PQfreeCancel(cn);
-				}
+				/* no PQcancel: it connects to the server again and
+				 * blocks while the server does not answer.  The caller
+				 * drops this connection; the server's statement_timeout
+				 * (the same value) ends the query. */
 				PQclear(res);
 				rg_stats_inc("store.pgsql.timeout");
 				snprintf(pg_errbuf, sizeof(pg_errbuf), "postgresql %.100s: no answer within "

@@ -268,8 +268,9 @@ static const struct rg_key store_keys[] = {
 		  "waits for a free one at most query_timeout_ms" },
 	{ .name = "query_timeout_ms", .type = RG_KEY_INT, .def_int = 2000, .min = 10, .max = 600000,
 	  .offset = offsetof(S, query_timeout_ms), .types = ST(RG_STORE_PGSQL),
-	  .desc = "postgresql: how long one lookup may wait for its answer; past it the query "
-		  "is cancelled, the connection dropped and the answer is a temporary failure" },
+	  .desc = "postgresql: how long one lookup may wait for its answer; past it the "
+		  "connection is dropped and the answer is a temporary failure (the server's "
+		  "statement_timeout, set to the same value, ends the query)" },
 	{ .name = "max_standby_lag_ms", .type = RG_KEY_INT, .def_int = 0, .min = 0, .max = 86400000,
 	  .offset = offsetof(S, max_standby_lag_ms), .types = ST(RG_STORE_PGSQL),
 	  .desc = "postgresql: on a standby, answer only while it lags the primary by at most "

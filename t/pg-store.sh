@@ -141,6 +141,9 @@ test "$el" -lt 2500
 ok $? "... given in ${el} ms, not after the 3 s the query would take"
 like "$(cat "$W/t.log")" 'no answer within 300 ms \(query_timeout_ms\)' "... and the log names query_timeout_ms"
 is "$("$DV" "$W/t.auth" plain alice alice-pw 2>&1)" "CLOSED" "the next one too (a new connection, the same slow query)"
+sleep 0.5
+is "$(pg_sql "$W/primary" "$PP" "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()")" 0 \
+	"... and the server ended the slow queries too (statement_timeout = query_timeout_ms), not after 3 s"
 like "$(mailfrom t alice)" 'mail continue' "the milter's state query on the same pool still answers"
 out=$("$DV" "$W/t.auth" concurrent 4 alice alice-pw 2>&1)
 is "$out" "ok=0 fail=0 closed=4" "4 logins at once on a pool of 1, each query slower than the timeout: 4 temporary failures"
