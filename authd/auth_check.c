@@ -1,6 +1,7 @@
 /* auth_check.c — the one decision both SASL front ends end in (see auth_check.h). */
 #include <autoconfig.h>
 #include "auth_check.h"
+#include "clock.h"
 #include "authcache.h"
 #include "hashpool.h"
 #include "penalty.h"
@@ -111,20 +112,13 @@ struct verify_job {
 	uint64_t ns;			/* how long the hash took */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void run_verify(void *arg)
 {
 	struct verify_job *j = arg;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = rg_mono_ns();
 
 	j->result = rg_login_verify(j->login, j->password, j->password_len, &j->error);
-	j->ns = now_ns() - t0;
+	j->ns = rg_mono_ns() - t0;
 }
 
 /* ---- equal cost for every refusal ----
@@ -285,7 +279,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 	bool authz_differs = req->authz != NULL && req->authz[0] != '\0' &&
 			     strcmp(req->authz, req->authc) != 0;
 	const char *identity = authz_differs ? req->authz : req->authc;
-	uint64_t pad_ns = 0, t_start = now_ns();
+	uint64_t pad_ns = 0, t_start = rg_mono_ns();
 	bool hashed = false;	/* this attempt ran a hash (no cache answer) */
 	bool suspended = false;	/* the guard suspended authc or authz */
 
@@ -430,7 +424,7 @@ out:
 	rg_login_clear(&login);
 	/* the decision's time, before any deliberate padding or failure delay */
 	rg_stats_observe(res->cached ? RG_HIST_LOGIN_CACHED : RG_HIST_LOGIN_HASHED,
-			 now_ns() - t_start);
+			 rg_mono_ns() - t_start);
 	if (res->status == RG_AUTH_FAIL && pad_ns > 0) {
 		rg_stats_inc("auth.cost_padded");
 		sleep_ns(pad_ns);

@@ -21,6 +21,7 @@
  */
 #include <autoconfig.h>
 #include "authd.h"
+#include "clock.h"
 #include "auth_check.h"
 #include "proto_dovecot.h"
 #include "proto_saslauthd.h"
@@ -124,13 +125,6 @@ static const struct rg_config *take_config(struct rg_config **ref)
 	return *ref;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* auth.idle_timeout and auth.request_timeout of the current snapshot, in ms */
 /* auth.idle_timeout and auth.request_timeout in ms, published at start and at
  * each reload, so that the connection loops read them without taking a
@@ -201,7 +195,7 @@ static void serve_dovecot(int fd)
 				    atomic_fetch_add(&cuid_counter, 1) + 1, cookie);
 	if (hl == 0 || write_dovecot(fd, out, hl) < 0)
 		goto done;
-	last_activity = now_ms();
+	last_activity = rg_mono_ms();
 
 	for (;;) {
 		current_timeouts(&idle_ms, &request_ms);
@@ -209,7 +203,7 @@ static void serve_dovecot(int fd)
 		bool line_due = have > 0 && line_start + request_ms <= deadline;
 		if (line_due)
 			deadline = line_start + request_ms;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - rg_mono_ms();
 		/* the deadline goes into SO_RCVTIMEO, so that a request costs one
 		 * blocking recv (no poll before it); the option is set again only
 		 * when the time left no longer matches it */
@@ -239,7 +233,7 @@ static void serve_dovecot(int fd)
 			continue;	/* EAGAIN: SO_RCVTIMEO ran out; the loop decides */
 		if (n <= 0)
 			goto done;
-		last_activity = now_ms();
+		last_activity = rg_mono_ms();
 		if (have == 0)
 			line_start = last_activity;
 		have += (size_t)n;
@@ -295,7 +289,7 @@ static void serve_dovecot(int fd)
 			have -= start;
 			/* the idle time starts after the last answer; a line left
 			 * over started no earlier than that */
-			last_activity = now_ms();
+			last_activity = rg_mono_ms();
 			line_start = last_activity;
 		}
 		if (have > max_line) {
@@ -337,9 +331,9 @@ static void serve_saslauthd(int fd)
 	/* one request per connection: it must arrive whole within
 	 * auth.request_timeout of the connection, however it trickles */
 	current_timeouts(&idle_ms, &request_ms);
-	deadline = now_ms() + request_ms;
+	deadline = rg_mono_ms() + request_ms;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - rg_mono_ms();
 		int timeout = st == RG_SA_DONE4 && left > SASLAUTHD_FIFTH_WAIT_MS ?
 			      SASLAUTHD_FIFTH_WAIT_MS : (int)left;
 		if (left <= 0) {

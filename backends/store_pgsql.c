@@ -35,6 +35,7 @@
  */
 #include <autoconfig.h>
 #include "store.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -53,6 +54,7 @@
 #include "mailbox.h"
 #include "sql_queries.h"
 #include "stats.h"
+#include "str.h"
 
 #define PG_HOLDOFF_MS 250	/* after no host answered: fail at once this long */
 
@@ -105,30 +107,11 @@ struct pg_store {
 
 static __thread char pg_errbuf[700];
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* libpq's message on one line (it ends in a newline, may hold several). */
-static void one_line(char *out, size_t n, const char *msg)
-{
-	size_t j = 0;
-
-	for (const char *p = msg ? msg : ""; *p != '\0' && j + 1 < n; p++)
-		out[j++] = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-	while (j > 0 && out[j - 1] == ' ')
-		j--;
-	out[j] = '\0';
-}
-
 static void set_err(const struct pg_store *s, const char *what, const char *libpq_msg)
 {
 	char line[400];
 
-	one_line(line, sizeof(line), libpq_msg);
+	rg_str_one_line(line, sizeof(line), libpq_msg);
 	snprintf(pg_errbuf, sizeof(pg_errbuf), "postgresql %.100s: %s%s%s", s->label, what,
 		 line[0] ? ": " : "", line);
 }
@@ -151,7 +134,7 @@ static PGresult *setup_exec(PGconn *pg, const char *sql, ExecStatusType want, ch
 
 	if (PQresultStatus(res) != want) {
 		char line[400];
-		one_line(line, sizeof(line), PQerrorMessage(pg));
+		rg_str_one_line(line, sizeof(line), PQerrorMessage(pg));
 		snprintf(msg, n, "%s", line);
 		PQclear(res);
 		return NULL;
@@ -196,7 +179,7 @@ static PGconn *pg_connect(struct pg_store *s, bool check, bool *standby_r, char 
 	sodium_memzero(pw, sizeof(pw));
 	if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
 		char line[400];
-		one_line(line, sizeof(line), pg ? PQerrorMessage(pg) : "out of memory");
+		rg_str_one_line(line, sizeof(line), pg ? PQerrorMessage(pg) : "out of memory");
 		snprintf(msg, n, "no server answers: %s", line);
 		PQfinish(pg);
 		return NULL;
@@ -226,7 +209,7 @@ static PGconn *pg_connect(struct pg_store *s, bool check, bool *standby_r, char 
 		res = PQprepare(pg, name, sql, 0, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			char line[400];
-			one_line(line, sizeof(line), PQerrorMessage(pg));
+			rg_str_one_line(line, sizeof(line), PQerrorMessage(pg));
 			snprintf(msg, n, "%s \"%s\" does not compile: %s%s",
 				 q < RG_SQL_COUNT ? rg_sql_queries[q].key : internal[q - RG_SQL_COUNT].what,
 				 sql, line, s->custom ? "" :
@@ -292,7 +275,7 @@ static struct pg_conn *pool_get(struct pg_store *s)
 		pthread_mutex_unlock(&s->mu);
 		return c;
 	}
-	if (now_ms() < s->down_until) {
+	if (rg_mono_ms() < s->down_until) {
 		snprintf(pg_errbuf, sizeof(pg_errbuf), "postgresql %.100s: %.500s", s->label, s->down_msg);
 		c->in_use = false;
 		pthread_cond_signal(&s->freed);
@@ -305,7 +288,7 @@ static struct pg_conn *pool_get(struct pg_store *s)
 	pthread_mutex_lock(&s->mu);
 	if (pg == NULL) {
 		snprintf(s->down_msg, sizeof(s->down_msg), "%s", msg);
-		s->down_until = now_ms() + PG_HOLDOFF_MS;
+		s->down_until = rg_mono_ms() + PG_HOLDOFF_MS;
 		c->in_use = false;
 		pthread_cond_signal(&s->freed);
 		pthread_mutex_unlock(&s->mu);
@@ -365,7 +348,7 @@ static enum pg_fail run_prepared(struct pg_store *s, PGconn *pg, int q, const ch
 			return PG_LOST;
 		}
 		if (PQisBusy(pg)) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - rg_mono_ms();
 			struct pollfd pfd = { .fd = PQsocket(pg), .events = POLLIN };
 			if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
 				/* no PQcancel: it connects to the server again and
@@ -389,6 +372,17 @@ static enum pg_fail run_prepared(struct pg_store *s, PGconn *pg, int q, const ch
 			PQclear(r);
 	}
 	ExecStatusType st = PQresultStatus(res);
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (st != PGRES_TUPLES_OK && state != NULL && strcmp(state, "57014") == 0 &&
+	    rg_mono_ms() + 50 >= deadline) {
+		/* cancelled at the deadline: the server's statement_timeout
+		 * (query_timeout_ms) came first (an admin's cancel is said as such) */
+		PQclear(res);
+		rg_stats_inc("store.pgsql.timeout");
+		snprintf(pg_errbuf, sizeof(pg_errbuf), "postgresql %.100s: no answer within %d ms "
+			 "(query_timeout_ms)", s->label, s->timeout_ms);
+		return PQstatus(pg) == CONNECTION_BAD ? PG_LOST : PG_SQL_ERROR;
+	}
 	if (st != PGRES_TUPLES_OK) {
 		set_err(s, q < RG_SQL_COUNT ? rg_sql_queries[q].key : internal[q - RG_SQL_COUNT].what,
 			res ? PQresultErrorMessage(res) : PQerrorMessage(pg));
@@ -438,7 +432,7 @@ static int pg_query(struct pg_store *s, int q, const char *a1, const char *a2,
 	const char *args[2] = { a1, a2 };
 	int nargs = q >= RG_SQL_COUNT ? internal[q - RG_SQL_COUNT].nargs :
 		    rg_sql_queries[q].params[1] != NULL ? 2 : 1;
-	int64_t deadline = now_ms() + s->timeout_ms;
+	int64_t deadline = rg_mono_ms() + s->timeout_ms;
 
 	*res_r = NULL;
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -801,7 +795,7 @@ static int check_conninfo(struct pg_store *s, char *msg, size_t n)
 
 	if (opts == NULL) {
 		char line[300];
-		one_line(line, sizeof(line), err ? err : "out of memory");
+		rg_str_one_line(line, sizeof(line), err ? err : "out of memory");
 		snprintf(msg, n, "conninfo: %s", line);
 		PQfreemem(err);
 		return -1;
@@ -861,8 +855,8 @@ static int pg_open(struct rg_store *st, const struct rg_config *cfg, char **erro
 	if (pg == NULL)
 		rg_log(LOG_WARNING, "store %s: %s; lookups fail temporarily until one does",
 		       st->label, msg);
-	else
-		PQfinish(pg);
+	s->conns[0].pg = pg;	/* checked and prepared: the pool's first connection */
+	s->conns[0].standby = standby;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->freed, NULL);
 	st->priv = s;

@@ -39,6 +39,7 @@
  */
 #include <autoconfig.h>
 #include "store.h"
+#include "clock.h"
 #include "error.h"
 #include "log.h"
 #include "secretfile.h"
@@ -123,14 +124,6 @@ static const char *errf(const char *fmt, ...)
 	vsnprintf(vt_errbuf, sizeof(vt_errbuf), fmt, ap);
 	va_end(ap);
 	return vt_errbuf;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- files holding secrets ------------------------------------------------ */
@@ -373,7 +366,7 @@ static int approle_login(struct vault_store *s, const char **error_r)
 	} else {
 		sodium_memzero(s->token, sizeof(s->token));
 		memcpy(s->token, json_string_value(tok), json_string_length(tok));
-		long long now = now_ms(), l = (long long)json_integer_value(lease) * 1000;
+		long long now = rg_mono_ms(), l = (long long)json_integer_value(lease) * 1000;
 		s->expires_at = l > 0 ? now + l - expiry_margin(l) : 0;
 		s->renew_at = l > 0 ? now + l * 2 / 3 : 0;
 		s->renewable = json_is_true(renew);
@@ -408,7 +401,7 @@ static int token_renew(struct vault_store *s, const char **error_r)
 	json_t *lease = json_is_object(auth) ? json_object_get(auth, "lease_duration") : NULL;
 	json_t *tok = json_is_object(auth) ? json_object_get(auth, "client_token") : NULL;
 	if (json_is_integer(lease) && json_integer_value(lease) > 0) {
-		long long now = now_ms(), l = (long long)json_integer_value(lease) * 1000;
+		long long now = rg_mono_ms(), l = (long long)json_integer_value(lease) * 1000;
 		s->expires_at = now + l - expiry_margin(l);
 		s->renew_at = now + l * 2 / 3;
 		ret = 0;
@@ -463,7 +456,7 @@ static int token_get(struct vault_store *s, bool fresh, char *out, const char **
 			if (token_file_read(s, error_r) != 0 && s->token[0] == '\0')
 				ret = -1;	/* a file mid-rewrite: the last token, if any */
 	} else {
-		long long now = now_ms();
+		long long now = rg_mono_ms();
 		bool expired = s->token[0] == '\0' || fresh ||
 			       (s->expires_at != 0 && now >= s->expires_at);
 		if (!expired && s->renew_at != 0 && now >= s->renew_at) {
@@ -557,7 +550,7 @@ static bool cache_get(struct vault_store *s, const char *user, long *status_r, s
 	pthread_mutex_lock(&s->cache_lock);
 	struct cache_slot *sl = &s->cache[slot_of(user)];
 	if (sl->user != NULL && strcmp(sl->user, user) == 0) {
-		if (now_ms() - sl->at_ms < s->conf->read_ttl_ms) {
+		if (rg_mono_ms() - sl->at_ms < s->conf->read_ttl_ms) {
 			hit = buf_copy(b, &sl->body);
 			*status_r = sl->status;
 		} else {
@@ -578,7 +571,7 @@ static void cache_put(struct vault_store *s, const char *user, long status, cons
 	sl->user = strdup(user);
 	if (sl->user != NULL && buf_copy(&sl->body, b)) {
 		sl->status = status;
-		sl->at_ms = now_ms();
+		sl->at_ms = rg_mono_ms();
 	} else {
 		slot_clear(sl);
 	}

@@ -2,6 +2,7 @@
  * translate.  Decisions live in common/policy.c. */
 #include <autoconfig.h>
 #include "milter_callbacks.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,14 +49,6 @@ static struct rg_milter_conn *conn_start(SMFICTX *ctx)
 	rg_stats_inc("milter.connections");
 	rg_stats_gauge_add("milter.connections_open", 1);
 	return c;
-}
-
-/* For the verdict latency histograms (the policy's time, store lookups included). */
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static sfsistat reply_noreply(const struct rg_milter_conn *c, unsigned long nr_flag)
@@ -263,11 +256,11 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 		m->login_act_as_seen = rg_logins_act_as_seen(m->auth_authen);
 	}
 	rg_milter_conn_facts(c, &f);
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = rg_mono_ns();
 	rg_policy_mail(m->cfg, &rg_policy_store_lookups, &f, &v);
 	rg_policy_mail_sender(m->cfg, &rg_policy_store_lookups, &f, &v);
 	guard_mail(c, &f, &v);
-	rg_stats_observe(RG_HIST_MILTER_MAIL, mono_ns() - t0);
+	rg_stats_observe(RG_HIST_MILTER_MAIL, rg_mono_ns() - t0);
 	if (v.action == RG_TEMPFAIL && v.reason != NULL)
 		warn_missing_macros(c, v.reason);
 	return rg_milter_verdict(ctx, c, &v, SMFIS_CONTINUE);
@@ -389,7 +382,7 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 	if (rg_macro(ctx, "i") != NULL && rg_milter_copy_str(&m->queue_id, rg_macro(ctx, "i"), true) < 0)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	rg_milter_conn_facts(c, &f);
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = rg_mono_ns();
 	rg_policy_eoh_sender(m->cfg, &rg_policy_store_lookups, &f, &m->senders, &m->verdict);
 	if (m->senders.display_has_at) {
 		char from[RG_SENDER_ADDR_MAX + 8], q[64], client[80];
@@ -406,7 +399,7 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 		rg_policy_tenant_domains(m->cfg, &rg_policy_store_lookups, &f, &m->tenant,
 					 &m->senders, &m->verdict, &m->edits);
 	}
-	rg_stats_observe(RG_HIST_MILTER_EOH, mono_ns() - t0);
+	rg_stats_observe(RG_HIST_MILTER_EOH, rg_mono_ns() - t0);
 	guard_eoh(c, &f);
 	if (m->verdict.action == RG_ACCEPT &&
 	    (rg_header_edits_any(&m->edits) || authres_pending(m, &f) || m->guard_hold[0] != '\0')) {

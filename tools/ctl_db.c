@@ -27,6 +27,7 @@
 #include "secretfile.h"
 #include "sql_queries.h"
 #include "sqlite_schema.h"
+#include "str.h"
 
 #define DEFAULT_BUSY_MS 5000
 #define PG_PREFIX "postgresql:"
@@ -174,13 +175,7 @@ static void pg_note(struct db *d, const PGresult *res)
 
 	if (m == NULL || m[0] == '\0')
 		m = PQerrorMessage(d->pg);
-	snprintf(d->pgerr, sizeof(d->pgerr), "%s", m);
-	for (char *p = d->pgerr; *p; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-	size_t n = strlen(d->pgerr);
-	while (n > 0 && d->pgerr[n - 1] == ' ')
-		d->pgerr[--n] = '\0';
+	rg_str_one_line(d->pgerr, sizeof(d->pgerr), m);
 	snprintf(d->pgstate, sizeof(d->pgstate), "%s", st != NULL ? st : "");
 }
 
