@@ -106,6 +106,9 @@ like "$out" 'alice' "relayguardctl reads through the store's own conninfo and pa
 
 out=$("$RG" -n -c "$W/a.conf" 2>&1)
 ok $? "relayguard -n accepts the postgresql store (queries prepared and checked)" || diag "$out"
+conf bad7 "host=127.0.0.1 port=$PP dbname=mail user=relayguard" 'password_query = "SELECT password FROM no_such_table WHERE name = :user";'
+out=$("$RG" -n -c "$W/bad7.conf" 2>&1)
+is "$?" 1 "-n refuses a custom query that does not compile" && like "$out" 'password_query "SELECT password FROM no_such_table WHERE name = \$1" does not compile: ERROR:  relation "no_such_table" does not exist' "... with the server's reason"
 sed "s|$W/pg.pass|$W/missing.pass|" "$W/a.conf" >"$W/bad6.conf"
 out=$("$RG" -n -c "$W/bad6.conf" 2>&1)
 is "$?" 1 "-n refuses a password_file that cannot be read" && like "$out" "cannot open $W/missing.pass" "... and names it"
@@ -298,6 +301,11 @@ n_tf=$(( $(cnt 0 $END alice temp) + $(cnt 0 $END bob temp) + $(cnt 0 $END bob-ma
 n_ce=$("$CTL" -c "$W/a.conf" stats 2>/dev/null | awk '$1 == "store.pgsql.connect_error" { print $2 }')
 test "${n_ce:-0}" -ge 1 && test "$n_ce" -lt "$n_tf"
 ok $? "while no server answers, A tries to connect at most every 250 ms, not at each lookup ($n_ce failed connects for $n_tf temporary failures)"
+out=$("$CTL" -c "$W/a.conf" stats --prometheus 2>&1)
+like "$out" 'relayguard_postgresql_events_total\{event="query"\} [1-9]' "relayguard_postgresql_events_total counts A's queries" &&
+	like "$out" 'relayguard_postgresql_events_total\{event="connect_error"\} [1-9]' "... and the connects that failed"
+out=$(printf '%s\n' "$out" | promtool check metrics 2>&1)
+ok $? "promtool check metrics accepts the exposition" || diag "$out"
 kill -TERM "$A_PID" "$S_PID"	# both at once: each takes libmilter's listener poll to stop
 rg_stop "$A_PID"
 rg_stop "$S_PID"
@@ -305,4 +313,9 @@ pg_stop "$W/primary"
 out=$("$RG" -n -c "$W/a.conf" 2>&1)
 ok $? "relayguard -n with no server answering: the config is still checked (exit 0)" || diag "$out"
 like "$out" 'store pg-a: no server answers.*lookups fail temporarily until one does' "... with a warning that says so"
+NOMILTER=1 conf down "host=127.0.0.1 port=$PP dbname=mail user=relayguard" ""
+rg_start "$W/down.conf" "$W/down.log" "$W/down.auth"
+ok $? "a relay starts while the database does not answer"
+is "$(dv down alice alice-pw)" "CLOSED" "... and answers its logins with temporary failures"
+rg_stop "$RG_PID"
 done_testing
