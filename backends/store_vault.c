@@ -309,6 +309,49 @@ static long long expiry_margin(long long lease_ms)
 	return lease_ms / 10 < 5000 ? lease_ms / 10 : 5000;
 }
 
+/* Vault's answer to a login or a renewal (its "auth" object), taken into s:
+ * the lease's expiry and renewal times, and with new_token the token itself
+ * (which must be there).  b is wiped.  0, or -1 with *error_r. */
+static int take_auth(struct vault_store *s, struct buf *b, long status, const char *what,
+		     bool new_token, const char **error_r)
+{
+	json_error_t je;
+	int ret = -1;
+
+	if (status != 200) {
+		*error_r = errf("%s: HTTP %ld %s", what, status, vault_errors(b));
+		buf_wipe(b);
+		return -1;
+	}
+	json_t *root = json_loadb(b->p, b->len, JSON_REJECT_DUPLICATES, &je);
+	json_t *auth = json_is_object(root) ? json_object_get(root, "auth") : NULL;
+	json_t *tok = json_is_object(auth) ? json_object_get(auth, "client_token") : NULL;
+	json_t *lease = json_is_object(auth) ? json_object_get(auth, "lease_duration") : NULL;
+	json_t *renew = json_is_object(auth) ? json_object_get(auth, "renewable") : NULL;
+	if (new_token && (!json_is_string(tok) || json_string_length(tok) == 0 ||
+			  json_string_length(tok) >= sizeof(s->token) || !json_is_integer(lease) ||
+			  json_integer_value(lease) < 0)) {
+		*error_r = errf("%s: answer without auth.client_token and lease_duration", what);
+	} else if (!new_token && (!json_is_integer(lease) || json_integer_value(lease) <= 0)) {
+		*error_r = errf("%s: answer without auth.lease_duration (max TTL reached?)", what);
+	} else {
+		long long now = rg_mono_ms(), l = (long long)json_integer_value(lease) * 1000;
+		if (new_token) {
+			sodium_memzero(s->token, sizeof(s->token));
+			memcpy(s->token, json_string_value(tok), json_string_length(tok));
+			s->renewable = json_is_true(renew);
+		}
+		s->expires_at = l > 0 ? now + l - expiry_margin(l) : 0;
+		s->renew_at = l > 0 ? now + l * 2 / 3 : 0;
+		ret = 0;
+	}
+	if (json_is_string(tok))
+		sodium_memzero((char *)json_string_value(tok), json_string_length(tok));
+	json_decref(root);
+	buf_wipe(b);
+	return ret;
+}
+
 /* AppRole login (s->lock held).  0, or -1 with *error_r. */
 static int approle_login(struct vault_store *s, const char **error_r)
 {
@@ -316,8 +359,6 @@ static int approle_login(struct vault_store *s, const char **error_r)
 	char role[512], secret[512], url[2048];
 	struct buf b;
 	long status;
-	json_error_t je;
-	int ret = -1;
 
 	if (read_secret_file(c->role_id_file, role, sizeof(role), NULL, error_r) != 0)
 		return -1;
@@ -349,34 +390,7 @@ static int approle_login(struct vault_store *s, const char **error_r)
 		*error_r = errf("AppRole login: %s", *error_r);
 		return -1;
 	}
-	if (status != 200) {
-		*error_r = errf("AppRole login: HTTP %ld %s", status, vault_errors(&b));
-		buf_wipe(&b);
-		return -1;
-	}
-	json_t *root = json_loadb(b.p, b.len, JSON_REJECT_DUPLICATES, &je);
-	json_t *auth = json_is_object(root) ? json_object_get(root, "auth") : NULL;
-	json_t *tok = json_is_object(auth) ? json_object_get(auth, "client_token") : NULL;
-	json_t *lease = json_is_object(auth) ? json_object_get(auth, "lease_duration") : NULL;
-	json_t *renew = json_is_object(auth) ? json_object_get(auth, "renewable") : NULL;
-	if (!json_is_string(tok) || json_string_length(tok) == 0 ||
-	    json_string_length(tok) >= sizeof(s->token) || !json_is_integer(lease) ||
-	    json_integer_value(lease) < 0) {
-		*error_r = "AppRole login: answer without auth.client_token and lease_duration";
-	} else {
-		sodium_memzero(s->token, sizeof(s->token));
-		memcpy(s->token, json_string_value(tok), json_string_length(tok));
-		long long now = rg_mono_ms(), l = (long long)json_integer_value(lease) * 1000;
-		s->expires_at = l > 0 ? now + l - expiry_margin(l) : 0;
-		s->renew_at = l > 0 ? now + l * 2 / 3 : 0;
-		s->renewable = json_is_true(renew);
-		ret = 0;
-	}
-	if (json_is_string(tok))
-		sodium_memzero((char *)json_string_value(tok), json_string_length(tok));
-	json_decref(root);
-	buf_wipe(&b);
-	return ret;
+	return take_auth(s, &b, status, "AppRole login", true, error_r);
 }
 
 /* Renew the AppRole token (s->lock held).  0, or -1 (log, then log in). */
@@ -385,34 +399,11 @@ static int token_renew(struct vault_store *s, const char **error_r)
 	char url[2048];
 	struct buf b;
 	long status;
-	json_error_t je;
-	int ret = -1;
 
 	snprintf(url, sizeof(url), "%s/v1/auth/token/renew-self", s->base);
 	if (http(s, "POST", url, s->token, "{}", &status, &b, error_r) != 0)
 		return -1;
-	if (status != 200) {
-		*error_r = errf("token renewal: HTTP %ld %s", status, vault_errors(&b));
-		buf_wipe(&b);
-		return -1;
-	}
-	json_t *root = json_loadb(b.p, b.len, JSON_REJECT_DUPLICATES, &je);
-	json_t *auth = json_is_object(root) ? json_object_get(root, "auth") : NULL;
-	json_t *lease = json_is_object(auth) ? json_object_get(auth, "lease_duration") : NULL;
-	json_t *tok = json_is_object(auth) ? json_object_get(auth, "client_token") : NULL;
-	if (json_is_integer(lease) && json_integer_value(lease) > 0) {
-		long long now = rg_mono_ms(), l = (long long)json_integer_value(lease) * 1000;
-		s->expires_at = now + l - expiry_margin(l);
-		s->renew_at = now + l * 2 / 3;
-		ret = 0;
-	} else {
-		*error_r = "token renewal: answer without auth.lease_duration (max TTL reached?)";
-	}
-	if (json_is_string(tok))
-		sodium_memzero((char *)json_string_value(tok), json_string_length(tok));
-	json_decref(root);
-	buf_wipe(&b);
-	return ret;
+	return take_auth(s, &b, status, "token renewal", false, error_r);
 }
 
 /* Is the token file another file (or the same file changed) since it was read? */
