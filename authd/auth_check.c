@@ -285,6 +285,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 
 	memset(res, 0, sizeof(*res));
 	memset(&login, 0, sizeof(login));
+	rg_store_decision_begin();	/* one look at each store's data (store.h) */
 	if (cache == NULL || pool == NULL) {
 		conclude(res, &d, RG_AUTH_TEMPFAIL, "internal", "service not initialised", NULL);
 		goto out;
@@ -420,6 +421,7 @@ void rg_auth_check(const struct rg_config *cfg, const struct rg_auth_request *re
 		break;
 	}
 out:
+	rg_store_decision_end();
 	sodium_memzero(mac, sizeof(mac));
 	rg_login_clear(&login);
 	/* the decision's time, before any deliberate padding or failure delay */

@@ -27,6 +27,26 @@
 #include "pwscheme.h"
 #include "stats.h"
 
+static __thread unsigned long long decision_id, decision_seq;
+static __thread unsigned decision_depth;
+
+void rg_store_decision_begin(void)
+{
+	if (decision_depth++ == 0)
+		decision_id = ++decision_seq;
+}
+
+void rg_store_decision_end(void)
+{
+	if (decision_depth > 0 && --decision_depth == 0)
+		decision_id = 0;
+}
+
+unsigned long long rg_store_decision(void)
+{
+	return decision_id;
+}
+
 void rg_user_record_clear(struct rg_user_record *rec)
 {
 	if (rec == NULL)

@@ -81,6 +81,22 @@ struct rg_store *rg_store_open(const struct rg_config *cfg, const struct rg_stor
 			       char **error_r);
 void rg_store_close(struct rg_store *st);
 
+/* ---- one decision, one look at the data ----
+ *
+ * A decision (a login, a milter step) asks the stores several questions.
+ * Between rg_store_decision_begin() and rg_store_decision_end(), on the same
+ * thread, a store may check once whether its data changed and take that one
+ * look for the decision's further questions (the SQLite store: one stat, one
+ * header read and one lock test per decision instead of per question).  A
+ * commit is still seen by every decision that begins after it; one made
+ * while a decision runs is seen by the next.  Outside a decision every
+ * question looks again.  Begin/end pairs may nest; the outermost counts. */
+void rg_store_decision_begin(void);
+void rg_store_decision_end(void);
+/* The current decision of this thread: 0 outside one, else an id that no
+ * earlier decision of this thread had. */
+unsigned long long rg_store_decision(void);
+
 /* ---- the chain: ask every store in order; the first that knows decides ---- */
 
 /* Result of a password check through the stores. */

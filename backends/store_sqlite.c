@@ -469,14 +469,53 @@ static struct sq_memo *memo_slot(struct sq_store *s, enum rg_sql_q q, const char
 	return &s->memo[h & (MEMO_SLOTS - 1)];
 }
 
-/* A remembered answer for (q, k1, k2) that still holds: the file has not
- * changed since it was read.  Lock held (read is enough); now: this lookup's
- * stat of the path. */
-static bool memo_find(struct sq_store *s, const struct sq_file_now *now, enum rg_sql_q q,
-		      const char *k1, const char *k2, enum rg_lookup *r, bool *flag,
-		      const char **secret_r)
+/* What this thread's current decision (store.h) saw of the file: the stat,
+ * then, when a memo slot asked for them, the header and the lock test.  A
+ * question of the same decision to the same store takes them from here. */
+struct sq_seen {
+	unsigned long long decision;	/* 0: not usable for the next question */
+	const struct sq_store *s;
+	struct sq_file_now now;
+	bool have_version, have_lock;
+	struct sq_version v;		/* the header's counter with now's size and mtime */
+	bool writer;			/* a writer held a lock */
+};
+static __thread struct sq_seen seen;
+
+/* The file as this question sees it: looked at now, or, within a decision
+ * that already looked, as it looked then. */
+static const struct sq_file_now *seen_file(const struct sq_store *s)
 {
-	struct sq_version v = { .size = now->size, .mtime = now->mtime };
+	unsigned long long d = rg_store_decision();
+
+	if (d != 0 && seen.decision == d && seen.s == s)
+		return &seen.now;
+	memset(&seen, 0, sizeof(seen));
+	sq_stat_path(s, &seen.now);
+	seen.decision = d;
+	seen.s = s;
+	return &seen.now;
+}
+
+/* A writer holding a lock (RESERVED, PENDING or EXCLUSIVE: SQLite's unix
+ * locks on the bytes from 0x40000000), or a lock that cannot be tested. */
+static bool seen_writer(const struct sq_store *s)
+{
+	if (!seen.have_lock) {
+		struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+				    .l_start = 0x40000000, .l_len = 512 };
+		seen.writer = fcntl(s->hdr_fd, F_GETLK, &fl) != 0 || fl.l_type != F_UNLCK;
+		seen.have_lock = true;
+	}
+	return seen.writer;
+}
+
+/* A remembered answer for (q, k1, k2) that still holds: the file has not
+ * changed since it was read.  Lock held (read is enough); the file as seen
+ * by this question (seen_file). */
+static bool memo_find(struct sq_store *s, enum rg_sql_q q, const char *k1, const char *k2,
+		      enum rg_lookup *r, bool *flag, const char **secret_r)
+{
 	struct sq_memo *m;
 
 	if (s->memo == NULL)
@@ -484,16 +523,17 @@ static bool memo_find(struct sq_store *s, const struct sq_file_now *now, enum rg
 	m = memo_slot(s, q, k1, k2);
 	if (!m->used || m->q != q || strcmp(m->k1, k1) != 0 || strcmp(m->k2, k2) != 0)
 		return false;
-	sq_read_header(s, &v);
-	if (!same_version(&v, &m->at))
+	if (!seen.have_version) {
+		seen.v = (struct sq_version){ .size = seen.now.size, .mtime = seen.now.mtime };
+		sq_read_header(s, &seen.v);
+		seen.have_version = true;
+	}
+	if (!same_version(&seen.v, &m->at))
 		return false;
-	/* a writer holding a lock (RESERVED, PENDING or EXCLUSIVE: SQLite's unix
-	 * locks on the bytes from 0x40000000) takes the query path, so that a
-	 * database held by a writer answers as it always has (it waits the busy
+	/* a writer holding a lock takes the query path, so that a database
+	 * held by a writer answers as it always has (it waits the busy
 	 * timeout, then fails temporarily) */
-	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0x40000000,
-			    .l_len = 512 };
-	if (fcntl(s->hdr_fd, F_GETLK, &fl) != 0 || fl.l_type != F_UNLCK)
+	if (seen_writer(s))
 		return false;
 	*r = (enum rg_lookup)m->result;
 	*flag = m->flag;
@@ -510,18 +550,18 @@ static bool memo_find(struct sq_store *s, const struct sq_file_now *now, enum rg
 static bool memo_answer(struct sq_store *s, enum rg_sql_q q, const char *k1, const char *k2,
 			enum rg_lookup *r, bool *flag, char **secret_r)
 {
-	struct sq_file_now now;
+	const struct sq_file_now *now;
 	const char *secret = NULL;
 	bool hit = false;
 
 	if (s->memo == NULL)
 		return false;
-	sq_stat_path(s, &now);
-	if (now.err != 0)
+	now = seen_file(s);
+	if (now->err != 0)
 		return false;	/* the slow path says why */
 	pthread_rwlock_rdlock(&s->lock);
-	if (s->db != NULL && now.dev == s->dev && now.ino == s->ino)
-		hit = memo_find(s, &now, q, k1, k2, r, flag, &secret);
+	if (s->db != NULL && now->dev == s->dev && now->ino == s->ino)
+		hit = memo_find(s, q, k1, k2, r, flag, &secret);
 	if (hit && secret_r != NULL && *r == RG_LOOKUP_FOUND &&
 	    (*secret_r = strdup(secret != NULL ? secret : "")) == NULL)
 		hit = false;	/* out of memory: the slow path */

@@ -59,19 +59,8 @@ void rg_log_set_stderr(bool on)
 	__atomic_store_n(&log_stderr, on, __ATOMIC_RELAXED);	/* other threads log concurrently */
 }
 
-void rg_log(int priority, const char *fmt, ...)
+static void emit(int priority, const char *out)
 {
-	char line[2048], json[6 * sizeof(line) + 128];	/* every byte may become \u00XX */
-	const char *out = line;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (__atomic_load_n(&log_json, __ATOMIC_RELAXED)) {
-		rg_log_json(priority, line, json, sizeof(json));
-		out = json;
-	}
 	if (log_syslog)
 		rg_syslog_send(priority, out);
 	if (__atomic_load_n(&log_stderr, __ATOMIC_RELAXED)) {
@@ -81,6 +70,31 @@ void rg_log(int priority, const char *fmt, ...)
 		fflush(stderr);
 		pthread_mutex_unlock(&lock);
 	}
+}
+
+/* The JSON form needs ~15 KiB of buffers; they live in this frame only, so
+ * that a key=value line keeps the logging thread's stack shallow (a thread
+ * touching fresh stack pages pays a page fault for each). */
+static __attribute__((noinline)) void emit_json(int priority, const char *line)
+{
+	char json[6 * RG_LOG_LINE_MAX + 128];	/* every byte may become \u00XX */
+
+	rg_log_json(priority, line, json, sizeof(json));
+	emit(priority, json);
+}
+
+void rg_log(int priority, const char *fmt, ...)
+{
+	char line[RG_LOG_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (__atomic_load_n(&log_json, __ATOMIC_RELAXED))
+		emit_json(priority, line);
+	else
+		emit(priority, line);
 }
 
 

@@ -23,6 +23,10 @@ void rg_log_open(const char *ident, const char *facility, const char *socket, bo
  * lock; a line that cannot be sent is counted in log.syslog_dropped. */
 int rg_syslog_open(const char *path, const char *ident, int facility);
 void rg_syslog_send(int priority, const char *text);
+/* A key=value line is cut at RG_LOG_LINE_MAX - 1 bytes; a datagram (header
+ * and text, the JSON form included) at RG_SYSLOG_LINE_MAX bytes. */
+#define RG_LOG_LINE_MAX 2048
+#define RG_SYSLOG_LINE_MAX 16383
 /* Only stderr (tools, tests); no syslog. */
 void rg_log_stderr_only(void);
 /* Turn the copy to stderr on or off (off once the daemon is in the background). */

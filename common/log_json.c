@@ -151,7 +151,7 @@ static const char *level_name(int priority)
 
 size_t rg_log_json(int priority, const char *line, char *buf, size_t size)
 {
-	char fbuf[6 * 2048 + 64], mbuf[4096];
+	char fbuf[6 * RG_LOG_LINE_MAX + 64], mbuf[4096];
 	struct out o = { buf, size, 0, false };
 	struct out f = { fbuf, sizeof(fbuf), 0, false };
 	struct out m = { mbuf, sizeof(mbuf), 0, false };

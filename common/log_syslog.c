@@ -26,7 +26,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,21 +132,28 @@ static const char *stamp(void)
 
 void rg_syslog_send(int priority, const char *text)
 {
-	char line[16384];
+	char head[sizeof(ident) + 64];
 	int fd = sock_fd;
 
 	if (fd < 0 && !reconnect())
 		goto dropped;
-	int n = snprintf(line, sizeof(line), "<%d>%s %s[%ld]: %s",
+	/* the header and the text go out as one datagram from two pieces (no
+	 * copy of the text into a line-sized buffer on this thread's stack) */
+	int n = snprintf(head, sizeof(head), "<%d>%s %s[%ld]: ",
 			 (atomic_load_explicit(&facility, memory_order_relaxed) & LOG_FACMASK) |
 			 LOG_PRI(priority), stamp(), ident,
-			 atomic_load_explicit(&pid, memory_order_relaxed), text);
-	if (n < 0)
+			 atomic_load_explicit(&pid, memory_order_relaxed));
+	if (n < 0 || (size_t)n >= sizeof(head))
 		goto dropped;
-	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	if (send(sock_fd, line, len, MSG_NOSIGNAL) >= 0)
+	size_t tlen = strlen(text);
+	if ((size_t)n + tlen > RG_SYSLOG_LINE_MAX)
+		tlen = RG_SYSLOG_LINE_MAX - (size_t)n;
+	struct iovec iov[2] = { { .iov_base = head, .iov_len = (size_t)n },
+				{ .iov_base = (void *)(uintptr_t)text, .iov_len = tlen } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	if (sendmsg(sock_fd, &mh, MSG_NOSIGNAL) >= 0)
 		return;
-	if (errno != EMSGSIZE && reconnect() && send(sock_fd, line, len, MSG_NOSIGNAL) >= 0)
+	if (errno != EMSGSIZE && reconnect() && sendmsg(sock_fd, &mh, MSG_NOSIGNAL) >= 0)
 		return;
 dropped:
 	rg_stats_inc("log.syslog_dropped");

@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "guard.h"
 #include "stats.h"
+#include "store.h"
 #include "str.h"
 
 static struct rg_milter_conn *conn_get(SMFICTX *ctx)
@@ -257,8 +258,10 @@ static sfsistat rg_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	}
 	rg_milter_conn_facts(c, &f);
 	uint64_t t0 = rg_mono_ns();
+	rg_store_decision_begin();	/* the stores look at their data once for this step */
 	rg_policy_mail(m->cfg, &rg_policy_store_lookups, &f, &v);
 	rg_policy_mail_sender(m->cfg, &rg_policy_store_lookups, &f, &v);
+	rg_store_decision_end();
 	guard_mail(c, &f, &v);
 	rg_stats_observe(RG_HIST_MILTER_MAIL, rg_mono_ns() - t0);
 	if (v.action == RG_TEMPFAIL && v.reason != NULL)
@@ -383,6 +386,7 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 		return rg_milter_tempfail(ctx, c, "internal_error");
 	rg_milter_conn_facts(c, &f);
 	uint64_t t0 = rg_mono_ns();
+	rg_store_decision_begin();
 	rg_policy_eoh_sender(m->cfg, &rg_policy_store_lookups, &f, &m->senders, &m->verdict);
 	if (m->senders.display_has_at) {
 		char from[RG_SENDER_ADDR_MAX + 8], q[64], client[80];
@@ -399,6 +403,7 @@ static sfsistat rg_xxfi_eoh(SMFICTX *ctx)
 		rg_policy_tenant_domains(m->cfg, &rg_policy_store_lookups, &f, &m->tenant,
 					 &m->senders, &m->verdict, &m->edits);
 	}
+	rg_store_decision_end();
 	rg_stats_observe(RG_HIST_MILTER_EOH, rg_mono_ns() - t0);
 	guard_eoh(c, &f);
 	if (m->verdict.action == RG_ACCEPT &&

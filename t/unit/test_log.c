@@ -4,11 +4,80 @@
 #include "../tap.h"
 #include "log.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 static char buf[512];
 
 static const char *q(const char *s)
 {
 	return rg_log_quote(buf, sizeof(buf), s);
+}
+
+/* The syslog client as the syslog daemon sees it: one datagram per line,
+ * framed "<PRI>Mmm dd hh:mm:ss ident[pid]: text"; a key=value line cut at
+ * RG_LOG_LINE_MAX - 1 bytes, a datagram at RG_SYSLOG_LINE_MAX. */
+static void test_syslog_frames(void)
+{
+	char dir[] = "t/tmp/test_log.XXXXXX", path[64], want[96];
+	static char got[65536], big[20000];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 2 };
+
+	mkdir("t", 0755);
+	mkdir("t/tmp", 0755);
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/log", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ok(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "syslog: a socket to read");
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	rg_log_open("rg-test", "local3", path, false);
+
+	rg_log(LOG_NOTICE, "milter: queue_id=%s result=%s", "Q1", "accept");
+	ssize_t n = recv(fd, got, sizeof(got) - 1, 0);
+	got[n > 0 ? n : 0] = '\0';
+	snprintf(want, sizeof(want), "<%d>", LOG_LOCAL3 | LOG_NOTICE);
+	ok(strncmp(got, want, strlen(want)) == 0, "syslog: priority %s (%s)", want, got);
+	snprintf(want, sizeof(want), " rg-test[%ld]: milter: queue_id=Q1 result=accept", (long)getpid());
+	ok(n > 20 && strstr(got, want) != NULL && strlen(strstr(got, want)) == strlen(want),
+	   "syslog: ident[pid]: and the text, nothing after it");
+	const char *ts = got + 5;	/* after "<157>": "Mmm dd hh:mm:ss " */
+	ok(n > 21 && ts[3] == ' ' && ts[6] == ' ' && ts[9] == ':' && ts[12] == ':' && ts[15] == ' ',
+	   "syslog: the time stamp as syslog(3) writes it (%.21s)", got);
+
+	memset(big, 'x', sizeof(big) - 1);
+	rg_log(LOG_INFO, "long: %s", big);
+	n = recv(fd, got, sizeof(got) - 1, 0);
+	got[n > 0 ? n : 0] = '\0';
+	char *text = strstr(got, "]: long: ");
+	ok(text != NULL && strlen(text + 3) == RG_LOG_LINE_MAX - 1,
+	   "syslog: a long line is cut at %d bytes (%zu)", RG_LOG_LINE_MAX - 1,
+	   text != NULL ? strlen(text + 3) : 0);
+
+	rg_syslog_send(LOG_INFO, big);	/* longer than a datagram may be */
+	n = recv(fd, got, sizeof(got) - 1, 0);
+	is_int((int)n, RG_SYSLOG_LINE_MAX, "syslog: a datagram is cut at RG_SYSLOG_LINE_MAX bytes");
+	ok(n > 0 && strstr(got, "]: xxxx") != NULL, "syslog: the cut datagram still starts with its header");
+
+	rg_log_set_json(true);
+	rg_log(LOG_WARNING, "auth: user=%s result=fail", "bob");
+	n = recv(fd, got, sizeof(got) - 1, 0);
+	got[n > 0 ? n : 0] = '\0';
+	ok(strstr(got, "]: {\"level\":\"warning\",\"msg\":\"auth:\",\"user\":\"bob\","
+			"\"result\":\"fail\"}") != NULL, "syslog: log_format json sends the JSON form (%s)", got);
+	rg_log_set_json(false);
+	rg_log_stderr_only();
+	close(fd);
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)
@@ -82,5 +151,6 @@ int main(void)
 	rg_log_json(LOG_INFO, "x: v=\"0123456789012345678901234567890123456789012345678901234567890123456789\"",
 		    tiny, sizeof(tiny));
 	ok(tiny[0] == '{' && tiny[strlen(tiny) - 1] == '}', "json: too long for the buffer still valid (%s)", tiny);
+	test_syslog_frames();
 	return done_testing();
 }

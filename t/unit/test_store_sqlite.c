@@ -491,6 +491,40 @@ static void test_memo(struct tl_config *t, const char *path, const char *copy)
 	   "memo: repeated state lookups of an unchanged file are answered from memory (%lld hits)",
 	   (long long)(rg_stats_get("store.memo_hit") - hits0));
 
+	/* One decision (store.h), one look at the file: its questions after the
+	 * first take that look; a commit made meanwhile is seen by the next
+	 * decision, and by any question outside one. */
+	st->ops->tenant_authz(st, "acme", "alice", &allowed, &err);	/* remembered */
+	rg_store_decision_begin();
+	st->ops->lookup_state(st, "alice", &enabled, &err);
+	ok(enabled, "decision: alice enabled at its first question");
+	sqlite3_exec(w, "UPDATE users SET enabled = 0 WHERE name = 'alice'", NULL, NULL, NULL);
+	int64_t dh = rg_stats_get("store.memo_hit");
+	allowed = false;
+	st->ops->tenant_authz(st, "acme", "alice", &allowed, &err);
+	ok(allowed && rg_stats_get("store.memo_hit") - dh == 1,
+	   "decision: a later question of the same decision answers from the look it began with");
+	rg_store_decision_end();
+	rg_store_decision_begin();
+	enabled = true;
+	st->ops->lookup_state(st, "alice", &enabled, &err);
+	ok(!enabled, "decision: the next decision sees the commit");
+	rg_store_decision_end();
+	sqlite3_exec(w, "UPDATE users SET enabled = 1 WHERE name = 'alice'", NULL, NULL, NULL);
+	rg_store_decision_begin();
+	rg_store_decision_begin();	/* nested: the outermost counts */
+	st->ops->lookup_state(st, "alice", &enabled, &err);
+	rg_store_decision_end();
+	sqlite3_exec(w, "UPDATE users SET enabled = 0 WHERE name = 'alice'", NULL, NULL, NULL);
+	enabled = false;
+	st->ops->lookup_state(st, "alice", &enabled, &err);
+	ok(enabled, "decision: an inner end does not end the decision");
+	rg_store_decision_end();
+	enabled = true;
+	st->ops->lookup_state(st, "alice", &enabled, &err);
+	ok(!enabled, "decision: outside a decision every question looks again");
+	sqlite3_exec(w, "UPDATE users SET enabled = 1 WHERE name = 'alice'", NULL, NULL, NULL);
+
 	int stale = 0;
 	for (int i = 0; i < 300; i++) {
 		bool want = i % 2 == 1;
