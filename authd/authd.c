@@ -27,6 +27,7 @@
 #include "proto_saslauthd.h"
 
 #include "log.h"
+#include "threads.h"
 #include "logins.h"
 #include "sockperm.h"
 #include "stats.h"
@@ -49,7 +50,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONN_STACK (256 * 1024)
 /* After four fields, wait this long for an optional fifth (the client address,
  * Cyrus SASL >= 2.1.27).  libsasl's checkpw.c writes the whole request with one
  * writev, so a fifth field is normally already buffered; the short wait only
@@ -426,7 +426,7 @@ static void *accept_main(void *arg)
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, CONN_STACK);
+	pthread_attr_setstacksize(&attr, RG_THREAD_STACK);
 	while (!atomic_load(&stopping)) {
 		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {

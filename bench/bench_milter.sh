@@ -24,7 +24,9 @@
 # held; same rounds, compared with the first relayguard).
 #
 # Prints, per message count, one line for scripts:
-#   RATIO bench=milter label=L msgs_per_conn=M relayguard_cpu_us=A null_cpu_us=B lean_cpu_us=C relayguard/null=A/B relayguard/lean=A/C
+#   RATIO bench=milter label=L msgs_per_conn=M relayguard_cpu_us=A null_cpu_us=B lean_cpu_us=C
+#         lean_stacks_cpu_us=D relayguard/null=A/B relayguard/lean=A/C relayguard/lean_stacks=A/D
+# (D: the lean null milter with its threads on relayguard's stack size)
 set -u
 top_builddir=${top_builddir:-$(pwd)}
 LOAD=$top_builddir/bench/milter_load
@@ -152,13 +154,21 @@ pids+=("$null_pid")
 "$SETSID" "$NULLM" "unix:$dir/lean.sock" lean >"$dir/lean.log" 2>&1 &
 lean_pid=$!
 pids+=("$lean_pid")
+# the lean null milter again, its threads on relayguard's stack size
+# (common/threads.h): what relayguard's own work costs, without what its
+# smaller thread stacks save it against glibc's 8 MiB default
+"$SETSID" "$NULLM" "unix:$dir/leans.sock" lean stacks >"$dir/leans.log" 2>&1 &
+leans_pid=$!
+pids+=("$leans_pid")
 for _ in $(seq 1 100); do
-	[ -S "$dir/rg.sock" ] && [ -S "$dir/null.sock" ] && [ -S "$dir/lean.sock" ] && break
+	[ -S "$dir/rg.sock" ] && [ -S "$dir/null.sock" ] && [ -S "$dir/lean.sock" ] &&
+		[ -S "$dir/leans.sock" ] && break
 	sleep 0.1
 done
 [ -S "$dir/rg.sock" ] || { echo "relayguard did not start:"; cat "$dir/rg.log"; exit 1; }
 [ -S "$dir/null.sock" ] || { echo "null_milter did not start:"; cat "$dir/null.log"; exit 1; }
-for p in "$null_pid" "$lean_pid"; do
+[ -S "$dir/leans.sock" ] || { echo "null_milter (stacks) did not start:"; cat "$dir/leans.log"; exit 1; }
+for p in "$null_pid" "$lean_pid" "$leans_pid"; do
 	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = null_milter ] ||
 		{ echo "bench_milter: pid $p is not the null milter (CPU would be misread)"; exit 1; }
 done
@@ -168,12 +178,14 @@ echo "  data: $((USERS + 1)) SQLite user(s), $([ "$TENANTS" -gt 0 ] && echo "$TE
 echo "  relayguard: SQLite identity check + tenant grant per message, syslog line per verdict"
 echo "  null milter: libmilter filter with every callback returning continue"
 echo "  lean null milter: the same, negotiating away the steps/replies relayguard skips"
+echo "  lean null milter, stacks: the same, its threads on relayguard's stack size (256 KiB)"
 echo "  relayguard's log lines (one per verdict) go to bench/null_syslog, a datagram socket that discards them"
 # warm up (page cache, SQLite, thread stacks)
 "$LOAD" -s "$dir/rg.sock" -n 500 -c 4 -l warmup >/dev/null || {
 	echo "relayguard refused the benchmark traffic:"; tail -n 5 "$dir/rg.log"; exit 1; }
 "$LOAD" -s "$dir/null.sock" -n 500 -c 4 -l warmup >/dev/null
 "$LOAD" -s "$dir/lean.sock" -n 500 -c 4 -l warmup >/dev/null
+"$LOAD" -s "$dir/leans.sock" -n 500 -c 4 -l warmup >/dev/null
 if [ "$GUARD" = 1 ]; then
 	for _ in $(seq 1 100); do [ -S "$dir/rgg.sock" ] && break; sleep 0.1; done
 	"$LOAD" -s "$dir/rgg.sock" -n 500 -c 4 -l warmup >/dev/null || {
@@ -187,7 +199,7 @@ fi
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 status=0
 for m in $PER_CONN; do
-	best_rg= best_null= best_lean= best_rgs= best_rgg=
+	best_rg= best_null= best_lean= best_leans= best_rgs= best_rgg=
 	for r in $(seq 1 "$ROUNDS"); do
 		if [ "$GUARD" = 1 ]; then
 			out_rgg=$("$LOAD" -s "$dir/rgg.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$rgg_pid" \
@@ -206,21 +218,26 @@ for m in $PER_CONN; do
 		out_rg=$("$LOAD" -s "$dir/rg.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$rg_pid" -l relayguard) || status=1
 		out_null=$("$LOAD" -s "$dir/null.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$null_pid" -l null) || status=1
 		out_lean=$("$LOAD" -s "$dir/lean.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$lean_pid" -l lean-null) || status=1
+		out_leans=$("$LOAD" -s "$dir/leans.sock" -n "$MSGS" -c "$CONNS" -m "$m" -p "$leans_pid" \
+			-l lean-null+stacks) || status=1
 		echo "  [msgs/conn=$m round $r] $out_rg"
 		echo "  [msgs/conn=$m round $r] $out_null"
 		echo "  [msgs/conn=$m round $r] $out_lean"
+		echo "  [msgs/conn=$m round $r] $out_leans"
 		c_rg=$(echo "$out_rg" | field cpu_us_per_msg)
 		c_null=$(echo "$out_null" | field cpu_us_per_msg)
 		c_lean=$(echo "$out_lean" | field cpu_us_per_msg)
+		c_leans=$(echo "$out_leans" | field cpu_us_per_msg)
 		if [ -z "$best_rg" ] || awk "BEGIN{exit !($c_rg < $best_rg)}"; then best_rg=$c_rg; fi
 		if [ -z "$best_null" ] || awk "BEGIN{exit !($c_null < $best_null)}"; then best_null=$c_null; fi
 		if [ -z "$best_lean" ] || awk "BEGIN{exit !($c_lean < $best_lean)}"; then best_lean=$c_lean; fi
+		if [ -z "$best_leans" ] || awk "BEGIN{exit !($c_leans < $best_leans)}"; then best_leans=$c_leans; fi
 	done
-	awk -v a="$best_rg" -v b="$best_null" -v c="$best_lean" -v m="$m" -v l="$LABEL" -v st="$start_ms" 'BEGIN {
-		printf "  msgs/conn=%s: CPU per message (best of rounds): relayguard %.1f us, null %.1f us (ratio %.2f), lean null %.1f us (ratio %.2f, target <= 1.10)\n",
-			m, a, b, (b > 0 ? a / b : 0), c, (c > 0 ? a / c : 0)
-		printf "RATIO bench=milter label=%s msgs_per_conn=%s relayguard_cpu_us=%.1f null_cpu_us=%.1f lean_cpu_us=%.1f relayguard/null=%.3f relayguard/lean=%.3f start_ms=%s\n",
-			l, m, a, b, c, (b > 0 ? a / b : 0), (c > 0 ? a / c : 0), st }'
+	awk -v a="$best_rg" -v b="$best_null" -v c="$best_lean" -v d="$best_leans" -v m="$m" -v l="$LABEL" -v st="$start_ms" 'BEGIN {
+		printf "  msgs/conn=%s: CPU per message (best of rounds): relayguard %.1f us, null %.1f us (ratio %.2f), lean null %.1f us (ratio %.2f, target <= 1.10), lean null on relayguard'"'"'s stacks %.1f us (ratio %.2f)\n",
+			m, a, b, (b > 0 ? a / b : 0), c, (c > 0 ? a / c : 0), d, (d > 0 ? a / d : 0)
+		printf "RATIO bench=milter label=%s msgs_per_conn=%s relayguard_cpu_us=%.1f null_cpu_us=%.1f lean_cpu_us=%.1f lean_stacks_cpu_us=%.1f relayguard/null=%.3f relayguard/lean=%.3f relayguard/lean_stacks=%.3f start_ms=%s\n",
+			l, m, a, b, c, d, (b > 0 ? a / b : 0), (c > 0 ? a / c : 0), (d > 0 ? a / d : 0), st }'
 	if [ "$SENDERS" = 1 ]; then
 		awk -v a="$best_rg" -v s="$best_rgs" -v m="$m" -v l="$LABEL" 'BEGIN {
 			printf "  msgs/conn=%s: with sender ownership and tenant domains on: %.1f us per message (ratio %.2f to relayguard without them, target <= 1.10)\n",

@@ -3,17 +3,24 @@
  * that registers the usual message callbacks and does nothing in them (every
  * step is sent to it and answered with "continue").
  *
- *   null_milter unix:/path/null.sock [lean]
+ *   null_milter unix:/path/null.sock [lean] [stacks]
  *
  * "lean": also negotiate away the same steps and replies relayguard does
  * (no RCPT/DATA/body/unknown, no reply to connect/HELO/headers), so the
  * comparison shows relayguard's own work rather than protocol savings.
+ *
+ * "stacks": also start threads on relayguard's stack size (common/threads.h)
+ * instead of glibc's default, so that the comparison shows relayguard's work
+ * rather than what its thread stacks save.
  */
 #include <autoconfig.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <libmilter/mfapi.h>
+
+#include "threads.h"
 
 static sfsistat n_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 { (void)ctx; (void)host; (void)sa; return SMFIS_CONTINUE; }
@@ -65,15 +72,31 @@ static struct smfiDesc desc = {
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "lean") != 0)) {
-		fprintf(stderr, "usage: null_milter unix:/path/socket [lean]\n");
+	bool lean = false, stacks = false;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "lean") == 0) {
+			lean = true;
+		} else if (strcmp(argv[i], "stacks") == 0) {
+			stacks = true;
+		} else {
+			argc = 0;
+			break;
+		}
+	}
+	if (argc < 2) {
+		fprintf(stderr, "usage: null_milter unix:/path/socket [lean] [stacks]\n");
 		return 2;
 	}
-	if (argc == 3) {
+	if (lean) {
 		desc.xxfi_negotiate = n_negotiate;
 		desc.xxfi_connect = n_noreply_connect;
 		desc.xxfi_helo = n_noreply_helo;
 		desc.xxfi_header = n_noreply_header;
+	}
+	if (stacks && rg_threads_default_stack() != 0) {
+		fprintf(stderr, "null_milter: cannot set the threads' stack size\n");
+		return 1;
 	}
 	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn(argv[1]) != MI_SUCCESS ||
 	    smfi_opensocket(1) != MI_SUCCESS) {

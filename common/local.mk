@@ -2,7 +2,7 @@
 librelayguard_a_SOURCES += common/log.c common/log.h common/log_syslog.c common/stats.c common/stats.h \
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
 	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h common/error.c common/error.h common/nameindex.c common/nameindex.h common/log_json.c \
-	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h common/str.h common/secretfile.c common/secretfile.h common/clock.h \
+	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h common/str.h common/secretfile.c common/secretfile.h common/clock.h common/threads.h \
 	common/mailbox.c common/mailbox.h common/policy_senders.c \
 	common/authres.c common/authres.h
 

@@ -17,6 +17,7 @@
 #include "metrics_http.h"
 #include "daemon.h"
 #include "log.h"
+#include "threads.h"
 #include "guard.h"
 #include "rg_milter.h"
 #include "sockperm.h"
@@ -389,6 +390,9 @@ static int run(const char *file, bool foreground)
 	 * or, with the milter, libmilter's signal thread takes them).  A thread
 	 * with one of them unblocked would let its default action kill the
 	 * process without removing sockets and pidfile. */
+	int terr = rg_threads_default_stack();	/* before the first thread too */
+	if (terr != 0)
+		rg_log(LOG_WARNING, "cannot set the threads' stack size: %s", strerror(terr));
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
