@@ -53,6 +53,7 @@
 #include <strings.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -60,6 +61,7 @@
 
 #include "log.h"
 #include "mailbox.h"
+#include "mapread.h"
 #include "sql_queries.h"
 #include "stats.h"
 
@@ -75,11 +77,12 @@ static bool added_later(enum rg_sql_q q)
 /*
  * Answers without SQLite while the file has not changed.  In rollback-journal
  * mode (not WAL) SQLite increments the file change counter (header offset 24)
- * with every commit.  The counter is read with pread under the shared lock of
- * the read transaction that ran the query, so it names exactly the state the
- * answer came from; a later lookup compares one unlocked pread (and the stat
- * it already makes) with it: equal means no commit since, so the answer
- * stands.  A write in progress shows a new counter (miss) or the old one (the
+ * with every commit.  The counter is read (from the file's first page, mapped
+ * shared, so a read is a memory load, not a system call) under the shared
+ * lock of the read transaction that ran the query, so it names exactly the
+ * state the answer came from; a later lookup compares an unlocked read of it
+ * (and the stat it already makes) with it: equal means no commit since, so
+ * the answer stands.  A decision (store.h) reads it once.  A write in progress shows a new counter (miss) or the old one (the
  * answer from before that commit, which has not happened yet).  WAL mode
  * (header bytes 18-19 = 2) has no such counter: no memo.  Size and mtime are
  * compared too, against a file overwritten in place with a copy whose counter
@@ -90,6 +93,7 @@ static bool added_later(enum rg_sql_q q)
  * store disconnects or closes.
  */
 #define MEMO_SLOTS 512
+#define HDR_MAP_LEN 4096	/* the header is the first 100 bytes */
 #define MEMO_KEY 192
 
 struct sq_version {
@@ -121,6 +125,7 @@ struct sq_store {
 	dev_t dev;
 	ino_t ino;
 	int hdr_fd;			/* the file, for reading its header's change counter */
+	const unsigned char *hdr_map;	/* its first page mapped (no read call per look); NULL: pread */
 	struct sq_memo *memo;		/* answers by file version (below); NULL: none */
 	struct sq_version now;		/* the version seen by the current lookup */
 	bool old_schema;		/* default schema without the senders table */
@@ -178,6 +183,9 @@ static void sq_disconnect(struct sq_store *s)
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	s->db = NULL;
+	if (s->hdr_map != NULL)
+		munmap((void *)(uintptr_t)s->hdr_map, HDR_MAP_LEN);
+	s->hdr_map = NULL;
 	if (s->hdr_fd >= 0)
 		close(s->hdr_fd);
 	s->hdr_fd = -1;
@@ -314,6 +322,12 @@ static int sq_connect(struct sq_store *s, char *msg, size_t msglen)
 	s->ino = sb.st_ino;
 	/* the same file SQLite opened (checked by dev/ino on every lookup) */
 	s->hdr_fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	/* the header read through a mapping (mapread.h: a file cut meanwhile
+	 * answers "unknown", never SIGBUS); pread when it cannot be mapped */
+	if (s->hdr_fd >= 0 && s->memo != NULL && rg_mapread_init() == 0) {
+		void *m = mmap(NULL, HDR_MAP_LEN, PROT_READ, MAP_SHARED, s->hdr_fd, 0);
+		s->hdr_map = m != MAP_FAILED ? m : NULL;
+	}
 	return 0;
 }
 
@@ -436,8 +450,11 @@ static void sq_read_header(const struct sq_store *s, struct sq_version *v)
 	unsigned char h[10];	/* header bytes 18..27 */
 
 	v->valid = false;
-	if (s->memo == NULL || s->hdr_fd < 0 || pread(s->hdr_fd, h, sizeof(h), 18) != sizeof(h))
+	if (s->memo == NULL || s->hdr_fd < 0)
 		return;
+	if (s->hdr_map != NULL ? rg_mapread(s->hdr_map, 18, h, sizeof(h)) != 0
+			       : pread(s->hdr_fd, h, sizeof(h), 18) != sizeof(h))
+		return;	/* a file shorter than a page reads as zeros past its end: not valid */
 	if (h[0] != 1 || h[1] != 1)
 		return;	/* WAL (2) or unknown: no counter to trust */
 	v->counter = (uint32_t)h[6] << 24 | (uint32_t)h[7] << 16 | (uint32_t)h[8] << 8 | h[9];

@@ -2,7 +2,7 @@
 librelayguard_a_SOURCES += common/log.c common/log.h common/log_syslog.c common/stats.c common/stats.h \
 	common/config.c common/config.h common/config_keys.c common/config_keys.h \
 	common/logins.c common/logins.h common/unixsock.c common/unixsock.h common/msgs.h common/lookup.h common/error.c common/error.h common/nameindex.c common/nameindex.h common/log_json.c \
-	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h common/str.h common/secretfile.c common/secretfile.h common/clock.h common/threads.h \
+	common/control_proto.c common/control_proto.h common/accounts.c common/accounts.h common/str.h common/secretfile.c common/secretfile.h common/clock.h common/threads.h common/mapread.c common/mapread.h \
 	common/mailbox.c common/mailbox.h common/policy_senders.c \
 	common/authres.c common/authres.h
 
@@ -32,6 +32,12 @@ check_PROGRAMS += t/unit/test_mailbox
 t_unit_test_mailbox_SOURCES = t/unit/test_mailbox.c t/tap.h
 t_unit_test_mailbox_LDADD = librelayguard.a $(RG_LIBS)
 TESTS += t/unit/test_mailbox
+
+# reading a shared mapping of a file that may be cut (common/mapread.c)
+check_PROGRAMS += t/unit/test_mapread
+t_unit_test_mapread_SOURCES = t/unit/test_mapread.c t/tap.h
+t_unit_test_mapread_LDADD = librelayguard.a $(RG_LIBS)
+TESTS += t/unit/test_mapread
 
 # log lines: quoting of client/store values (t/logkv.py parses them in the service tests)
 check_PROGRAMS += t/unit/test_log
