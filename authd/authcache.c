@@ -19,7 +19,8 @@ struct neg_value {
 };
 
 struct rg_authcache {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* the tables */
+	pthread_rwlock_t key_lock;	/* the key: read by every MAC, written by a reset */
 	unsigned char key[crypto_generichash_KEYBYTES];
 	int ttl, negative_ttl;
 	struct rg_lru *pos;	/* user → pos_value */
@@ -33,6 +34,7 @@ struct rg_authcache *rg_authcache_new(int ttl, int negative_ttl, size_t size,
 	if (c == NULL)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_rwlock_init(&c->key_lock, NULL);
 	c->pos = rg_lru_new(size, sizeof(struct pos_value));
 	c->neg = rg_lru_new(negative_size, sizeof(struct neg_value));
 	if (c->pos == NULL || c->neg == NULL) {
@@ -53,6 +55,7 @@ void rg_authcache_free(struct rg_authcache *c)
 	rg_lru_free(c->neg);
 	sodium_memzero(c->key, sizeof(c->key));
 	pthread_mutex_destroy(&c->lock);
+	pthread_rwlock_destroy(&c->key_lock);
 	free(c);
 }
 
@@ -66,7 +69,9 @@ void rg_authcache_reset(struct rg_authcache *c, int ttl, int negative_ttl, size_
 	rg_lru_set_max(c->neg, negative_size);
 	c->ttl = ttl;
 	c->negative_ttl = negative_ttl;
+	pthread_rwlock_wrlock(&c->key_lock);
 	crypto_generichash_keygen(c->key);
+	pthread_rwlock_unlock(&c->key_lock);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -84,9 +89,9 @@ void rg_authcache_mac(struct rg_authcache *c, const char *user, const char *stor
 	crypto_generichash_state st;
 	unsigned char key[crypto_generichash_KEYBYTES];
 
-	pthread_mutex_lock(&c->lock);
+	pthread_rwlock_rdlock(&c->key_lock);	/* MACs of several threads at once */
 	memcpy(key, c->key, sizeof(key));
-	pthread_mutex_unlock(&c->lock);
+	pthread_rwlock_unlock(&c->key_lock);
 	crypto_generichash_init(&st, key, sizeof(key), RG_AUTHCACHE_MACLEN);
 	absorb(&st, user, strlen(user));
 	absorb(&st, stored, strlen(stored));

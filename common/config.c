@@ -609,16 +609,17 @@ long rg_config_references(void)
 	return __atomic_load_n(&total_refs, __ATOMIC_ACQUIRE);
 }
 
-static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+/* read by every request (several threads at once), written by a reload */
+static pthread_rwlock_t current_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct rg_config *current;
 
 struct rg_config *rg_config_current_get(void)
 {
 	struct rg_config *cfg;
 
-	pthread_mutex_lock(&current_lock);
+	pthread_rwlock_rdlock(&current_lock);
 	cfg = rg_config_acquire(current);
-	pthread_mutex_unlock(&current_lock);
+	pthread_rwlock_unlock(&current_lock);
 	return cfg;
 }
 
@@ -626,10 +627,10 @@ void rg_config_current_set(struct rg_config *cfg)
 {
 	struct rg_config *old;
 
-	pthread_mutex_lock(&current_lock);
+	pthread_rwlock_wrlock(&current_lock);
 	old = current;
 	current = cfg;
-	pthread_mutex_unlock(&current_lock);
+	pthread_rwlock_unlock(&current_lock);
 	rg_config_release(old);
 }
 
