@@ -18,9 +18,9 @@ DVN=${BENCH_AUTH_DOVECOT_N:-120}; FLOOD=${BENCH_AUTH_FLOOD:-1000}
 CORES=$(nproc)
 W=$b/bench/tmp-auth.$$
 mkdir -p "$W"
-RGPID=; DVPID=; NULLPID=; SYSLOGPID=
+RGPID=; RGSPID=; DVPID=; NULLPID=; SYSLOGPID=
 stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && { i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; kill -9 "$1" 2>/dev/null; }; true; }
-cleanup() { stop_pid "$RGPID"; stop_pid "$DVPID"; stop_pid "$NULLPID"; stop_pid "$SYSLOGPID"; rm -rf "$W"; }
+cleanup() { stop_pid "$RGPID"; stop_pid "$RGSPID"; stop_pid "$DVPID"; stop_pid "$NULLPID"; stop_pid "$SYSLOGPID"; rm -rf "$W"; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 ulimit -n 8192 2>/dev/null || true
@@ -36,18 +36,20 @@ best_of() { best=; bestrate=0; r=0; while [ $r -lt "$ROUNDS" ]; do
 	line=$("$@"); rate=$(field "$line" rate | tr -d '/s')
 	if awk -v a="$rate" -v b="$bestrate" 'BEGIN { exit !(a > b) }'; then best=$line; bestrate=$rate; fi
 	r=$((r + 1)); done; echo "$best"; }
-# the same, for two servers taking turns (A, B, A, B ...), so that both see the
-# same conditions of the host; prints the best line of each: "A-line|B-line"
-best_of_pair() { # socket-A socket-B (then the load's arguments)
-	a=$1; bsock=$2; shift 2; ba=; bra=0; bb=; brb=0; r=0
+# the same, for three servers taking turns (A, B, C, A, B, C ...), so that all
+# see the same conditions of the host; prints the best line of each: "A|B|C"
+best_of_turns() { # socket-A socket-B socket-C (then the load's arguments)
+	sa=$1; sb=$2; sc=$3; shift 3; ba=; bra=0; bb=; brb=0; bc=; brc=0; r=0
 	while [ $r -lt "$ROUNDS" ]; do
-		la=$("$LOAD" -s "$a" "$@"); ra=$(field "$la" rate | tr -d '/s')
-		lb=$("$LOAD" -s "$bsock" "$@"); rb=$(field "$lb" rate | tr -d '/s')
+		la=$("$LOAD" -s "$sa" "$@"); ra=$(field "$la" rate | tr -d '/s')
+		lb=$("$LOAD" -s "$sb" "$@"); rb=$(field "$lb" rate | tr -d '/s')
+		lc=$("$LOAD" -s "$sc" "$@"); rc=$(field "$lc" rate | tr -d '/s')
 		if awk -v x="$ra" -v y="$bra" 'BEGIN { exit !(x > y) }'; then ba=$la; bra=$ra; fi
 		if awk -v x="$rb" -v y="$brb" 'BEGIN { exit !(x > y) }'; then bb=$lb; brb=$rb; fi
+		if awk -v x="$rc" -v y="$brc" 'BEGIN { exit !(x > y) }'; then bc=$lc; brc=$rc; fi
 		r=$((r + 1))
 	done
-	echo "$ba|$bb"; }
+	echo "$ba|$bb|$bc"; }
 
 # relayguard's log lines go to a private stand-in for the syslog daemon that
 # reads and discards them (bench/null_syslog): the cost of a line as far as the
@@ -94,13 +96,34 @@ rg_hwm=$(hwm $RGPID)
 sed -i 's|^  failure_delay_ms = 0; *$|&|; s|hash_queue = 64; failure_delay_ms = 0;|hash_queue = 64; failure_delay_ms = 0; log_logins = "failures";|' "$W/rg.conf"
 kill -USR1 $RGPID; sleep 0.5
 "$LOAD" -s "$W/rg-auth" -c 4 -n 1000 -U 1 >/dev/null	# the reload emptied the cache
+# a second relayguard, the same but with the user in a static store (no file
+# to look at per login): what the store's look costs (a stat and a lock
+# test per login, the price of seeing a revocation at once)
+cat > "$W/rg-static.conf" <<CONF
+syslog_socket = "$W/syslog";
+control_socket = "$W/control-static";
+pidfile = "$W/rg-static.pid";
+milter: { enabled = false; };
+auth: {
+  dovecot_socket = "$W/rg-static-auth"; saslauthd_socket = "";
+  hash_threads = 0; hash_queue = 64; failure_delay_ms = 0; log_logins = "failures";
+  max_connections = 4096;
+  cache: { ttl = 3600; size = 100000; };
+};
+stores = ( { type = "static"; users = ( { name = "b0"; password = "$(sqlite3 "$W/users.db" "SELECT password FROM users WHERE name = 'b0'")"; } ); } );
+CONF
+"$RG" -c "$W/rg-static.conf" >"$W/rg-static.log" 2>&1
+i=0; while [ ! -S "$W/rg-static-auth" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+RGSPID=$(cat "$W/rg-static.pid")
+"$LOAD" -s "$W/rg-static-auth" -c 4 -n 1000 -U 1 >/dev/null	# b0 into its cache
 # the limit: a Dovecot-protocol server answering OK to everything, same load,
-# taking turns with relayguard
+# taking turns with the two relayguards
 "$b/bench/null_dovecot" "$W/null-auth" >/dev/null 2>&1 & NULLPID=$!
 i=0; while [ ! -S "$W/null-auth" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-pair=$(best_of_pair "$W/rg-auth" "$W/null-auth" -c 8 -n "$WARM" -U 1)
-rg_warm_nolog=${pair%%|*}; null_warm=${pair#*|}
+turns=$(best_of_turns "$W/rg-auth" "$W/rg-static-auth" "$W/null-auth" -c 8 -n "$WARM" -U 1)
+rg_warm_nolog=${turns%%|*}; x=${turns#*|}; rg_static_nolog=${x%%|*}; null_warm=${x#*|}
 kill $NULLPID; wait $NULLPID 2>/dev/null
+stop_pid $RGSPID; RGSPID=
 rg_flood=$("$LOAD" -s "$W/rg-auth" -c "$FLOOD" -n $((FLOOD * 3)) -U "$USERS" -x)
 rg_flood_hwm=$(hwm $RGPID)
 stop_pid $RGPID; RGPID=
@@ -170,6 +193,7 @@ printf "%-34s %10s %9s %9s %10s\n" "run" "auth/s" "p50 ms" "p99 ms" "peakRSS kB"
 row "relayguard cold (uncached)" "$rg_cold" ""
 row "relayguard warm (cached)" "$rg_warm" "$rg_hwm"
 row "relayguard warm, log_logins=failures" "$rg_warm_nolog" ""
+row "  the same, static store" "$rg_static_nolog" ""
 row "null Dovecot-protocol server" "$null_warm" ""
 row "dovecot passwd-file cold" "${dv_pf%%|*}" ""
 x=${dv_pf#*|}; row "dovecot passwd-file warm" "${x%%|*}" "${x#*|}"
@@ -186,6 +210,7 @@ awk -v c="$cold" -v l="$LIMIT" -v w="$warm" -v d="$dvw" -v s="$dvs" 'BEGIN {
 echo "syslog:   $SYSLOG_LINES lines reached the syslog socket (one per login with log_logins=all)"
 echo "flood:    peak RSS $rg_flood_hwm kB after $FLOOD concurrent wrong-password connections (before: $rg_hwm kB)"
 nw=$(field "$null_warm" rate | tr -d '/s'); wn=$(field "$rg_warm_nolog" rate | tr -d '/s')
-awk -v w="$warm" -v wn="$wn" -v n="$nw" -v c="$cold" -v l="$LIMIT" -v d="$dvw" 'BEGIN {
-	printf "limit:    cached %.0f%% of the null server (%.0f/s), %.0f%% with log_logins=failures (target: >= 70%%)\n", 100*w/n, n, 100*wn/n;
-	printf "RATIO bench=auth cached/null=%.3f cached_nolog/null=%.3f uncached/hash_limit=%.3f cached/dovecot_passwd_file=%.1f\n", w/n, wn/n, c/l, w/d }'
+ws=$(field "$rg_static_nolog" rate | tr -d '/s')
+awk -v w="$warm" -v wn="$wn" -v ws="$ws" -v n="$nw" -v c="$cold" -v l="$LIMIT" -v d="$dvw" 'BEGIN {
+	printf "limit:    cached %.0f%% of the null server (%.0f/s), %.0f%% with log_logins=failures (target: >= 70%%), %.0f%% so with a static store\n", 100*w/n, n, 100*wn/n, 100*ws/n;
+	printf "RATIO bench=auth cached/null=%.3f cached_nolog/null=%.3f cached_nolog_static/null=%.3f uncached/hash_limit=%.3f cached/dovecot_passwd_file=%.1f\n", w/n, wn/n, ws/n, c/l, w/d }'
