@@ -32,24 +32,21 @@ field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # 2 cores swing by 1.5x between runs with where the scheduler puts the 16
 # threads; every server gets the same rounds, so the ratio compares like runs)
 ROUNDS=${BENCH_AUTH_ROUNDS:-3}
-best_of() { best=; bestrate=0; r=0; while [ $r -lt "$ROUNDS" ]; do
-	line=$("$@"); rate=$(field "$line" rate | tr -d '/s')
-	if awk -v a="$rate" -v b="$bestrate" 'BEGIN { exit !(a > b) }'; then best=$line; bestrate=$rate; fi
-	r=$((r + 1)); done; echo "$best"; }
-# the same, for three servers taking turns (A, B, C, A, B, C ...), so that all
-# see the same conditions of the host; prints the best line of each: "A|B|C"
-best_of_turns() { # socket-A socket-B socket-C (then the load's arguments)
-	sa=$1; sb=$2; sc=$3; shift 3; ba=; bra=0; bb=; brb=0; bc=; brc=0; r=0
-	while [ $r -lt "$ROUNDS" ]; do
-		la=$("$LOAD" -s "$sa" "$@"); ra=$(field "$la" rate | tr -d '/s')
-		lb=$("$LOAD" -s "$sb" "$@"); rb=$(field "$lb" rate | tr -d '/s')
-		lc=$("$LOAD" -s "$sc" "$@"); rc=$(field "$lc" rate | tr -d '/s')
-		if awk -v x="$ra" -v y="$bra" 'BEGIN { exit !(x > y) }'; then ba=$la; bra=$ra; fi
-		if awk -v x="$rb" -v y="$brb" 'BEGIN { exit !(x > y) }'; then bb=$lb; brb=$rb; fi
-		if awk -v x="$rc" -v y="$brc" 'BEGIN { exit !(x > y) }'; then bc=$lc; brc=$rc; fi
-		r=$((r + 1))
-	done
-	echo "$ba|$bb|$bc"; }
+# With several servers they take turns (A, B, C, A, B, C ...), so that all see
+# the same conditions of the host.  Prints the best line of each, '|'-separated:
+#   best_of SOCKET... -- LOAD-ARGUMENTS      (sockets: paths without spaces)
+best_of() {
+	socks=; while [ "$1" != -- ]; do socks="$socks $1"; shift; done; shift
+	rm -f "$W"/turn.*
+	r=0; while [ $r -lt "$ROUNDS" ]; do
+		k=0; for s in $socks; do "$LOAD" -s "$s" "$@" >>"$W/turn.$k"; k=$((k + 1)); done
+		r=$((r + 1)); done
+	k=0; for s in $socks; do
+		[ $k -gt 0 ] && printf '|'
+		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^rate=/) r = substr($i, 6) + 0 }
+		     r > best { best = r; line = $0 } END { printf "%s", line }' "$W/turn.$k"
+		k=$((k + 1)); done
+	echo; }
 
 # relayguard's log lines go to a private stand-in for the syslog daemon that
 # reads and discards them (bench/null_syslog): the cost of a line as far as the
@@ -90,7 +87,7 @@ echo "hashing limit: $CORES threads verifying Argon2id in process: $LIMIT verifi
 # the single-verify run cached its 20 users; a reload (new cache key) clears that
 kill -USR1 $RGPID; sleep 0.5
 rg_cold=$("$LOAD" -s "$W/rg-auth" -c $((CORES * 4)) -n "$USERS" -U "$USERS")
-rg_warm=$(best_of "$LOAD" -s "$W/rg-auth" -c 8 -n "$WARM" -U 1)
+rg_warm=$(best_of "$W/rg-auth" -- -c 8 -n "$WARM" -U 1)
 rg_hwm=$(hwm $RGPID)
 # the same cached logins without a log line per success (log_logins = "failures")
 sed -i 's|^  failure_delay_ms = 0; *$|&|; s|hash_queue = 64; failure_delay_ms = 0;|hash_queue = 64; failure_delay_ms = 0; log_logins = "failures";|' "$W/rg.conf"
@@ -99,19 +96,10 @@ kill -USR1 $RGPID; sleep 0.5
 # a second relayguard, the same but with the user in a static store (no file
 # to look at per login): what the store's look costs (a stat and a lock
 # test per login, the price of seeing a revocation at once)
-cat > "$W/rg-static.conf" <<CONF
-syslog_socket = "$W/syslog";
-control_socket = "$W/control-static";
-pidfile = "$W/rg-static.pid";
-milter: { enabled = false; };
-auth: {
-  dovecot_socket = "$W/rg-static-auth"; saslauthd_socket = "";
-  hash_threads = 0; hash_queue = 64; failure_delay_ms = 0; log_logins = "failures";
-  max_connections = 4096;
-  cache: { ttl = 3600; size = 100000; };
-};
-stores = ( { type = "static"; users = ( { name = "b0"; password = "$(sqlite3 "$W/users.db" "SELECT password FROM users WHERE name = 'b0'")"; } ); } );
-CONF
+hash_b0=$(sqlite3 "$W/users.db" "SELECT password FROM users WHERE name = 'b0'")
+sed -e "s|$W/control|$W/control-static|; s|$W/rg.pid|$W/rg-static.pid|; s|$W/rg-auth|$W/rg-static-auth|" \
+    -e "s|^stores = .*|stores = ( { type = \"static\"; users = ( { name = \"b0\"; password = \"$hash_b0\"; } ); } );|" \
+	"$W/rg.conf" >"$W/rg-static.conf"
 "$RG" -c "$W/rg-static.conf" >"$W/rg-static.log" 2>&1
 i=0; while [ ! -S "$W/rg-static-auth" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 RGSPID=$(cat "$W/rg-static.pid")
@@ -120,7 +108,7 @@ RGSPID=$(cat "$W/rg-static.pid")
 # taking turns with the two relayguards
 "$b/bench/null_dovecot" "$W/null-auth" >/dev/null 2>&1 & NULLPID=$!
 i=0; while [ ! -S "$W/null-auth" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-turns=$(best_of_turns "$W/rg-auth" "$W/rg-static-auth" "$W/null-auth" -c 8 -n "$WARM" -U 1)
+turns=$(best_of "$W/rg-auth" "$W/rg-static-auth" "$W/null-auth" -- -c 8 -n "$WARM" -U 1)
 rg_warm_nolog=${turns%%|*}; x=${turns#*|}; rg_static_nolog=${x%%|*}; null_warm=${x#*|}
 kill $NULLPID; wait $NULLPID 2>/dev/null
 stop_pid $RGSPID; RGSPID=

@@ -72,19 +72,14 @@ static struct smfiDesc desc = {
 
 int main(int argc, char **argv)
 {
-	bool lean = false, stacks = false;
+	bool lean = false, stacks = false, bad = argc < 2;
 
 	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "lean") == 0) {
-			lean = true;
-		} else if (strcmp(argv[i], "stacks") == 0) {
-			stacks = true;
-		} else {
-			argc = 0;
-			break;
-		}
+		lean = lean || strcmp(argv[i], "lean") == 0;
+		stacks = stacks || strcmp(argv[i], "stacks") == 0;
+		bad = bad || (strcmp(argv[i], "lean") != 0 && strcmp(argv[i], "stacks") != 0);
 	}
-	if (argc < 2) {
+	if (bad) {
 		fprintf(stderr, "usage: null_milter unix:/path/socket [lean] [stacks]\n");
 		return 2;
 	}
