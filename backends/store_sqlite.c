@@ -82,8 +82,9 @@ static bool added_later(enum rg_sql_q q)
  * lock of the read transaction that ran the query, so it names exactly the
  * state the answer came from; a later lookup compares an unlocked read of it
  * (and the stat it already makes) with it: equal means no commit since, so
- * the answer stands.  A decision (store.h) reads it once.  A write in progress shows a new counter (miss) or the old one (the
- * answer from before that commit, which has not happened yet).  WAL mode
+ * the answer stands.  A decision (store.h) reads it once.  A write in
+ * progress shows a new counter (miss) or the old one (the answer from before
+ * that commit, which has not happened yet).  WAL mode
  * (header bytes 18-19 = 2) has no such counter: no memo.  Size and mtime are
  * compared too, against a file overwritten in place with a copy whose counter
  * happens to match, and a writer holding a lock sends the lookup to SQLite.
